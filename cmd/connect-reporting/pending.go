@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+// Commands not built yet say so, in --help and when run. Each moves to a file
+// of its own when it lands.
+func init() {
+	for _, c := range []struct{ name, summary string }{
+		{"demo", "simulator + pipeline + dashboard on embedded SQLite (not yet available)"},
+		{"run", "daemon: stream consumers, scheduled pollers, dashboard (not yet available)"},
+		{"ingest", "load agent events or contact records from files (not yet available)"},
+		{"poll", "one poller run: realtime, historical or config (not yet available)"},
+		{"serve", "dashboard only (not yet available)"},
+		{"simulate", "the simulated Connect API alone (not yet available)"},
+	} {
+		name := c.name
+		register(command{name: name, summary: c.summary, run: func(context.Context, *Main, []string) error {
+			return fmt.Errorf("%s: not yet available in this build", name)
+		}})
+	}
+}
