@@ -1,0 +1,256 @@
+//go:build ingestdev
+
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// StoreBatch stores one batch of stream records in one transaction and a
+// small constant number of statements, whatever the batch size:
+//
+//   - agent_event rows are inserted once per event_id; a repeated event_id
+//     counts as Duplicate. HEART_BEAT events only refresh agent_state unless
+//     Options.StoreHeartbeats is set.
+//   - agent_state (one row per agent) moves only forward in event time,
+//     ordered by (last_event_timestamp, last_event_id).
+//   - contact_record keeps the version with the newest last_update_timestamp;
+//     on equal timestamps the version whose raw_sha256 is greater wins, so the
+//     result never depends on arrival order. contact_attribute rows are
+//     replaced together with the record.
+//   - rejected records are appended to rejected_record.
+//
+// On error nothing of the batch is stored; the caller retries the batch whole.
+func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
+	w, err := ingestWriterFor(s.Dialect())
+	if err != nil {
+		return connectreporting.BatchResult{}, err
+	}
+	p := prepareBatch(b, s.storeHeartbeats())
+	if p.empty() {
+		return p.res, nil
+	}
+	res, err := runBatch(ctx, s.DB(), w, p)
+	if err != nil {
+		s.logger().ErrorContext(ctx, "store batch failed",
+			"agent_events", len(b.AgentEvents), "contact_records", len(b.ContactRecords),
+			"rejected", len(b.Rejected), "err", err)
+		return connectreporting.BatchResult{}, err
+	}
+	s.logger().DebugContext(ctx, "stored batch",
+		"stored", res.Stored, "duplicate", res.Duplicate, "rejected", res.Rejected)
+	return res, nil
+}
+
+// ingestWriter writes a prepared batch inside a transaction; one per dialect.
+type ingestWriter interface {
+	writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (stored, heartbeatsApplied int, err error)
+	writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (stored int, err error)
+	writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error
+}
+
+func ingestWriterFor(dialect string) (ingestWriter, error) {
+	switch dialect {
+	case "postgres":
+		return pgIngest{}, nil
+	case "sqlite":
+		return sqliteIngest{}, nil
+	case "sqlserver":
+		return mssqlIngest{}, nil
+	}
+	return nil, fmt.Errorf("store batch: unsupported dialect %q", dialect)
+}
+
+func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch) (res connectreporting.BatchResult, err error) {
+	res = p.res
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("store batch: begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if len(p.events) > 0 {
+		stored, hb, err := w.writeEvents(ctx, tx, p.events)
+		if err != nil {
+			return res, fmt.Errorf("store batch: write %d agent events: %w", len(p.events), err)
+		}
+		res.Stored += stored + hb
+		res.Duplicate += p.historyEvents - stored + p.stateOnlyEvents - hb
+	}
+	if len(p.contacts) > 0 {
+		stored, err := w.writeContacts(ctx, tx, p.contacts)
+		if err != nil {
+			return res, fmt.Errorf("store batch: write %d contact records: %w", len(p.contacts), err)
+		}
+		res.Stored += stored
+		res.Duplicate += len(p.contacts) - stored
+	}
+	if len(p.rejected) > 0 {
+		if err := w.writeRejected(ctx, tx, p.rejected); err != nil {
+			return res, fmt.Errorf("store batch: write %d rejected records: %w", len(p.rejected), err)
+		}
+		res.Rejected += len(p.rejected)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, fmt.Errorf("store batch: commit: %w", err)
+	}
+	return res, nil
+}
+
+// eventRow is one distinct agent event of a batch.
+type eventRow struct {
+	*connectreporting.AgentEvent
+	// history: stored as an agent_event row.
+	history bool
+	// state: the newest event of its agent in this batch, offered to agent_state.
+	state bool
+}
+
+// contactRow is the newest version of one contact in a batch.
+type contactRow struct {
+	*connectreporting.ContactRecord
+	rawHash string
+	attrs   []attribute // sorted by name
+}
+
+type attribute struct{ name, value string }
+
+type preparedBatch struct {
+	events          []eventRow   // distinct event ids, sorted by event_id
+	historyEvents   int          // events with history set
+	stateOnlyEvents int          // events neither kept as history (heartbeats), counted by whether they move agent_state
+	contacts        []contactRow // newest version per contact_id, sorted by contact_id
+	rejected        []connectreporting.RejectedRecord
+	res             connectreporting.BatchResult // counts settled before writing (in-batch duplicates)
+}
+
+func (p preparedBatch) empty() bool {
+	return len(p.events) == 0 && len(p.contacts) == 0 && len(p.rejected) == 0
+}
+
+// prepareBatch dedupes and orders a batch so that each statement touches a
+// row at most once and rows are locked in key order (no deadlocks between
+// concurrent batches). In-batch duplicates and superseded contact versions
+// are counted as Duplicate here.
+func prepareBatch(b connectreporting.Batch, storeHeartbeats bool) preparedBatch {
+	var p preparedBatch
+	seenRejected := make(map[string]bool, len(b.Rejected))
+	for _, r := range b.Rejected {
+		k := r.Source + "\x00" + r.PartitionKey + "\x00" + r.SequenceNumber + "\x00" + string(r.Payload)
+		if seenRejected[k] {
+			p.res.Rejected++ // the same record twice in a batch is parked once
+			continue
+		}
+		seenRejected[k] = true
+		p.rejected = append(p.rejected, r)
+	}
+
+	seen := make(map[string]int, len(b.AgentEvents))
+	newest := make(map[string]int) // agent_id -> index in p.events
+	for i := range b.AgentEvents {
+		e := &b.AgentEvents[i]
+		if e.EventID == "" {
+			p.rejected = append(p.rejected, rejectFromStore(connectreporting.SourceAgentEvents, e.Raw, "agent event without EventId"))
+			continue
+		}
+		if _, dup := seen[e.EventID]; dup {
+			p.res.Duplicate++
+			continue
+		}
+		seen[e.EventID] = len(p.events)
+		p.events = append(p.events, eventRow{AgentEvent: e, history: storeHeartbeats || e.EventType != connectreporting.AgentEventHeartBeat})
+	}
+	slices.SortFunc(p.events, func(a, b eventRow) int { return strings.Compare(a.EventID, b.EventID) })
+	for i := range p.events {
+		e := &p.events[i]
+		if e.history {
+			p.historyEvents++
+		} else {
+			p.stateOnlyEvents++
+		}
+		if e.AgentID == "" || e.EventTimestamp.IsZero() {
+			continue
+		}
+		j, ok := newest[e.AgentID]
+		if !ok || eventAfter(e.AgentEvent, p.events[j].AgentEvent) {
+			newest[e.AgentID] = i
+		}
+	}
+	for _, i := range newest {
+		p.events[i].state = true
+	}
+
+	byID := make(map[string]int, len(b.ContactRecords))
+	for i := range b.ContactRecords {
+		c := &b.ContactRecords[i]
+		if c.ContactID == "" {
+			p.rejected = append(p.rejected, rejectFromStore(connectreporting.SourceCTR, c.Raw, "contact record without ContactId"))
+			continue
+		}
+		row := contactRow{ContactRecord: c, rawHash: rawHash(c.Raw)}
+		j, ok := byID[c.ContactID]
+		if !ok {
+			byID[c.ContactID] = len(p.contacts)
+			p.contacts = append(p.contacts, row)
+			continue
+		}
+		p.res.Duplicate++
+		if contactNewer(row, p.contacts[j]) {
+			p.contacts[j] = row
+		}
+	}
+	slices.SortFunc(p.contacts, func(a, b contactRow) int { return strings.Compare(a.ContactID, b.ContactID) })
+	for i := range p.contacts {
+		c := &p.contacts[i]
+		c.attrs = make([]attribute, 0, len(c.Attributes))
+		for k, v := range c.Attributes {
+			c.attrs = append(c.attrs, attribute{k, v})
+		}
+		slices.SortFunc(c.attrs, func(a, b attribute) int { return strings.Compare(a.name, b.name) })
+	}
+	return p
+}
+
+// eventAfter orders agent events as agent_state does: by event time, then
+// event id (byte order).
+func eventAfter(a, b *connectreporting.AgentEvent) bool {
+	if c := a.EventTimestamp.Compare(b.EventTimestamp); c != 0 {
+		return c > 0
+	}
+	return a.EventID > b.EventID
+}
+
+// contactNewer orders contact versions as contact_record does: by
+// last_update_timestamp (absent is oldest), then raw_sha256.
+func contactNewer(a, b contactRow) bool {
+	if c := a.LastUpdateTimestamp.Compare(b.LastUpdateTimestamp); c != 0 {
+		return c > 0
+	}
+	return a.rawHash > b.rawHash
+}
+
+func rawHash(raw []byte) string {
+	h := sha256.Sum256(raw)
+	return hex.EncodeToString(h[:])
+}
+
+func rejectFromStore(source string, raw []byte, reason string) connectreporting.RejectedRecord {
+	return connectreporting.RejectedRecord{
+		Source:     source,
+		ReceivedAt: time.Now().UTC(),
+		Error:      reason,
+		Payload:    raw,
+	}
+}

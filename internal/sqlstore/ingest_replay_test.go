@@ -1,0 +1,91 @@
+//go:build ingestdev
+
+package sqlstore
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// deliverInOrder stores items in their generated order, in batches of n.
+func deliverInOrder(t testing.TB, s *Store, items []item, n int) connectreporting.BatchResult {
+	t.Helper()
+	var total connectreporting.BatchResult
+	for i := 0; i < len(items); i += n {
+		r, err := s.StoreBatch(context.Background(), batchOf(items[i:min(i+n, len(items))]))
+		if err != nil {
+			t.Fatalf("in-order batch at %d: %v", i, err)
+		}
+		total = total.Add(r)
+	}
+	return total
+}
+
+// redeliveries returns items as Kinesis and Connect may deliver them: 30%
+// of the records twice or more, every version of every contact (older ones
+// often after newer ones), in shuffled order.
+func redeliveries(rng *rand.Rand, items []item) []item {
+	out := append([]item(nil), items...)
+	for range len(items) * 3 / 10 {
+		out = append(out, items[rng.IntN(len(items))])
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// TestStoreBatchReplay is the replay test: the same records delivered once
+// in order, and to a second database with duplicates, shuffled, with older
+// contact versions re-delivered, in random batch sizes, leave every table
+// identical.
+func TestStoreBatchReplay(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) { storeBatchReplay(t, dialect) })
+	}
+}
+
+func storeBatchReplay(t *testing.T, dialect string) {
+	{
+		for _, heartbeats := range []bool{false, true} {
+			name := "events-only-history"
+			if heartbeats {
+				name = "store-heartbeats"
+			}
+			t.Run(name, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(42, uint64(len(name))))
+				w := genWorkload(rng, 30, 120)
+				items := w.items()
+				opts := Options{StoreHeartbeats: heartbeats}
+
+				inOrder := openIngestStore(t, dialect, opts)
+				first := deliverInOrder(t, inOrder, items, 100)
+				want := dumpTables(t, inOrder.DB())
+				if len(want["agent_event"]) == 0 || len(want["contact_attribute"]) == 0 || len(want["agent_status_interval"]) == 0 {
+					t.Fatalf("in-order delivery stored too little: %v", first)
+				}
+
+				replayed := openIngestStore(t, dialect, opts)
+				delivery := redeliveries(rng, items)
+				var total connectreporting.BatchResult
+				for i := 0; i < len(delivery); {
+					n := 1 + rng.IntN(250)
+					r, err := replayed.StoreBatch(context.Background(), batchOf(delivery[i:min(i+n, len(delivery))]))
+					if err != nil {
+						t.Fatalf("replay batch at %d: %v", i, err)
+					}
+					total = total.Add(r)
+					i += n
+				}
+				if got := total.Stored + total.Duplicate + total.Rejected; got != len(delivery) {
+					t.Errorf("replay counted %d records (%+v), delivered %d", got, total, len(delivery))
+				}
+				if total.Duplicate < len(delivery)-len(items) {
+					t.Errorf("replay counted %d duplicates, at least %d re-delivered", total.Duplicate, len(delivery)-len(items))
+				}
+				diffDumps(t, want, dumpTables(t, replayed.DB()))
+			})
+		}
+	}
+}
