@@ -1,6 +1,7 @@
 -- +goose Up
 -- See the PostgreSQL migration 00002 for what each part is for.
 ALTER TABLE contact_record ADD raw_sha256 nvarchar(64) NULL;
+IF COL_LENGTH('agent_state', 'last_event_id') IS NULL ALTER TABLE agent_state ADD last_event_id nvarchar(450) NULL;
 CREATE INDEX agent_event_agent_status_start_idx ON agent_event (agent_id, status_start_timestamp);
 CREATE INDEX agent_event_logout_idx ON agent_event (agent_id, event_timestamp) WHERE event_type = 'LOGOUT';
 CREATE INDEX rejected_record_sequence_idx ON rejected_record (source, sequence_number) WHERE sequence_number IS NOT NULL;
