@@ -1,0 +1,195 @@
+package agentevents
+
+import (
+	"fmt"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
+)
+
+// The wire shapes of the agent event stream data model. Fields are strings
+// (a JSON null leaves a string empty); timestamps are parsed afterwards so
+// an error can name the field. Objects the AgentEvent type does not model
+// (NextAgentStatus, Concurrency, InboundQueues, Proficiencies, ...) are not
+// declared: they are kept in Raw, whatever their shape.
+type event struct {
+	EventId               string
+	EventType             string
+	EventTimestamp        string
+	Version               string
+	AWSAccountId          string
+	InstanceARN           string
+	AgentARN              string
+	CurrentAgentSnapshot  *snapshot
+	PreviousAgentSnapshot *snapshot
+
+	// Only to recognise a contact record handed to this decoder.
+	ContactId                          any
+	AWSContactTraceRecordFormatVersion any
+}
+
+type snapshot struct {
+	AgentStatus   *status
+	Configuration *configuration
+	Contacts      []*contact
+}
+
+type status struct {
+	ARN            string
+	Name           string
+	StartTimestamp string
+	Type           string
+}
+
+type configuration struct {
+	Username             string
+	FirstName            string
+	LastName             string
+	RoutingProfile       *ref
+	AgentHierarchyGroups *hierarchyGroups
+}
+
+type hierarchyGroups struct {
+	Level1, Level2, Level3, Level4, Level5 *ref
+}
+
+type ref struct {
+	ARN  string
+	Name string
+}
+
+type contact struct {
+	ContactId                 string
+	InitialContactId          string
+	Channel                   string
+	InitiationMethod          string
+	State                     string
+	StateStartTimestamp       string
+	ConnectedToAgentTimestamp string
+	QueueTimestamp            string
+	Queue                     *ref
+}
+
+// Decode decodes one agent event stream record. Every failure is a
+// *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
+// a contact record handed to Decode also matches connectreporting.ErrWrongKind.
+func Decode(data []byte) (connectreporting.AgentEvent, error) {
+	var w event
+	if err := wire.Unmarshal(data, &w); err != nil {
+		return connectreporting.AgentEvent{}, err
+	}
+	if w.EventId == "" && w.EventType == "" && w.ContactId != nil {
+		return connectreporting.AgentEvent{}, wire.WrongKind("a contact record (ContactId), not an agent event")
+	}
+	switch {
+	case w.EventId == "":
+		return connectreporting.AgentEvent{}, wire.Malformed("EventId", "missing", nil)
+	case w.EventType == "":
+		return connectreporting.AgentEvent{}, wire.Malformed("EventType", "missing", nil)
+	case w.EventTimestamp == "":
+		return connectreporting.AgentEvent{}, wire.Malformed("EventTimestamp", "missing", nil)
+	}
+	ts, err := wire.Time("EventTimestamp", w.EventTimestamp)
+	if err != nil {
+		return connectreporting.AgentEvent{}, err
+	}
+	raw, err := wire.Raw(data)
+	if err != nil {
+		return connectreporting.AgentEvent{}, err
+	}
+	ev := connectreporting.AgentEvent{
+		EventID:        w.EventId,
+		EventType:      w.EventType,
+		EventTimestamp: ts,
+		Version:        w.Version,
+		AWSAccountID:   w.AWSAccountId,
+		InstanceARN:    w.InstanceARN,
+		AgentARN:       w.AgentARN,
+		AgentID:        connectreporting.IDFromARN(w.AgentARN),
+		Raw:            raw,
+	}
+
+	cur, prev := w.CurrentAgentSnapshot, w.PreviousAgentSnapshot
+	if cur != nil && cur.AgentStatus != nil {
+		st := cur.AgentStatus
+		ev.StatusARN, ev.StatusName, ev.StatusType = st.ARN, st.Name, st.Type
+		if ev.StatusStartTimestamp, err = wire.Time("CurrentAgentSnapshot.AgentStatus.StartTimestamp", st.StartTimestamp); err != nil {
+			return connectreporting.AgentEvent{}, err
+		}
+	}
+	if prev != nil && prev.AgentStatus != nil {
+		ev.PreviousStatusName = prev.AgentStatus.Name
+		if _, err := wire.Time("PreviousAgentSnapshot.AgentStatus.StartTimestamp", prev.AgentStatus.StartTimestamp); err != nil {
+			return connectreporting.AgentEvent{}, err
+		}
+	}
+
+	// Who the agent is and how they are configured: from the current
+	// snapshot, or from the previous one when an event (a LOGOUT, a late
+	// HEART_BEAT) carries no current configuration.
+	conf := configOf(cur)
+	if conf == nil {
+		conf = configOf(prev)
+	}
+	if conf != nil {
+		ev.Username, ev.FirstName, ev.LastName = conf.Username, conf.FirstName, conf.LastName
+		if rp := conf.RoutingProfile; rp != nil {
+			ev.RoutingProfileARN = rp.ARN
+			ev.RoutingProfileID = connectreporting.IDFromARN(rp.ARN)
+			ev.RoutingProfileName = rp.Name
+		}
+		if hg := conf.AgentHierarchyGroups; hg != nil {
+			for i, l := range []*ref{hg.Level1, hg.Level2, hg.Level3, hg.Level4, hg.Level5} {
+				if l != nil {
+					ev.HierarchyGroups[i] = connectreporting.HierarchyRef{ARN: l.ARN, ID: connectreporting.IDFromARN(l.ARN), Name: l.Name}
+				}
+			}
+		}
+	}
+
+	if cur != nil {
+		for i, c := range cur.Contacts {
+			if c == nil {
+				continue
+			}
+			ac, err := decodeContact(fmt.Sprintf("CurrentAgentSnapshot.Contacts[%d].", i), c)
+			if err != nil {
+				return connectreporting.AgentEvent{}, err
+			}
+			ev.Contacts = append(ev.Contacts, ac)
+		}
+	}
+	ev.ContactCount = len(ev.Contacts)
+	return ev, nil
+}
+
+func configOf(s *snapshot) *configuration {
+	if s == nil {
+		return nil
+	}
+	return s.Configuration
+}
+
+func decodeContact(path string, c *contact) (connectreporting.AgentContact, error) {
+	ac := connectreporting.AgentContact{
+		ContactID:        c.ContactId,
+		InitialContactID: c.InitialContactId,
+		Channel:          connectreporting.NormalizeChannel(c.Channel),
+		InitiationMethod: c.InitiationMethod,
+		State:            c.State,
+	}
+	var err error
+	if ac.StateStartTimestamp, err = wire.Time(path+"StateStartTimestamp", c.StateStartTimestamp); err != nil {
+		return ac, err
+	}
+	if ac.ConnectedToAgentTimestamp, err = wire.Time(path+"ConnectedToAgentTimestamp", c.ConnectedToAgentTimestamp); err != nil {
+		return ac, err
+	}
+	if ac.QueueTimestamp, err = wire.Time(path+"QueueTimestamp", c.QueueTimestamp); err != nil {
+		return ac, err
+	}
+	if q := c.Queue; q != nil {
+		ac.QueueARN, ac.QueueID, ac.QueueName = q.ARN, connectreporting.IDFromARN(q.ARN), q.Name
+	}
+	return ac, nil
+}

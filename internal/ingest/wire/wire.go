@@ -1,0 +1,192 @@
+// Package wire holds the helpers the stream decoders (internal/agentevents,
+// internal/ctr) share: JSON errors turned into connectreporting.DecodeError,
+// the timestamp formats Amazon Connect writes, whole-second durations, the
+// attribute map and the kept original record. It imports the root package
+// and the standard library only.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// Malformed returns a *connectreporting.DecodeError for field (a JSON path,
+// "" for the whole record); errors.Is(err, connectreporting.ErrMalformed)
+// holds for it.
+func Malformed(field, reason string, cause error) *connectreporting.DecodeError {
+	return &connectreporting.DecodeError{Field: field, Reason: reason, Err: cause}
+}
+
+// Unmarshal decodes data into v (a pointer to a wire struct) and turns every
+// failure into a *connectreporting.DecodeError naming the offending field.
+func Unmarshal(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return Malformed("", fmt.Sprintf("invalid JSON at byte %d", syn.Offset), err)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return Malformed("", "record is a JSON "+typ.Value+", not an object", nil)
+		}
+		return Malformed(typ.Field, fmt.Sprintf("wrong type: JSON %s where %s was expected", typ.Value, kindOf(typ.Type.Kind().String())), nil)
+	default:
+		return Malformed("", "invalid JSON", err)
+	}
+}
+
+func kindOf(k string) string {
+	switch k {
+	case "struct", "map", "ptr":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "int", "int64", "float64":
+		return "a number"
+	}
+	return k
+}
+
+// Time parses a timestamp as Amazon Connect writes it and returns it in UTC.
+// "" (a missing or null field) is the zero time. Accepted: RFC 3339 with or
+// without fractional seconds and with Z or any offset
+// (2019-08-13T20:52:30Z, 2019-08-13T20:52:30.704Z,
+// 2019-08-13T22:52:30.704+02:00), the documentation's
+// 2019-08-13T20:52:30:704Z, a space instead of the T, an offset without a
+// colon (+0200), and no zone at all (taken as UTC).
+func Time(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	b := []byte(s)
+	if len(b) > 10 && (b[10] == ' ' || b[10] == 't') {
+		b[10] = 'T'
+	}
+	// 2019-08-13T20:52:30:704Z: milliseconds after a colon.
+	if len(b) > 20 && b[19] == ':' && b[13] == ':' && b[16] == ':' {
+		b[19] = '.'
+	}
+	if n := len(b); n > 0 && b[n-1] == 'z' {
+		b[n-1] = 'Z'
+	}
+	s = string(b)
+	for _, layout := range timeLayouts {
+		t, err := time.Parse(layout, s)
+		if err == nil {
+			return connectreporting.UTC(t), nil
+		}
+	}
+	return time.Time{}, Malformed(field, fmt.Sprintf("invalid timestamp %q", clip(s, 64)), nil)
+}
+
+var timeLayouts = []string{
+	time.RFC3339Nano,                     // Z or ±hh:mm, optional fraction
+	"2006-01-02T15:04:05.999999999Z0700", // ±hhmm
+	"2006-01-02T15:04:05.999999999Z07",   // ±hh
+	"2006-01-02T15:04:05.999999999",      // no zone: UTC
+	"2006-01-02T15:04Z07:00",             // no seconds
+}
+
+// Seconds converts a duration in seconds (a JSON number, or a string
+// holding one) to whole seconds, rounding fractions half away from zero.
+// An empty n (missing or null) is nil.
+func Seconds(field string, n json.Number) (*int64, error) {
+	s := strings.TrimSpace(string(n))
+	if s == "" {
+		return nil, nil
+	}
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return &i, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, Malformed(field, fmt.Sprintf("invalid number %q", clip(s, 64)), nil)
+	}
+	f = math.Round(f)
+	if f >= math.MaxInt64 || f < math.MinInt64 {
+		return nil, Malformed(field, fmt.Sprintf("number %q out of range", clip(s, 64)), nil)
+	}
+	i := int64(f)
+	return &i, nil
+}
+
+// Attributes decodes a map of contact attributes. A missing or null map is
+// nil. String values are kept as they are; any other value (number, bool,
+// object, array, null) is kept as its compact JSON text.
+func Attributes(field string, raw json.RawMessage) (map[string]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, Malformed(field, "wrong type: an object of attributes was expected", nil)
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if len(v) > 0 && v[0] == '"' {
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, Malformed(field+"."+k, "invalid string", err)
+			}
+			out[k] = s
+			continue
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, v); err != nil {
+			return nil, Malformed(field+"."+k, "invalid value", err)
+		}
+		out[k] = buf.String()
+	}
+	return out, nil
+}
+
+// Raw returns the record to keep beside the decoded columns: data compacted
+// (so it is one line of valid JSON whatever whitespace it arrived with), with
+// any invalid UTF-8 replaced by U+FFFD so every database accepts it as text.
+func Raw(data []byte) (json.RawMessage, error) {
+	if !utf8.Valid(data) {
+		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data))
+	if err := json.Compact(&buf, data); err != nil {
+		return nil, Malformed("", "invalid JSON", err)
+	}
+	return json.RawMessage(buf.Bytes()), nil
+}
+
+// WrongKind returns the error of a decoder handed a record of the other
+// stream: errors.Is finds both ErrMalformed and ErrWrongKind.
+func WrongKind(reason string) *connectreporting.DecodeError {
+	return &connectreporting.DecodeError{Reason: reason, Err: connectreporting.ErrWrongKind}
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
