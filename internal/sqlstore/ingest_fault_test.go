@@ -1,5 +1,3 @@
-//go:build ingestdev
-
 package sqlstore
 
 import (
@@ -12,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 )
 
 // faultProxy is a TCP proxy on loopback between the store and PostgreSQL
@@ -152,8 +152,8 @@ func TestIntegrationPostgresFaultMidBatch(t *testing.T) {
 			want := dumpTables(t, ref.DB())
 
 			direct, dsn := openIngestStorePG(t, Options{})
-			proxy := startFaultProxy(t, pgHostPort(t, dsn))
-			viaProxy := openStoreDSN(t, "postgres", proxiedDSN(t, dsn, proxy), Options{})
+			proxy := startFaultProxy(t, pgtest.SplitHostPort(dsn))
+			viaProxy := openStoreDSN(t, proxiedDSN(t, dsn, proxy), Options{})
 
 			failAt := 2 * n // the third batch fails
 			deliverInOrder(t, viaProxy, items[:failAt], n)

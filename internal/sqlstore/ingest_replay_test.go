@@ -1,5 +1,3 @@
-//go:build ingestdev
-
 package sqlstore
 
 import (

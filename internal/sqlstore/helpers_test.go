@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// ingestDialects lists the dialects the integration tests run on; SQL
+// Server joins when MSSQL_DSN is set.
+func ingestDialects(t testing.TB) []string {
+	ds := []string{DialectSQLite, DialectPostgres}
+	if os.Getenv("MSSQL_DSN") != "" {
+		ds = append(ds, DialectSQLServer)
+	}
+	return ds
+}
+
+// testDSN returns the DSN of a fresh, empty database of dialect.
+func testDSN(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case DialectSQLite:
+		return "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+	case DialectPostgres:
+		return pgtest.DSN(t)
+	case DialectSQLServer:
+		return mssqlTestDSN(t)
+	}
+	t.Fatalf("unknown dialect %q", dialect)
+	return ""
+}
+
+// openIngestStore opens a fresh, migrated store of dialect.
+func openIngestStore(t testing.TB, dialect string, opts Options) *Store {
+	t.Helper()
+	return openStoreDSN(t, testDSN(t, dialect), opts)
+}
+
+// openIngestStorePG opens a fresh PostgreSQL store and returns its DSN.
+func openIngestStorePG(t testing.TB, opts Options) (*Store, string) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	return openStoreDSN(t, dsn, opts), dsn
+}
+
+func openStoreDSN(t testing.TB, dsn string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

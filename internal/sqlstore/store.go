@@ -1,0 +1,209 @@
+// Package sqlstore implements the store interfaces of connectreporting on
+// SQL: SQLite (modernc.org/sqlite, pure Go), PostgreSQL (pgx) and SQL Server
+// (go-mssqldb). One implementation serves every dialect; what differs lives
+// in the dialect packages (embedded migrations) and in small per-dialect SQL
+// builders. It is the only package that imports database drivers.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "github.com/microsoft/go-mssqldb" // driver "sqlserver"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // driver "sqlite"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/postgres"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/sqlite"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/sqlserver"
+)
+
+// Options tune a Store.
+type Options struct {
+	// Storage is the STORAGE setting, deciding the dialect of keyword
+	// (ADO.NET / Npgsql) connection strings; unset means SQL Server.
+	Storage string
+	// StoreHeartbeats keeps HEART_BEAT agent events as agent_event rows;
+	// by default they only refresh agent_state.
+	StoreHeartbeats bool
+	// SkipMigrate opens the database without migrating it.
+	SkipMigrate bool
+	// MaxOpenConns caps the pool (0: the dialect's default; SQLite is one writer).
+	MaxOpenConns int
+	Logger       *slog.Logger
+}
+
+// Store is a connectreporting.Store on a SQL database.
+type Store struct {
+	db      *sql.DB
+	dialect string
+	opts    Options
+	now     func() time.Time
+}
+
+var _ connectreporting.IngestStore = (*Store)(nil)
+
+// Open connects to the database the connection string names (see
+// ParseDSN), checks it answers, and migrates it to the current schema
+// unless opts.SkipMigrate is set.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	d, err := ParseDSN(dsn, opts.Storage)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(d.Driver, d.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database %s: %w", d.Dialect, d.Redacted, err)
+	}
+	switch {
+	case opts.MaxOpenConns > 0:
+		db.SetMaxOpenConns(opts.MaxOpenConns)
+	case d.Dialect == DialectSQLite:
+		// One connection: SQLite has one writer, and a single connection
+		// keeps :memory: databases whole.
+		db.SetMaxOpenConns(1)
+	default:
+		db.SetMaxOpenConns(8)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, dialect: d.Dialect, opts: opts, now: time.Now}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", d.Dialect, d.Redacted, err)
+	}
+	if !opts.SkipMigrate {
+		if _, err := s.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// DB is the underlying pool, for reports and tests.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect is DialectSQLite, DialectPostgres or DialectSQLServer.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) storeHeartbeats() bool { return s.opts.StoreHeartbeats }
+
+func (s *Store) logger() *slog.Logger {
+	if s.opts.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return s.opts.Logger
+}
+
+// MigrationResult is one migration Migrate applied.
+type MigrationResult struct {
+	Version  int64
+	Source   string
+	Duration time.Duration
+}
+
+// Migrate applies every pending migration of the dialect and returns what it
+// applied (nothing when the schema is current). Concurrent migrations of one
+// PostgreSQL database wait for each other (advisory lock).
+func (s *Store) Migrate(ctx context.Context) ([]MigrationResult, error) {
+	p, err := s.provider()
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate %s schema: %w", s.dialect, err)
+	}
+	out := make([]MigrationResult, 0, len(res))
+	for _, r := range res {
+		out = append(out, MigrationResult{Version: r.Source.Version, Source: r.Source.Path, Duration: r.Duration})
+		s.logger().InfoContext(ctx, "applied migration", "dialect", s.dialect, "version", r.Source.Version, "file", r.Source.Path)
+	}
+	return out, nil
+}
+
+// SchemaVersion is the newest applied migration (0 when none).
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := s.provider()
+	if err != nil {
+		return 0, err
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
+
+func (s *Store) provider() (*goose.Provider, error) {
+	fsys, gd, err := migrationsFor(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.dialect == DialectPostgres {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gd, s.db, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrations of %s: %w", s.dialect, err)
+	}
+	return p, nil
+}
+
+func migrationsFor(dialect string) (fs.FS, goose.Dialect, error) {
+	var (
+		fsys fs.FS
+		gd   goose.Dialect
+	)
+	switch dialect {
+	case DialectSQLite:
+		fsys, gd = sqlite.Migrations, goose.DialectSQLite3
+	case DialectPostgres:
+		fsys, gd = postgres.Migrations, goose.DialectPostgres
+	case DialectSQLServer:
+		fsys, gd = sqlserver.Migrations, goose.DialectMSSQL
+	default:
+		return nil, "", fmt.Errorf("unsupported dialect %q", dialect)
+	}
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		return nil, "", errors.Join(errors.New("embedded migrations"), err)
+	}
+	return sub, gd, nil
+}
+
+// MigrationSQL returns the embedded migration files of a dialect by name, for
+// tests and for operators who apply the schema by hand.
+func MigrationSQL(dialect string) (map[string]string, error) {
+	fsys, _, err := migrationsFor(dialect)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	err = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, path)
+		out[path] = string(b)
+		return err
+	})
+	return out, err
+}
