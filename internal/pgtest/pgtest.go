@@ -257,4 +257,3 @@ func WithHost(dsn, hostport string) string {
 	u.Host = hostport
 	return u.String()
 }
-
