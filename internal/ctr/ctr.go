@@ -35,7 +35,7 @@ type record struct {
 	ScheduledTimestamp         string
 
 	Agent                   *agent
-	AgentConnectionAttempts json.Number
+	AgentConnectionAttempts json.RawMessage
 	Queue                   *queue
 
 	CustomerEndpoint           *endpoint
@@ -55,13 +55,13 @@ type agent struct {
 	Username                       string
 	RoutingProfile                 *ref
 	ConnectedToAgentTimestamp      string
-	AgentInteractionDuration       json.Number
-	CustomerHoldDuration           json.Number
-	LongestHoldDuration            json.Number
-	AfterContactWorkDuration       json.Number
+	AgentInteractionDuration       json.RawMessage
+	CustomerHoldDuration           json.RawMessage
+	LongestHoldDuration            json.RawMessage
+	AfterContactWorkDuration       json.RawMessage
 	AfterContactWorkStartTimestamp string
 	AfterContactWorkEndTimestamp   string
-	NumberOfHolds                  json.Number
+	NumberOfHolds                  json.RawMessage
 }
 
 type ref struct {
@@ -74,7 +74,7 @@ type queue struct {
 	Name             string
 	EnqueueTimestamp string
 	DequeueTimestamp string
-	Duration         json.Number
+	Duration         json.RawMessage
 }
 
 type endpoint struct {
@@ -172,7 +172,7 @@ func (d *decoder) time(field, s string) (t time.Time) {
 	return t
 }
 
-func (d *decoder) seconds(field string, n json.Number) *int64 {
+func (d *decoder) seconds(field string, n json.RawMessage) *int64 {
 	if d.err != nil {
 		return nil
 	}

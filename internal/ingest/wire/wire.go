@@ -103,27 +103,53 @@ var timeLayouts = []string{
 	"2006-01-02T15:04Z07:00",             // no seconds
 }
 
-// Seconds converts a duration in seconds (a JSON number, or a string
-// holding one) to whole seconds, rounding fractions half away from zero.
-// An empty n (missing or null) is nil.
-func Seconds(field string, n json.Number) (*int64, error) {
-	s := strings.TrimSpace(string(n))
-	if s == "" {
+// Seconds converts a duration in seconds (or a count) to a whole number,
+// rounding fractions half away from zero. raw is the field's JSON: a number,
+// or a string holding one; missing or null is nil.
+func Seconds(field string, raw json.RawMessage) (*int64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
+	}
+	s := string(raw)
+	switch raw[0] {
+	case '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, Malformed(field, "invalid string", err)
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, nil
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	default:
+		return nil, Malformed(field, "wrong type: JSON "+jsonKind(raw[0])+" where a number was expected", nil)
 	}
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return &i, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(f) {
 		return nil, Malformed(field, fmt.Sprintf("invalid number %q", clip(s, 64)), nil)
 	}
 	f = math.Round(f)
-	if f >= math.MaxInt64 || f < math.MinInt64 {
+	if math.IsInf(f, 0) || f >= math.MaxInt64 || f < math.MinInt64 {
 		return nil, Malformed(field, fmt.Sprintf("number %q out of range", clip(s, 64)), nil)
 	}
 	i := int64(f)
 	return &i, nil
+}
+
+func jsonKind(first byte) string {
+	switch first {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "value"
 }
 
 // Attributes decodes a map of contact attributes. A missing or null map is

@@ -1,0 +1,424 @@
+package ctr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the decoder's output")
+
+func fixtures(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	return files
+}
+
+func decodeFile(t *testing.T, name string) connectreporting.ContactRecord {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(data)
+	if err != nil {
+		t.Fatalf("Decode(%s): %v", name, err)
+	}
+	return c
+}
+
+// goldenView renders a record for its golden file: Raw left out (checked
+// separately), durations as numbers or null.
+func goldenView(c connectreporting.ContactRecord) ([]byte, error) {
+	c.Raw = nil
+	b, err := json.MarshalIndent(c, "", "  ")
+	return append(b, '\n'), err
+}
+
+func TestGolden(t *testing.T) {
+	for _, file := range fixtures(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Decode(data)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			var want bytes.Buffer
+			if err := json.Compact(&want, data); err != nil {
+				t.Fatal(err)
+			}
+			if !json.Valid(c.Raw) || !bytes.Equal(c.Raw, want.Bytes()) {
+				t.Errorf("Raw is not the compacted input:\n%s", c.Raw)
+			}
+			got, err := goldenView(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			exp, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, exp) {
+				t.Errorf("decoded %s differs from %s:\n%s", file, golden, got)
+			}
+		})
+	}
+}
+
+func utc(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+func n(i int64) *int64 { return &i }
+
+const (
+	agentID = "9a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b"
+	basicQ  = "0f1e2d3c-2222-4b4a-8c9d-1a2b3c4d5e6f"
+	outQ    = "7a8b9c0d-3333-4e1f-a2b3-c4d5e6f7a8b9"
+	rpID    = "5c6d7e8f-1111-4a2b-9c3d-4e5f6a7b8c9d"
+)
+
+// TestColumns asserts the values that become the core columns of
+// contact_record, fixture by fixture.
+func TestColumns(t *testing.T) {
+	type want struct {
+		contactID, initialID, previousID, nextID, relatedID string
+		channel, method, reason                             string
+		initiation, connectedToSystem, disconnect, last     time.Time
+		scheduled, transferCompleted                        time.Time
+		queueID, queueName                                  string
+		enqueue, dequeue                                    time.Time
+		queueDuration                                       *int64
+		agentID, username, routingProfileID                 string
+		connectedToAgent, acwStart, acwEnd                  time.Time
+		interaction, hold, longestHold, acw, holds          *int64
+		attempts                                            *int64
+		customerEndpoint, systemEndpoint, transferredTo     string
+		attributes                                          map[string]string
+	}
+	tests := []struct {
+		file string
+		want want
+	}{
+		{"voice_inbound", want{
+			contactID: "c1000001-0000-4000-8000-000000000001", initialID: "c1000001-0000-4000-8000-000000000001",
+			channel: "VOICE", method: "INBOUND", reason: "CUSTOMER_DISCONNECT",
+			initiation: utc("2019-08-13T21:00:00Z"), connectedToSystem: utc("2019-08-13T21:00:00Z"),
+			disconnect: utc("2019-08-13T21:05:12Z"), last: utc("2019-08-13T21:06:30Z"),
+			queueID: basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-13T21:00:20Z"), dequeue: utc("2019-08-13T21:00:40Z"), queueDuration: n(20),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T21:00:40Z"), acwStart: utc("2019-08-13T21:05:12Z"), acwEnd: utc("2019-08-13T21:06:30Z"),
+			interaction: n(272), hold: n(31), longestHold: n(20), acw: n(78), holds: n(2), attempts: n(1),
+			customerEndpoint: "+447700900123", systemEndpoint: "+442079460000",
+			attributes: map[string]string{"greetingPlayed": "true", "language": "en-GB", "customerTier": "gold",
+				"score": "7", "vip": "true", "nested": `{"a":[1,2]}`, "empty": "null"},
+		}},
+		{"voice_float_durations", want{
+			contactID: "c100000c-0000-4000-8000-00000000000c", initialID: "c100000c-0000-4000-8000-00000000000c",
+			channel: "VOICE", method: "INBOUND", reason: "CUSTOMER_DISCONNECT",
+			initiation: utc("2019-08-13T21:00:00.25Z"), connectedToSystem: utc("2019-08-13T21:00:00Z"),
+			disconnect: utc("2019-08-13T21:05:12Z"), last: utc("2019-08-13T21:06:30Z"),
+			queueID: basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-13T21:00:20Z"), dequeue: utc("2019-08-13T21:00:40Z"), queueDuration: n(21),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T21:00:40Z"), acwStart: utc("2019-08-13T21:05:12Z"), acwEnd: utc("2019-08-13T21:06:30Z"),
+			interaction: n(272), hold: n(31), longestHold: n(19), acw: n(78), holds: n(2), attempts: n(1),
+			customerEndpoint: "+447700900123", systemEndpoint: "+442079460000",
+			attributes: map[string]string{"greetingPlayed": "true", "language": "en-GB", "customerTier": "gold",
+				"score": "7", "vip": "true", "nested": `{"a":[1,2]}`, "empty": "null"},
+		}},
+		{"voice_outbound", want{
+			contactID: "c1000002-0000-4000-8000-000000000002", channel: "VOICE", method: "OUTBOUND", reason: "AGENT_DISCONNECT",
+			initiation: utc("2019-08-13T22:00:00Z"), connectedToSystem: utc("2019-08-13T22:00:09Z"),
+			disconnect: utc("2019-08-13T22:03:00Z"), last: utc("2019-08-13T22:04:01Z"),
+			queueID: outQ, queueName: "OutboundQueue", queueDuration: n(0),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T22:00:00Z"), acwStart: utc("2019-08-13T22:03:00Z"), acwEnd: utc("2019-08-13T22:04:01Z"),
+			interaction: n(171), hold: n(0), longestHold: n(0), acw: n(61), holds: n(0), attempts: n(0),
+			customerEndpoint: "+14155550100", systemEndpoint: "+14155550199",
+		}},
+		{"voice_transfer", want{
+			contactID: "c1000003-0000-4000-8000-000000000003", initialID: "c1000009-0000-4000-8000-000000000009",
+			previousID: "c1000009-0000-4000-8000-000000000009",
+			channel:    "VOICE", method: "TRANSFER", reason: "CUSTOMER_DISCONNECT",
+			initiation: utc("2019-08-13T21:03:00Z"), connectedToSystem: utc("2019-08-13T21:03:00Z"),
+			disconnect: utc("2019-08-13T21:09:00Z"), last: utc("2019-08-13T21:10:00Z"),
+			queueID: agentID, queueName: "", enqueue: utc("2019-08-13T21:03:01Z"), dequeue: utc("2019-08-13T21:03:30Z"), queueDuration: n(29),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T21:03:30Z"), acwStart: utc("2019-08-13T21:09:00Z"), acwEnd: utc("2019-08-13T21:10:00Z"),
+			interaction: n(330), hold: n(0), longestHold: n(0), acw: n(60), holds: n(0), attempts: n(2),
+			customerEndpoint: "+447700900124", systemEndpoint: "+442079460000",
+			attributes: map[string]string{"transferReason": "billing"},
+		}},
+		{"voice_transfer_external", want{
+			contactID: "c1000009-0000-4000-8000-000000000009", initialID: "c1000009-0000-4000-8000-000000000009",
+			nextID:  "c1000003-0000-4000-8000-000000000003",
+			channel: "VOICE", method: "INBOUND", reason: "THIRD_PARTY_DISCONNECT",
+			initiation: utc("2019-08-13T21:00:00Z"), connectedToSystem: utc("2019-08-13T21:00:00Z"),
+			disconnect: utc("2019-08-13T21:03:00Z"), last: utc("2019-08-13T21:03:45Z"),
+			transferCompleted: utc("2019-08-13T21:02:58Z"),
+			queueID:           basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-13T21:00:10Z"), dequeue: utc("2019-08-13T21:00:30Z"), queueDuration: n(20),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T21:00:30Z"),
+			interaction:      n(150), hold: n(0), longestHold: n(0), acw: n(0), holds: n(0), attempts: n(1),
+			customerEndpoint: "+447700900124", systemEndpoint: "+442079460000", transferredTo: "+442079461111",
+		}},
+		{"callback", want{
+			contactID: "c1000004-0000-4000-8000-000000000004", initialID: "c1000008-0000-4000-8000-000000000008",
+			previousID: "c1000008-0000-4000-8000-000000000008",
+			channel:    "VOICE", method: "CALLBACK", reason: "CUSTOMER_DISCONNECT",
+			initiation: utc("2019-08-13T21:10:00Z"), connectedToSystem: utc("2019-08-13T21:25:12Z"),
+			disconnect: utc("2019-08-13T21:30:00Z"), last: utc("2019-08-13T21:31:00Z"),
+			queueID: basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-13T21:10:00Z"), dequeue: utc("2019-08-13T21:25:05Z"), queueDuration: n(905),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T21:25:05Z"), acwStart: utc("2019-08-13T21:30:00Z"), acwEnd: utc("2019-08-13T21:31:00Z"),
+			interaction: n(288), hold: n(0), longestHold: n(0), acw: n(60), holds: n(0), attempts: n(1),
+			customerEndpoint: "+447700900125",
+		}},
+		{"abandoned", want{
+			contactID: "c1000005-0000-4000-8000-000000000005", channel: "VOICE", method: "INBOUND", reason: "CUSTOMER_DISCONNECT",
+			initiation: utc("2019-08-13T21:20:00Z"), connectedToSystem: utc("2019-08-13T21:20:00Z"),
+			disconnect: utc("2019-08-13T21:22:47Z"), last: utc("2019-08-13T21:22:48Z"),
+			queueID: basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-13T21:20:15Z"), dequeue: utc("2019-08-13T21:22:47Z"), queueDuration: n(152),
+			attempts: n(0), customerEndpoint: "+447700900126", systemEndpoint: "+442079460000",
+			attributes: map[string]string{"menuChoice": "2"},
+		}},
+		{"chat", want{
+			contactID: "c1000006-0000-4000-8000-000000000006", initialID: "c1000006-0000-4000-8000-000000000006",
+			channel: "CHAT", method: "API", reason: "AGENT_DISCONNECT",
+			initiation: utc("2019-08-13T21:40:00Z"), connectedToSystem: utc("2019-08-13T21:40:00Z"),
+			disconnect: utc("2019-08-13T21:52:10Z"), last: utc("2019-08-13T21:53:00Z"),
+			queueID: basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-13T21:40:05Z"), dequeue: utc("2019-08-13T21:41:02Z"), queueDuration: n(57),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-13T21:41:02Z"), acwStart: utc("2019-08-13T21:52:10Z"), acwEnd: utc("2019-08-13T21:53:00Z"),
+			interaction: n(668), hold: n(0), longestHold: n(0), acw: n(50), holds: n(0), attempts: n(1),
+			attributes: map[string]string{"customerName": "Ana"},
+		}},
+		{"task", want{
+			contactID: "c1000007-0000-4000-8000-000000000007", initialID: "c1000007-0000-4000-8000-000000000007",
+			relatedID: "c1000001-0000-4000-8000-000000000001",
+			channel:   "TASK", method: "API", reason: "AGENT_DISCONNECT",
+			initiation: utc("2019-08-14T08:00:00Z"), connectedToSystem: utc("2019-08-14T09:00:00Z"),
+			disconnect: utc("2019-08-14T09:30:00Z"), last: utc("2019-08-14T09:31:30Z"), scheduled: utc("2019-08-14T09:00:00Z"),
+			queueID: basicQ, queueName: "BasicQueue", enqueue: utc("2019-08-14T09:00:01Z"), dequeue: utc("2019-08-14T09:00:20Z"), queueDuration: n(19),
+			agentID: agentID, username: "jdoe", routingProfileID: rpID,
+			connectedToAgent: utc("2019-08-14T09:00:20Z"), acwStart: utc("2019-08-14T09:30:00Z"), acwEnd: utc("2019-08-14T09:31:30Z"),
+			interaction: n(1780), acw: n(90), attempts: n(1),
+		}},
+		{"task_expired", want{
+			contactID: "c100000a-0000-4000-8000-00000000000a", initialID: "c1000007-0000-4000-8000-000000000007",
+			previousID: "c1000007-0000-4000-8000-000000000007",
+			channel:    "TASK", method: "DISCONNECT", reason: "EXPIRED",
+			initiation: utc("2019-08-15T10:00:00Z"), disconnect: utc("2019-08-22T10:00:00Z"), last: utc("2019-08-22T10:00:05Z"),
+			queueID: agentID, enqueue: utc("2019-08-15T10:00:01Z"), dequeue: utc("2019-08-22T10:00:00Z"), queueDuration: n(604799),
+			attempts: n(0),
+		}},
+		{"flow_only", want{
+			contactID: "c100000b-0000-4000-8000-00000000000b", channel: "VOICE", method: "INBOUND", reason: "CONTACT_FLOW_DISCONNECT",
+			initiation: utc("2019-08-13T23:00:00Z"), connectedToSystem: utc("2019-08-13T23:00:00Z"),
+			disconnect: utc("2019-08-13T23:01:12Z"), last: utc("2019-08-13T23:01:13Z"),
+			attempts: n(0), customerEndpoint: "+447700900127", systemEndpoint: "+442079460000",
+			attributes: map[string]string{"closed": "true"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			c := decodeFile(t, tt.file)
+			w := tt.want
+			str := func(what, got, want string) {
+				t.Helper()
+				if got != want {
+					t.Errorf("%s = %q, want %q", what, got, want)
+				}
+			}
+			tm := func(what string, got, want time.Time) {
+				t.Helper()
+				if !got.Equal(want) || (!got.IsZero() && got.Location() != time.UTC) {
+					t.Errorf("%s = %v, want %v (UTC)", what, got, want)
+				}
+			}
+			num := func(what string, got, want *int64) {
+				t.Helper()
+				switch {
+				case got == nil && want == nil:
+				case got == nil || want == nil || *got != *want:
+					t.Errorf("%s = %s, want %s", what, show(got), show(want))
+				}
+			}
+			str("ContactID", c.ContactID, w.contactID)
+			str("InitialContactID", c.InitialContactID, w.initialID)
+			str("PreviousContactID", c.PreviousContactID, w.previousID)
+			str("NextContactID", c.NextContactID, w.nextID)
+			str("RelatedContactID", c.RelatedContactID, w.relatedID)
+			str("AWSAccountID", c.AWSAccountID, "012345678901")
+			str("Channel", c.Channel, w.channel)
+			str("InitiationMethod", c.InitiationMethod, w.method)
+			str("DisconnectReason", c.DisconnectReason, w.reason)
+			tm("InitiationTimestamp", c.InitiationTimestamp, w.initiation)
+			tm("ConnectedToSystemTimestamp", c.ConnectedToSystemTimestamp, w.connectedToSystem)
+			tm("DisconnectTimestamp", c.DisconnectTimestamp, w.disconnect)
+			tm("LastUpdateTimestamp", c.LastUpdateTimestamp, w.last)
+			tm("ScheduledTimestamp", c.ScheduledTimestamp, w.scheduled)
+			tm("TransferCompletedTimestamp", c.TransferCompletedTimestamp, w.transferCompleted)
+			str("QueueID", c.QueueID, w.queueID)
+			str("QueueName", c.QueueName, w.queueName)
+			tm("EnqueueTimestamp", c.EnqueueTimestamp, w.enqueue)
+			tm("DequeueTimestamp", c.DequeueTimestamp, w.dequeue)
+			num("QueueDurationSeconds", c.QueueDurationSeconds, w.queueDuration)
+			str("AgentID", c.AgentID, w.agentID)
+			str("AgentUsername", c.AgentUsername, w.username)
+			str("AgentRoutingProfileID", c.AgentRoutingProfileID, w.routingProfileID)
+			tm("ConnectedToAgentTimestamp", c.ConnectedToAgentTimestamp, w.connectedToAgent)
+			tm("AfterContactWorkStartTimestamp", c.AfterContactWorkStartTimestamp, w.acwStart)
+			tm("AfterContactWorkEndTimestamp", c.AfterContactWorkEndTimestamp, w.acwEnd)
+			num("AgentInteractionDurationSeconds", c.AgentInteractionDurationSeconds, w.interaction)
+			num("CustomerHoldDurationSeconds", c.CustomerHoldDurationSeconds, w.hold)
+			num("LongestHoldDurationSeconds", c.LongestHoldDurationSeconds, w.longestHold)
+			num("AfterContactWorkDurationSeconds", c.AfterContactWorkDurationSeconds, w.acw)
+			num("NumberOfHolds", c.NumberOfHolds, w.holds)
+			num("AgentConnectionAttempts", c.AgentConnectionAttempts, w.attempts)
+			str("CustomerEndpoint", c.CustomerEndpoint, w.customerEndpoint)
+			str("SystemEndpoint", c.SystemEndpoint, w.systemEndpoint)
+			str("TransferredToEndpoint", c.TransferredToEndpoint, w.transferredTo)
+			if len(c.Attributes) != len(w.attributes) {
+				t.Errorf("Attributes = %v, want %v", c.Attributes, w.attributes)
+			}
+			for k, v := range w.attributes {
+				if got, ok := c.Attributes[k]; !ok || got != v {
+					t.Errorf("Attributes[%q] = %q, want %q", k, got, v)
+				}
+			}
+		})
+	}
+}
+
+func show(p *int64) string {
+	if p == nil {
+		return "nil"
+	}
+	b, _ := json.Marshal(*p)
+	return string(b)
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name, data, field string
+		wrongKind         bool
+	}{
+		{"invalid JSON", `{"ContactId":"c"`, "", false},
+		{"not an object", `"c"`, "", false},
+		{"null", `null`, "ContactId", false},
+		{"no ContactId", `{"Channel":"VOICE","InitiationMethod":"INBOUND"}`, "ContactId", false},
+		{"numeric ContactId", `{"ContactId":12}`, "ContactId", false},
+		{"bad timestamp", `{"ContactId":"c","InitiationTimestamp":"2019-13-45T00:00:00Z"}`, "InitiationTimestamp", false},
+		{"bad queue timestamp", `{"ContactId":"c","Queue":{"EnqueueTimestamp":"x"}}`, "Queue.EnqueueTimestamp", false},
+		{"bad duration", `{"ContactId":"c","Agent":{"AgentInteractionDuration":"ten"}}`, "Agent.AgentInteractionDuration", false},
+		{"duration is an object", `{"ContactId":"c","Agent":{"CustomerHoldDuration":{}}}`, "Agent.CustomerHoldDuration", false},
+		{"huge duration", `{"ContactId":"c","Queue":{"Duration":1e300}}`, "Queue.Duration", false},
+		{"agent is an array", `{"ContactId":"c","Agent":[]}`, "Agent", false},
+		{"attributes is an array", `{"ContactId":"c","Attributes":["a"]}`, "Attributes", false},
+		{"agent event", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z"}`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode([]byte(tt.data))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			t.Logf("%v", err)
+			var de *connectreporting.DecodeError
+			if !errors.As(err, &de) || !errors.Is(err, connectreporting.ErrMalformed) {
+				t.Fatalf("error %v (%T) is not a DecodeError wrapping ErrMalformed", err, err)
+			}
+			if de.Field != tt.field {
+				t.Errorf("Field = %q, want %q", de.Field, tt.field)
+			}
+			if errors.Is(err, connectreporting.ErrWrongKind) != tt.wrongKind {
+				t.Errorf("errors.Is(ErrWrongKind) = %v, want %v", !tt.wrongKind, tt.wrongKind)
+			}
+		})
+	}
+}
+
+func TestLenient(t *testing.T) {
+	c, err := Decode([]byte(` {"ContactId":"c","Channel":"tasks","Queue":{"ARN":"arn:x/queue/q1","Name":null,"Duration":"12"},
+		"Agent":{"ARN":"arn:x/agent/a1","AgentInteractionDuration":12.5,"NumberOfHolds":null},"Attributes":null,
+		"CustomerEndpoint":{"Address":null,"Type":"TELEPHONE_NUMBER"},"LastUpdateTimestamp":"2019-08-13T22:58:44+02:00"} `))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Channel != "TASK" || c.QueueID != "q1" || c.QueueName != "" || c.AgentID != "a1" {
+		t.Errorf("got %+v", c)
+	}
+	if c.QueueDurationSeconds == nil || *c.QueueDurationSeconds != 12 || c.AgentInteractionDurationSeconds == nil || *c.AgentInteractionDurationSeconds != 13 {
+		t.Errorf("durations %s %s", show(c.QueueDurationSeconds), show(c.AgentInteractionDurationSeconds))
+	}
+	if c.NumberOfHolds != nil || c.Attributes != nil || c.CustomerEndpoint != "" || c.CustomerEndpointType != "TELEPHONE_NUMBER" {
+		t.Errorf("nulls: %+v", c)
+	}
+	if !c.LastUpdateTimestamp.Equal(utc("2019-08-13T20:58:44Z")) || c.LastUpdateTimestamp.Location() != time.UTC {
+		t.Errorf("LastUpdateTimestamp = %v", c.LastUpdateTimestamp)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, file := range fixtures(f) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"ContactId":"c","Queue":{"Duration":1.5e3},"Attributes":{"a":1,"b":"x","c":null}}`))
+	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN"}`))
+	f.Add([]byte(`{"ContactId":"c","InitiationTimestamp":"2019-08-13T20:58:44:031Z"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Decode(data)
+		if err != nil {
+			var de *connectreporting.DecodeError
+			if !errors.As(err, &de) || !errors.Is(err, connectreporting.ErrMalformed) {
+				t.Fatalf("error %v (%T) is not a DecodeError wrapping ErrMalformed", err, err)
+			}
+			return
+		}
+		if c.ContactID == "" {
+			t.Fatalf("decoded without ContactId: %+v", c)
+		}
+		if !json.Valid(c.Raw) {
+			t.Fatalf("Raw is not valid JSON: %q", c.Raw)
+		}
+		for _, tm := range []time.Time{c.InitiationTimestamp, c.LastUpdateTimestamp, c.DisconnectTimestamp, c.EnqueueTimestamp, c.ConnectedToAgentTimestamp} {
+			if !tm.IsZero() && tm.Location() != time.UTC {
+				t.Fatalf("timestamp %v not in UTC", tm)
+			}
+		}
+	})
+}
