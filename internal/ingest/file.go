@@ -1,0 +1,354 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+)
+
+// DefaultMaxRecordSize bounds one record read from a file (Kinesis records
+// are at most 10 MiB).
+const DefaultMaxRecordSize = 16 << 20
+
+// ErrRecordTooLarge is returned by Scanner.Err when a record is larger than
+// the scanner's MaxRecordSize.
+var ErrRecordTooLarge = errors.New("record too large")
+
+// Scanner reads stream records from a file, one JSON document at a time,
+// in bounded memory. It reads
+//
+//   - JSON lines (one record per line),
+//   - JSON objects concatenated with or without whitespace between them, as
+//     Kinesis Data Firehose writes records to S3 (`}{`), pretty-printed or not,
+//   - JSON arrays of records (each element is a record),
+//
+// and any of them gzip-compressed (recognised by the gzip magic number, not
+// the file name). Each record's SequenceNumber is "name:n", n counting the
+// records from 1, and its ArrivalTime is the file's modification time when
+// known.
+//
+// A record that is not valid JSON is still yielded, so that the engine
+// parks it as a rejected record; reading goes on after it. A line break
+// inside a JSON string, a `{` at the start of a line inside a record, or
+// any line break inside a record when the file's first record was a single
+// line, ends a broken record: a bad line in a JSON lines file costs only
+// that line.
+type Scanner struct {
+	// MaxRecordSize bounds one record; 0 means DefaultMaxRecordSize.
+	MaxRecordSize int
+
+	name     string
+	src      io.Reader
+	r        *bufio.Reader
+	closers  []io.Closer
+	arrival  time.Time
+	started  bool
+	inArray  bool
+	complete int  // complete records read so far
+	oneLine  bool // the first complete record had no line break: records are lines
+	n        int
+	rec      Record
+	err      error
+	valueBuf []byte
+}
+
+// NewScanner returns a Scanner reading records from r; name makes the
+// records' sequence numbers.
+func NewScanner(r io.Reader, name string) *Scanner {
+	return &Scanner{name: name, src: r}
+}
+
+// OpenFile opens the file name for reading records; "-" is stdin, whose
+// records are named "stdin:n". Close the Scanner when done.
+func OpenFile(name string, stdin io.Reader) (*Scanner, error) {
+	if name == "-" {
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		return NewScanner(stdin, "stdin"), nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	s := NewScanner(f, name)
+	s.closers = append(s.closers, f)
+	if fi, err := f.Stat(); err == nil {
+		s.arrival = fi.ModTime().UTC()
+	}
+	return s, nil
+}
+
+// ReadFile reads every record of the file name ("-" for stdin). It holds
+// them all in memory: for large files use OpenFile and Scan, or
+// Engine.IngestFile.
+func ReadFile(name string, stdin io.Reader) ([]Record, error) {
+	s, err := OpenFile(name, stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	var recs []Record
+	for s.Scan() {
+		recs = append(recs, s.Record())
+	}
+	return recs, s.Err()
+}
+
+// Close closes the file opened by OpenFile (never stdin) and the gzip reader.
+func (s *Scanner) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i].Close())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// Scan advances to the next record; it returns false at the end of the
+// input or on an error (see Err).
+func (s *Scanner) Scan() bool {
+	if s.err != nil {
+		return false
+	}
+	if !s.started {
+		s.started = true
+		if err := s.open(); err != nil {
+			s.err = err
+			return false
+		}
+	}
+	for {
+		data, err := s.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = err
+			}
+			return false
+		}
+		data = bytes.TrimSpace(data)
+		if len(data) == 0 {
+			continue
+		}
+		s.n++
+		s.rec = Record{
+			Data:           bytes.Clone(data),
+			SequenceNumber: s.name + ":" + strconv.Itoa(s.n),
+			ArrivalTime:    s.arrival,
+		}
+		return true
+	}
+}
+
+// Record is the record Scan read.
+func (s *Scanner) Record() Record { return s.rec }
+
+// Err is the first error other than io.EOF met while reading.
+func (s *Scanner) Err() error {
+	if s.err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", s.name, s.err)
+}
+
+func (s *Scanner) open() error {
+	br := bufio.NewReaderSize(s.src, 64<<10)
+	magic, err := br.Peek(2)
+	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return err
+		}
+		s.closers = append(s.closers, zr)
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	s.r = br
+	return nil
+}
+
+func (s *Scanner) max() int {
+	if s.MaxRecordSize > 0 {
+		return s.MaxRecordSize
+	}
+	return DefaultMaxRecordSize
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// next returns the bytes of the next record, complete or broken, or an
+// error (io.EOF at the end).
+func (s *Scanner) next() ([]byte, error) {
+	for {
+		b, err := s.r.ReadByte()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case isSpace(b):
+			continue
+		case s.inArray && b == ',':
+			continue
+		case s.inArray && b == ']':
+			s.inArray = false
+			continue
+		case !s.inArray && b == '[':
+			// A top-level array: its elements are the records.
+			s.inArray = true
+			continue
+		case b == '{' || b == '[':
+			return s.value(b)
+		default:
+			return s.garbage(b)
+		}
+	}
+}
+
+// value reads one JSON object or array that starts with first. It ends at
+// the matching bracket, or early (a broken record) at a line break inside a
+// string, at a `{` that starts a line, at any line break when the records
+// are lines (the first record was one line), or at the end of the input.
+func (s *Scanner) value(first byte) ([]byte, error) {
+	buf := append(s.valueBuf[:0], first)
+	defer func() { s.valueBuf = buf[:0] }()
+	depth, inString, escaped, lineStart := 1, false, false, false
+	for {
+		if len(buf) > s.max() {
+			return nil, fmt.Errorf("record %d: %w (more than %d bytes)", s.n+1, ErrRecordTooLarge, s.max())
+		}
+		b, err := s.r.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return buf, nil // truncated: a broken record
+		}
+		if err != nil {
+			return nil, err
+		}
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			case b == '\n':
+				return buf, nil // JSON strings hold no line breaks: broken record
+			}
+			buf = append(buf, b)
+			continue
+		}
+		switch b {
+		case '"':
+			inString = true
+		case '{', '[':
+			if b == '{' && lineStart {
+				// A record starting at the beginning of a line while this
+				// one is still open: this one is broken.
+				_ = s.r.UnreadByte()
+				return buf, nil
+			}
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				buf = append(buf, b)
+				if s.complete == 0 {
+					s.oneLine = bytes.IndexByte(buf, '\n') < 0
+				}
+				s.complete++
+				return buf, nil
+			}
+		case '\n':
+			if s.oneLine {
+				// Records are lines, and this one ended unfinished.
+				return buf, nil
+			}
+		}
+		lineStart = b == '\n'
+		buf = append(buf, b)
+	}
+}
+
+// garbage reads what cannot start a record (a stray character, a scalar)
+// up to the end of the line or the next `{`, and returns it as a broken
+// record.
+func (s *Scanner) garbage(first byte) ([]byte, error) {
+	buf := []byte{first}
+	for {
+		b, err := s.r.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b == '\n' {
+			return buf, nil
+		}
+		if b == '{' || (s.inArray && (b == ',' || b == ']')) {
+			_ = s.r.UnreadByte()
+			return buf, nil
+		}
+		if len(buf) >= s.max() {
+			return nil, fmt.Errorf("record %d: %w (more than %d bytes)", s.n+1, ErrRecordTooLarge, s.max())
+		}
+		buf = append(buf, b)
+	}
+}
+
+// IngestFile ingests the records of the file name ("-" for stdin) as
+// records of source, streaming: at most ChunkSize records are held at a
+// time. Result.Failed indexes are record numbers in the file, from 0. It
+// stops at the first store error or read error, keeping the counts of what
+// was stored before.
+func (e *Engine) IngestFile(ctx context.Context, source, name string, stdin io.Reader) (Result, error) {
+	s, err := OpenFile(name, stdin)
+	if err != nil {
+		return Result{}, fmt.Errorf("ingest %s: %w", source, err)
+	}
+	defer s.Close()
+	return e.IngestScanner(ctx, source, s)
+}
+
+// IngestScanner ingests every record s yields, ChunkSize records at a time;
+// see IngestFile.
+func (e *Engine) IngestScanner(ctx context.Context, source string, s *Scanner) (Result, error) {
+	var total Result
+	size := e.chunkSize()
+	chunk := make([]Record, 0, size)
+	base := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		res, err := e.Ingest(ctx, source, chunk)
+		total.BatchResult = total.BatchResult.Add(res.BatchResult)
+		for _, i := range res.Failed {
+			total.Failed = append(total.Failed, base+i)
+		}
+		base += len(chunk)
+		chunk = chunk[:0]
+		return err
+	}
+	for s.Scan() {
+		chunk = append(chunk, s.Record())
+		if len(chunk) == size {
+			if err := flush(); err != nil {
+				return total, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return total, err
+	}
+	if err := s.Err(); err != nil {
+		return total, fmt.Errorf("ingest %s: %w", source, err)
+	}
+	return total, nil
+}
