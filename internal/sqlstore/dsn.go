@@ -171,14 +171,15 @@ func urlErrReason(err error) string {
 func keywordDSN(s, storage string) (DSN, error) {
 	kv := map[string]string{}
 	var order []string
-	for _, part := range splitKeywords(s) {
+	for i, part := range splitKeywords(s) {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
-			return DSN{}, dsnErr("%q is not Key=Value", redactLoose(part))
+			// The part may be the tail of a password: never echo it.
+			return DSN{}, dsnErr("part %d is not Key=Value (quote values that contain ';')", i+1)
 		}
 		key := normKey(k)
 		if key == "" {

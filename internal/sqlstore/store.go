@@ -50,7 +50,7 @@ type Store struct {
 	now     func() time.Time
 }
 
-var _ connectreporting.IngestStore = (*Store)(nil)
+var _ connectreporting.Store = (*Store)(nil)
 
 // Open connects to the database the connection string names (see
 // ParseDSN), checks it answers, and migrates it to the current schema

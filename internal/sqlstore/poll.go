@@ -1,0 +1,220 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+var queueSnapshotCols = []string{"snapshot_time", "queue_id", "channel", "queue_arn",
+	"agents_online", "agents_available", "agents_on_contact", "agents_on_call",
+	"agents_after_contact_work", "agents_non_productive", "agents_error", "agents_staffed",
+	"contacts_in_queue", "contacts_scheduled", "oldest_contact_age_seconds",
+	"slots_active", "slots_available"}
+
+func queueSnapshotRow(q *connectreporting.QueueSnapshot) []any {
+	return []any{q.SnapshotTime, q.QueueID, connectreporting.NormalizeChannel(q.Channel), q.QueueARN,
+		q.AgentsOnline, q.AgentsAvailable, q.AgentsOnContact, q.AgentsOnCall,
+		q.AgentsAfterContactWork, q.AgentsNonProductive, q.AgentsError, q.AgentsStaffed,
+		q.ContactsInQueue, q.ContactsScheduled, q.OldestContactAgeSeconds,
+		q.SlotsActive, q.SlotsAvailable}
+}
+
+// StoreQueueSnapshots appends one history row per queue and channel to
+// queue_realtime_snapshot and sets queue_realtime_current to the latest
+// observation, in one transaction. Storing the same snapshot twice changes
+// nothing; an older snapshot never overwrites a newer current row.
+func (s *Store) StoreQueueSnapshots(ctx context.Context, snaps []connectreporting.QueueSnapshot) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(snaps))
+	for i := range snaps {
+		if snaps[i].QueueID == "" || snaps[i].SnapshotTime.IsZero() {
+			return fmt.Errorf("store queue snapshots: snapshot %d has no queue id or time", i)
+		}
+		rows[i] = queueSnapshotRow(&snaps[i])
+	}
+	return s.inTx(ctx, "store queue snapshots", func(tx *sql.Tx) error {
+		hist := upsert{table: "queue_realtime_snapshot", cols: queueSnapshotCols, keys: []string{"snapshot_time", "queue_id", "channel"}}
+		if err := hist.exec(ctx, tx, s.dialect, rows); err != nil {
+			return err
+		}
+		return s.refreshCurrent(ctx, tx, "queue_realtime_current", queueSnapshotCols, []string{"queue_id", "channel"}, latestRows(rows, 0, 1, 2))
+	})
+}
+
+var agentSnapshotCols = []string{"snapshot_time", "agent_id", "agent_arn", "username", "status_name",
+	"status_arn", "status_start_timestamp", "contact_count", "routing_profile_id", "contacts_by_channel"}
+
+// StoreAgentSnapshots appends agent_realtime_snapshot rows and sets
+// agent_realtime_current, like StoreQueueSnapshots.
+func (s *Store) StoreAgentSnapshots(ctx context.Context, snaps []connectreporting.AgentSnapshot) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(snaps))
+	for i := range snaps {
+		a := &snaps[i]
+		if a.AgentID == "" || a.SnapshotTime.IsZero() {
+			return fmt.Errorf("store agent snapshots: snapshot %d has no agent id or time", i)
+		}
+		var byChannel any
+		if len(a.ContactsByChannel) > 0 {
+			b, err := json.Marshal(a.ContactsByChannel) // map keys sorted: stable text
+			if err != nil {
+				return fmt.Errorf("store agent snapshots: %w", err)
+			}
+			byChannel = string(b)
+		}
+		rows[i] = []any{a.SnapshotTime, a.AgentID, a.AgentARN, a.Username, a.StatusName,
+			a.StatusARN, a.StatusStartTimestamp, int64(a.ContactCount), a.RoutingProfileID, byChannel}
+	}
+	return s.inTx(ctx, "store agent snapshots", func(tx *sql.Tx) error {
+		hist := upsert{table: "agent_realtime_snapshot", cols: agentSnapshotCols, keys: []string{"snapshot_time", "agent_id"}}
+		if err := hist.exec(ctx, tx, s.dialect, rows); err != nil {
+			return err
+		}
+		return s.refreshCurrent(ctx, tx, "agent_realtime_current", agentSnapshotCols, []string{"agent_id"}, latestRows(rows, 0, 1))
+	})
+}
+
+// latestRows keeps, per key (the values at keyIdx), the row with the newest
+// time at index timeIdx.
+func latestRows(rows [][]any, timeIdx int, keyIdx ...int) [][]any {
+	best := map[string]int{}
+	var order []string
+	for i, r := range rows {
+		k := ""
+		for _, j := range keyIdx {
+			k += fmt.Sprint(r[j]) + "\x00"
+		}
+		b, ok := best[k]
+		if !ok {
+			best[k] = i
+			order = append(order, k)
+			continue
+		}
+		if r[timeIdx].(time.Time).After(rows[b][timeIdx].(time.Time)) {
+			best[k] = i
+		}
+	}
+	out := make([][]any, 0, len(order))
+	for _, k := range order {
+		out = append(out, rows[best[k]])
+	}
+	return out
+}
+
+// refreshCurrent upserts the current table with rows, except where the
+// current row is already newer (snapshot_time only moves forward). Rows
+// start with snapshot_time followed by the key columns.
+func (s *Store) refreshCurrent(ctx context.Context, tx *sql.Tx, table string, cols, keys []string, rows [][]any) error {
+	u := upsert{table: table, cols: cols, keys: keys}
+	newer := make([][]any, 0, len(rows))
+	cur, err := s.currentTimes(ctx, tx, table, keys)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		k := ""
+		for i := range keys {
+			k += fmt.Sprint(r[i+1]) + "\x00"
+		}
+		if t, ok := cur[k]; ok && !r[0].(time.Time).After(t) {
+			continue
+		}
+		newer = append(newer, r)
+	}
+	return u.exec(ctx, tx, s.dialect, newer)
+}
+
+func (s *Store) currentTimes(ctx context.Context, tx *sql.Tx, table string, keys []string) (map[string]time.Time, error) {
+	sel := "snapshot_time"
+	for _, k := range keys {
+		sel += ", " + k
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+sel+" FROM "+table)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var t time.Time
+		vals := make([]sql.NullString, len(keys))
+		dest := []any{scanTime{&t}}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read %s: %w", table, err)
+		}
+		k := ""
+		for _, v := range vals {
+			k += v.String + "\x00"
+		}
+		out[k] = t
+	}
+	return out, rows.Err()
+}
+
+var intervalMetricCols = []string{"queue_id", "channel", "interval_start", "metric_name", "interval_end", "value", "updated_at"}
+
+// StoreIntervalMetrics upserts queue_interval_metric on (queue_id, channel,
+// interval_start, metric_name): a re-pulled interval replaces the value
+// (late data corrects it); the same value again changes nothing.
+func (s *Store) StoreIntervalMetrics(ctx context.Context, ms []connectreporting.IntervalMetric) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	now := s.now().UTC()
+	seen := map[string]int{}
+	rows := make([][]any, 0, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		if m.QueueID == "" || m.MetricName == "" || m.IntervalStart.IsZero() || m.IntervalEnd.IsZero() {
+			return fmt.Errorf("store interval metrics: metric %d lacks queue id, name or interval", i)
+		}
+		ch := connectreporting.NormalizeChannel(m.Channel)
+		k := m.QueueID + "\x00" + ch + "\x00" + m.IntervalStart.UTC().String() + "\x00" + m.MetricName
+		row := []any{m.QueueID, ch, m.IntervalStart, m.MetricName, m.IntervalEnd, m.Value, now}
+		if j, dup := seen[k]; dup { // the last value of a key in one call wins
+			rows[j] = row
+			continue
+		}
+		seen[k] = len(rows)
+		rows = append(rows, row)
+	}
+	return s.inTx(ctx, "store interval metrics", func(tx *sql.Tx) error {
+		u := upsert{table: "queue_interval_metric", cols: intervalMetricCols, keys: []string{"queue_id", "channel", "interval_start", "metric_name"}}
+		return u.exec(ctx, tx, s.dialect, rows)
+	})
+}
+
+// Checkpoint returns the watermark of poller and scope.
+func (s *Store) Checkpoint(ctx context.Context, poller, scope string) (connectreporting.Checkpoint, bool, error) {
+	cp := connectreporting.Checkpoint{Poller: poller, Scope: scope}
+	err := s.db.QueryRowContext(ctx, s.q("SELECT watermark, updated_at FROM poll_checkpoint WHERE poller = ? AND scope = ?"), poller, scope).
+		Scan(scanTime{&cp.Watermark}, scanTime{&cp.UpdatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return cp, false, nil
+	}
+	if err != nil {
+		return cp, false, fmt.Errorf("read checkpoint %s/%s: %w", poller, scope, err)
+	}
+	return cp, true, nil
+}
+
+// SetCheckpoint sets the watermark of poller and scope.
+func (s *Store) SetCheckpoint(ctx context.Context, poller, scope string, watermark time.Time) error {
+	return s.inTx(ctx, "set checkpoint "+poller+"/"+scope, func(tx *sql.Tx) error {
+		u := upsert{table: "poll_checkpoint", cols: []string{"poller", "scope", "watermark", "updated_at"}, keys: []string{"poller", "scope"}}
+		return u.exec(ctx, tx, s.dialect, [][]any{{poller, scope, watermark, s.now().UTC()}})
+	})
+}
