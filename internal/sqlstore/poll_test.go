@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func wantRows(t *testing.T, s *Store, query string, want ...string) {
+	t.Helper()
+	var got []string
+	for _, r := range queryRows(t, s.DB(), query) {
+		got = append(got, strings.Join(r, "|"))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s\n got:\n  %s\nwant:\n  %s", query, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+var p0 = time.Date(2026, 3, 29, 0, 45, 0, 0, time.UTC)
+
+func TestIntegrationSnapshots(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := openIngestStore(t, dialect, Options{})
+			q := func(at time.Time, queue, ch string, online, inQueue float64, oldest *float64) connectreporting.QueueSnapshot {
+				return connectreporting.QueueSnapshot{SnapshotTime: at, QueueID: queue, QueueARN: "arn:q/" + queue, Channel: ch,
+					AgentsOnline: f64(online), ContactsInQueue: f64(inQueue), OldestContactAgeSeconds: oldest}
+			}
+			first := []connectreporting.QueueSnapshot{q(p0, "q1", "VOICE", 5, 2, f64(31.5)), q(p0, "q1", "tasks", 1, 0, nil), q(p0, "q2", "CHAT", 3, 1, f64(4))}
+			second := []connectreporting.QueueSnapshot{q(p0.Add(time.Minute), "q1", "VOICE", 6, 0, nil)}
+			for _, batch := range [][]connectreporting.QueueSnapshot{first, second, first /* re-stored late: history unchanged, current not moved back */} {
+				if err := s.StoreQueueSnapshots(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantRows(t, s, "SELECT snapshot_time, queue_id, channel, agents_online, contacts_in_queue, oldest_contact_age_seconds FROM queue_realtime_snapshot ORDER BY snapshot_time, queue_id, channel",
+				"2026-03-29T00:45:00.000Z|q1|TASK|1.000|0.000|NULL",
+				"2026-03-29T00:45:00.000Z|q1|VOICE|5.000|2.000|31.500",
+				"2026-03-29T00:45:00.000Z|q2|CHAT|3.000|1.000|4.000",
+				"2026-03-29T00:46:00.000Z|q1|VOICE|6.000|0.000|NULL")
+			wantRows(t, s, "SELECT snapshot_time, queue_id, channel, agents_online FROM queue_realtime_current ORDER BY queue_id, channel",
+				"2026-03-29T00:45:00.000Z|q1|TASK|1.000",
+				"2026-03-29T00:46:00.000Z|q1|VOICE|6.000",
+				"2026-03-29T00:45:00.000Z|q2|CHAT|3.000")
+
+			a := func(at time.Time, id, status string, n int) connectreporting.AgentSnapshot {
+				return connectreporting.AgentSnapshot{SnapshotTime: at, AgentID: id, AgentARN: "arn:agent/" + id, StatusName: status,
+					StatusStartTimestamp: p0.Add(-time.Hour), ContactCount: n, RoutingProfileID: "rp1", ContactsByChannel: map[string]int{"VOICE": n, "CHAT": 0}}
+			}
+			for _, batch := range [][]connectreporting.AgentSnapshot{{a(p0, "a1", "Available", 0), a(p0, "a2", "Lunch", 0)}, {a(p0.Add(time.Minute), "a1", "Available", 1)}, {a(p0, "a1", "Available", 0)}} {
+				if err := s.StoreAgentSnapshots(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantRows(t, s, "SELECT agent_id, snapshot_time, status_name, contact_count, contacts_by_channel FROM agent_realtime_current ORDER BY agent_id",
+				`a1|2026-03-29T00:46:00.000Z|Available|1|{"CHAT":0,"VOICE":1}`,
+				`a2|2026-03-29T00:45:00.000Z|Lunch|0|{"CHAT":0,"VOICE":0}`)
+			wantRows(t, s, "SELECT COUNT(*) FROM agent_realtime_snapshot", "3")
+		})
+	}
+}
+
+func TestIntegrationIntervalMetricsAndCheckpoints(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := openIngestStore(t, dialect, Options{})
+			m := func(q, name string, slot int, v float64) connectreporting.IntervalMetric {
+				start := p0.Add(time.Duration(slot) * 15 * time.Minute)
+				return connectreporting.IntervalMetric{QueueID: q, Channel: "VOICE", IntervalStart: start, IntervalEnd: start.Add(15 * time.Minute), MetricName: name, Value: v}
+			}
+			// 1,200 metrics: more than one SQL Server statement's worth of parameters.
+			var many []connectreporting.IntervalMetric
+			for i := range 1200 {
+				many = append(many, m(fmt.Sprintf("q%04d", i), "CONTACTS_HANDLED", 0, float64(i)))
+			}
+			if err := s.StoreIntervalMetrics(ctx, many); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StoreIntervalMetrics(ctx, []connectreporting.IntervalMetric{m("q0001", "CONTACTS_HANDLED", 0, 7), m("q0001", "SUM_HANDLE_TIME", 0, 310.5), m("q0001", "CONTACTS_HANDLED", 1, 2)}); err != nil {
+				t.Fatal(err)
+			}
+			wantRows(t, s, "SELECT COUNT(*) FROM queue_interval_metric", "1202")
+			wantRows(t, s, "SELECT queue_id, channel, interval_start, interval_end, metric_name, value FROM queue_interval_metric WHERE queue_id = 'q0001' ORDER BY interval_start, metric_name",
+				"q0001|VOICE|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|CONTACTS_HANDLED|7.000",
+				"q0001|VOICE|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|SUM_HANDLE_TIME|310.500",
+				"q0001|VOICE|2026-03-29T01:00:00.000Z|2026-03-29T01:15:00.000Z|CONTACTS_HANDLED|2.000")
+
+			if _, ok, err := s.Checkpoint(ctx, "historical", "queues"); err != nil || ok {
+				t.Fatalf("checkpoint before any: ok=%v err=%v", ok, err)
+			}
+			for _, w := range []time.Time{p0, p0.Add(15 * time.Minute)} {
+				if err := s.SetCheckpoint(ctx, "historical", "queues", w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cp, ok, err := s.Checkpoint(ctx, "historical", "queues")
+			if err != nil || !ok || !cp.Watermark.Equal(p0.Add(15*time.Minute)) || cp.UpdatedAt.IsZero() {
+				t.Fatalf("checkpoint = %+v, %v, %v", cp, ok, err)
+			}
+		})
+	}
+}
+
+func TestIntegrationSyncConfiguration(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := openIngestStore(t, dialect, Options{})
+			ten := 10
+			cfg := connectreporting.Configuration{
+				ReadAt: p0,
+				Users: []connectreporting.User{
+					{ID: "u1", ARN: "arn:u1", Username: "ann", FirstName: "Ann", RoutingProfileID: "rp1", HierarchyGroupID: "g2", SecurityProfileIDs: []string{"sp2", "sp1"}, AutoAccept: true},
+					{ID: "u2", Username: "bob", RoutingProfileID: "rp1"},
+				},
+				HierarchyLevels: []connectreporting.HierarchyLevel{{ID: "l1", Name: "Site", Level: 1}, {ID: "l2", Name: "Team", Level: 2}},
+				HierarchyGroups: []connectreporting.HierarchyGroup{{ID: "g1", Name: "London", LevelID: "1", Path: []string{"g1"}}, {ID: "g2", Name: "Sales", LevelID: "2", Path: []string{"g1", "g2"}}},
+				RoutingProfiles: []connectreporting.RoutingProfile{{ID: "rp1", Name: "Basic", Concurrency: map[string]int{"VOICE": 1, "CHAT": 3}}},
+				RoutingProfileQueues: []connectreporting.RoutingProfileQueue{
+					{RoutingProfileID: "rp1", QueueID: "q1", Channel: "VOICE", Priority: 1}, {RoutingProfileID: "rp1", QueueID: "q1", Channel: "CHAT", Priority: 2, Delay: 30}},
+				Queues:        []connectreporting.Queue{{ID: "q1", Name: "Support", Type: "STANDARD", Status: "ENABLED", MaxContacts: &ten}},
+				AgentStatuses: []connectreporting.AgentStatus{{ID: "s1", Name: "Available", Type: "ROUTABLE", State: "ENABLED", DisplayOrder: 1}},
+			}
+			ch, err := s.SyncConfiguration(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch.Inserted[KindUsers] != 2 || ch.Inserted[KindRoutingProfileQueues] != 2 || ch.Inserted[KindQueues] != 1 {
+				t.Errorf("first sync: %+v", ch)
+			}
+			// The same configuration again (later): nothing changes.
+			cfg.ReadAt = p0.Add(time.Hour)
+			if ch, err = s.SyncConfiguration(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if len(ch.Inserted)+len(ch.Updated)+len(ch.Deleted) != 0 || ch.Unchanged[KindUsers] != 2 {
+				t.Errorf("unchanged sync: %+v", ch)
+			}
+			// Ann moves team, Bob leaves, Cat joins; queues not read this time.
+			cfg.ReadAt = p0.Add(2 * time.Hour)
+			cfg.Users = []connectreporting.User{
+				{ID: "u1", ARN: "arn:u1", Username: "ann", FirstName: "Ann", RoutingProfileID: "rp1", HierarchyGroupID: "g1", SecurityProfileIDs: []string{"sp1", "sp2"}, AutoAccept: true},
+				{ID: "u3", Username: "cat", RoutingProfileID: "rp1"},
+			}
+			cfg.Queues = nil
+			cfg.RoutingProfileQueues = []connectreporting.RoutingProfileQueue{{RoutingProfileID: "rp1", QueueID: "q1", Channel: "VOICE", Priority: 1}}
+			if ch, err = s.SyncConfiguration(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if ch.Updated[KindUsers] != 1 || ch.Inserted[KindUsers] != 1 || ch.Deleted[KindUsers] != 1 || ch.Deleted[KindRoutingProfileQueues] != 1 || ch.Unchanged[KindQueues] != 0 {
+				t.Errorf("changing sync: %+v", ch)
+			}
+			wantRows(t, s, "SELECT user_id, username, hierarchy_group_id, security_profile_ids, auto_accept, valid_from, valid_to FROM connect_user ORDER BY user_id, valid_from",
+				"u1|ann|g2|sp1,sp2|1|2026-03-29T00:45:00.000Z|2026-03-29T02:45:00.000Z",
+				"u1|ann|g1|sp1,sp2|1|2026-03-29T02:45:00.000Z|NULL",
+				"u2|bob|NULL|NULL|0|2026-03-29T00:45:00.000Z|2026-03-29T02:45:00.000Z",
+				"u3|cat|NULL|NULL|0|2026-03-29T02:45:00.000Z|NULL")
+			wantRows(t, s, "SELECT routing_profile_id, queue_id, channel, priority, delay, valid_to FROM routing_profile_queue ORDER BY channel",
+				"rp1|q1|CHAT|2|30|2026-03-29T02:45:00.000Z",
+				"rp1|q1|VOICE|1|0|NULL")
+			wantRows(t, s, "SELECT queue_id, name, max_contacts, valid_to FROM "+quoteIdent(dialect, "queue"), "q1|Support|10|NULL")
+			wantRows(t, s, "SELECT hierarchy_group_id, level_id, level1_group_id, level2_group_id, level3_group_id FROM hierarchy_group WHERE valid_to IS NULL ORDER BY hierarchy_group_id",
+				"g1|1|g1|NULL|NULL", "g2|2|g1|g2|NULL")
+			wantRows(t, s, "SELECT name, concurrency FROM routing_profile", `Basic|{"CHAT":3,"VOICE":1}`)
+		})
+	}
+}
