@@ -177,3 +177,24 @@ func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
 	}
 	return fs
 }
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments (`ingest ctr a.json b.json --db x.db`) and returns
+// the positional ones. "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

@@ -11,7 +11,6 @@ func init() {
 	for _, c := range []struct{ name, summary string }{
 		{"demo", "simulator + pipeline + dashboard on embedded SQLite (not yet available)"},
 		{"run", "daemon: stream consumers, scheduled pollers, dashboard (not yet available)"},
-		{"ingest", "load agent events or contact records from files (not yet available)"},
 		{"poll", "one poller run: realtime, historical or config (not yet available)"},
 		{"serve", "dashboard only (not yet available)"},
 		{"simulate", "the simulated Connect API alone (not yet available)"},
