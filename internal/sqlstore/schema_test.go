@@ -210,4 +210,3 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 		}
 	}
 }
-
