@@ -70,28 +70,28 @@ type statusReq struct {
 }
 
 type agent struct {
-	idx                         int
-	id, arn, username           string
-	first, last                 string
-	rp                          *routingProfile
-	group                       *group
-	shiftStart                  time.Duration
-	loggedIn                    bool
-	session                     uint64
-	status                      *statusDef
-	statusStart                 int64
-	statusGen                   uint64
-	next                        *statusReq
-	legs                        []*leg
-	missed                      bool
-	lastFree                    int64
-	evGen                       uint64
-	prevSnap                    []byte
-	cfgPrefix, cfgSuffix        []byte
-	spanStart                   int64
-	spanStatus                  *statusDef
-	shiftEndAt                  int64
-	nextDay                     time.Time
+	idx                  int
+	id, arn, username    string
+	first, last          string
+	rp                   *routingProfile
+	group                *group
+	shiftStart           time.Duration
+	loggedIn             bool
+	session              uint64
+	status               *statusDef
+	statusStart          int64
+	statusGen            uint64
+	next                 *statusReq
+	legs                 []*leg
+	missed               bool
+	lastFree             int64
+	evGen                uint64
+	prevSnap             []byte
+	cfgPrefix, cfgSuffix []byte
+	spanStart            int64
+	spanStatus           *statusDef
+	shiftEndAt           int64
+	nextDay              time.Time
 }
 
 // leg is a contact as one agent sees it (a contact missed by one agent and
@@ -116,16 +116,16 @@ type contact struct {
 	scheduled, transferAt                           int64
 
 	offered, waiting, abandoned, transferredOut, done bool
-	abandonGen                                       uint64
-	patienceAt                                       int64
-	attempts                                         int
-	holds                                            int
-	holdMs, longestHoldMs, holdStart                 int64
-	disconnectReason                                 string
-	customerAddr, systemAddr                         string
-	attrs                                            [][2]string
-	rpAtConnect                                      *routingProfile
-	groupAtConnect                                   *group
+	abandonGen                                        uint64
+	patienceAt                                        int64
+	attempts                                          int
+	holds                                             int
+	holdMs, longestHoldMs, holdStart                  int64
+	disconnectReason                                  string
+	customerAddr, systemAddr                          string
+	attrs                                             [][2]string
+	rpAtConnect                                       *routingProfile
+	groupAtConnect                                    *group
 }
 
 type arrivalStream struct {

@@ -69,7 +69,7 @@ type qKey struct {
 }
 
 type queueAgg struct {
-	offered, handled, abandoned, transferred, completed int
+	offered, handled, abandoned, transferred, completed  int
 	handleMs, talkMs, holdMs, acwMs, answerMs, abandonMs int64
 }
 
