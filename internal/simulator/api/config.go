@@ -1,0 +1,362 @@
+package api
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// listSpec reads the paging query parameters of a List* operation.
+func listSpec(q *request, op string, max int) (pageSpec, *apiError) {
+	v := q.r.URL.Query()
+	p := pageSpec{op: op, hash: queryHash(q.r.URL.Path, v), token: v.Get("nextToken"), max: max, def: 100, member: "maxResults"}
+	if s := v.Get("maxResults"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return p, invalidParam("maxResults must be an integer, got %q", s)
+		}
+		p.maxResults = &n
+	}
+	return p, nil
+}
+
+// enumValues checks a repeated query parameter against an enum.
+func enumValues(vals []string, member string, max int, allowed ...string) *apiError {
+	if len(vals) > max {
+		return constraintError(vals, member, "Member must have length less than or equal to "+itoa(max))
+	}
+	for _, v := range vals {
+		if !slices.Contains(allowed, v) {
+			return constraintError(v, member, "Member must satisfy enum value set: "+enumSet(allowed))
+		}
+	}
+	return nil
+}
+
+func enumSet(vals []string) string {
+	s := "["
+	for i, v := range vals {
+		if i > 0 {
+			s += ", "
+		}
+		s += v
+	}
+	return s + "]"
+}
+
+func sortedBy[T any](in []T, key func(T) string) []T {
+	out := slices.Clone(in)
+	slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+	return out
+}
+
+func (s *Server) listUsers(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	p, e := listSpec(q, OpListUsers, 1000)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]userSummary, time.Time, *apiError) {
+		users := sortedBy(s.src.Users(), func(u connectreporting.User) string { return u.ID })
+		out := make([]userSummary, 0, len(users))
+		for _, u := range users {
+			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, LastModifiedRegion: s.region()})
+		}
+		return out, time.Time{}, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return listUsersResponse{UserSummaryList: pg.items, NextToken: pg.next}, nil
+}
+
+func (s *Server) describeUser(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	id := q.path("UserId")
+	for _, u := range s.src.Users() {
+		if u.ID != id {
+			continue
+		}
+		phone := u.PhoneType
+		if phone == "" {
+			phone = "SOFT_PHONE"
+		}
+		return describeUserResponse{User: userDetail{
+			Id:                 u.ID,
+			Arn:                s.arn(u.ARN, "agent", u.ID),
+			Username:           u.Username,
+			IdentityInfo:       userIdentityInfo{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email},
+			PhoneConfig:        userPhoneConfig{PhoneType: phone, AutoAccept: u.AutoAccept, AfterContactWorkTimeLimit: u.AfterContactWorkTimeLimit},
+			SecurityProfileIds: u.SecurityProfileIDs,
+			RoutingProfileId:   u.RoutingProfileID,
+			HierarchyGroupId:   u.HierarchyGroupID,
+			LastModifiedRegion: s.region(),
+		}}, nil
+	}
+	return nil, notFound("User not found for userId: %s", id)
+}
+
+func (s *Server) listUserHierarchyGroups(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	p, e := listSpec(q, OpListUserHierarchyGroups, 1000)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]hierarchyGroupSummary, time.Time, *apiError) {
+		groups := sortedBy(s.src.HierarchyGroups(), func(g connectreporting.HierarchyGroup) string { return g.ID })
+		out := make([]hierarchyGroupSummary, 0, len(groups))
+		for _, g := range groups {
+			out = append(out, s.groupSummary(g))
+		}
+		return out, time.Time{}, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return listUserHierarchyGroupsResponse{UserHierarchyGroupSummaryList: pg.items, NextToken: pg.next}, nil
+}
+
+func (s *Server) groupSummary(g connectreporting.HierarchyGroup) hierarchyGroupSummary {
+	return hierarchyGroupSummary{Id: g.ID, Arn: s.arn(g.ARN, "agent-group", g.ID), Name: g.Name, LastModifiedRegion: s.region()}
+}
+
+func (s *Server) describeUserHierarchyGroup(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	id := q.path("HierarchyGroupId")
+	groups := s.src.HierarchyGroups()
+	byID := make(map[string]connectreporting.HierarchyGroup, len(groups))
+	for _, g := range groups {
+		byID[g.ID] = g
+	}
+	g, ok := byID[id]
+	if !ok {
+		return nil, notFound("HierarchyGroup not found for hierarchyGroupId: %s", id)
+	}
+	var path hierarchyPath
+	levels := []**hierarchyGroupSummary{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
+	for i, pid := range g.Path {
+		if i >= len(levels) {
+			break
+		}
+		pg, ok := byID[pid]
+		if !ok {
+			pg = connectreporting.HierarchyGroup{ID: pid}
+		}
+		sum := s.groupSummary(pg)
+		*levels[i] = &sum
+	}
+	return describeUserHierarchyGroupResponse{HierarchyGroup: hierarchyGroupDetail{
+		Id:                 g.ID,
+		Arn:                s.arn(g.ARN, "agent-group", g.ID),
+		Name:               g.Name,
+		LevelId:            g.LevelID,
+		HierarchyPath:      path,
+		LastModifiedRegion: s.region(),
+	}}, nil
+}
+
+func (s *Server) describeUserHierarchyStructure(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	var st hierarchyStructure
+	levels := []**hierarchyLevel{&st.LevelOne, &st.LevelTwo, &st.LevelThree, &st.LevelFour, &st.LevelFive}
+	for _, l := range s.src.HierarchyLevels() {
+		if l.Level < 1 || l.Level > 5 {
+			continue
+		}
+		*levels[l.Level-1] = &hierarchyLevel{Id: l.ID, Arn: s.arn(l.ARN, "agent-group-level", l.ID), Name: l.Name, LastModifiedRegion: s.region()}
+	}
+	return describeUserHierarchyStructureResponse{HierarchyStructure: st}, nil
+}
+
+func (s *Server) listRoutingProfiles(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	p, e := listSpec(q, OpListRoutingProfiles, 1000)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]routingProfileSummary, time.Time, *apiError) {
+		rps := sortedBy(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) string { return r.ID })
+		out := make([]routingProfileSummary, 0, len(rps))
+		for _, r := range rps {
+			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, LastModifiedRegion: s.region()})
+		}
+		return out, time.Time{}, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return listRoutingProfilesResponse{RoutingProfileSummaryList: pg.items, NextToken: pg.next}, nil
+}
+
+func (s *Server) listRoutingProfileQueues(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	rpID := q.path("RoutingProfileId")
+	if !slices.ContainsFunc(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) bool { return r.ID == rpID }) {
+		return nil, notFound("RoutingProfile not found for routingProfileId: %s", rpID)
+	}
+	p, e := listSpec(q, OpListRoutingProfileQueues, 100)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]routingProfileQueueConfigSummary, time.Time, *apiError) {
+		queues := s.queuesByID()
+		var out []routingProfileQueueConfigSummary
+		for _, rq := range s.src.RoutingProfileQueues() {
+			if rq.RoutingProfileID != rpID {
+				continue
+			}
+			qu := queues[rq.QueueID]
+			out = append(out, routingProfileQueueConfigSummary{
+				QueueId: rq.QueueID, QueueArn: s.arn(qu.ARN, "queue", rq.QueueID), QueueName: qu.Name,
+				Priority: rq.Priority, Delay: rq.Delay, Channel: connectreporting.NormalizeChannel(rq.Channel),
+			})
+		}
+		slices.SortStableFunc(out, func(a, b routingProfileQueueConfigSummary) int {
+			return cmp.Or(cmp.Compare(a.QueueId, b.QueueId), cmp.Compare(channelRank(a.Channel), channelRank(b.Channel)))
+		})
+		return out, time.Time{}, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	if pg.items == nil {
+		pg.items = []routingProfileQueueConfigSummary{}
+	}
+	return listRoutingProfileQueuesResponse{RoutingProfileQueueConfigSummaryList: pg.items, NextToken: pg.next, LastModifiedRegion: s.region()}, nil
+}
+
+func (s *Server) queuesByID() map[string]connectreporting.Queue {
+	qs := s.src.Queues()
+	m := make(map[string]connectreporting.Queue, len(qs))
+	for _, q := range qs {
+		m[q.ID] = q
+	}
+	return m
+}
+
+func (s *Server) listQueues(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	types := q.r.URL.Query()["queueTypes"]
+	if e := enumValues(types, "queueTypes", 2, "STANDARD", "AGENT"); e != nil {
+		return nil, e
+	}
+	p, e := listSpec(q, OpListQueues, 1000)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]queueSummary, time.Time, *apiError) {
+		qs := sortedBy(s.src.Queues(), func(q connectreporting.Queue) string { return q.ID })
+		out := make([]queueSummary, 0, len(qs))
+		for _, qu := range qs {
+			typ := queueType(qu)
+			if len(types) > 0 && !slices.Contains(types, typ) {
+				continue
+			}
+			name := qu.Name
+			if typ == "AGENT" {
+				name = "" // agent queues have no name in ListQueues
+			}
+			out = append(out, queueSummary{Id: qu.ID, Arn: s.arn(qu.ARN, "queue", qu.ID), Name: name, QueueType: typ, LastModifiedRegion: s.region()})
+		}
+		return out, time.Time{}, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return listQueuesResponse{QueueSummaryList: pg.items, NextToken: pg.next}, nil
+}
+
+func queueType(q connectreporting.Queue) string {
+	if q.Type == "" {
+		return "STANDARD"
+	}
+	return q.Type
+}
+
+func (s *Server) describeQueue(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	id := q.path("QueueId")
+	qu, ok := s.queuesByID()[id]
+	if !ok {
+		return nil, notFound("Queue not found for queueId: %s", id)
+	}
+	status := qu.Status
+	if status == "" {
+		status = "ENABLED"
+	}
+	return describeQueueResponse{Queue: queueDetail{
+		Name: qu.Name, QueueArn: s.arn(qu.ARN, "queue", qu.ID), QueueId: qu.ID, Description: qu.Description,
+		HoursOfOperationId: qu.HoursOfOperationID, MaxContacts: qu.MaxContacts, Status: status,
+		LastModifiedRegion: s.region(),
+	}}, nil
+}
+
+func (s *Server) listAgentStatuses(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	types := q.r.URL.Query()["AgentStatusTypes"]
+	if e := enumValues(types, "agentStatusTypes", 3, "ROUTABLE", "CUSTOM", "OFFLINE"); e != nil {
+		return nil, e
+	}
+	p, e := listSpec(q, OpListAgentStatuses, 1000)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]agentStatusSummary, time.Time, *apiError) {
+		sts := slices.Clone(s.src.AgentStatuses())
+		slices.SortStableFunc(sts, func(a, b connectreporting.AgentStatus) int {
+			return cmp.Or(cmp.Compare(a.DisplayOrder, b.DisplayOrder), cmp.Compare(a.ID, b.ID))
+		})
+		out := make([]agentStatusSummary, 0, len(sts))
+		for _, st := range sts {
+			if len(types) > 0 && !slices.Contains(types, st.Type) {
+				continue
+			}
+			out = append(out, agentStatusSummary{Id: st.ID, Arn: s.arn(st.ARN, "agent-state", st.ID), Name: st.Name, Type: st.Type, LastModifiedRegion: s.region()})
+		}
+		return out, time.Time{}, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return listAgentStatusResponse{AgentStatusSummaryList: pg.items, NextToken: pg.next}, nil
+}
+
+// channelRank orders channels as Connect lists them.
+func channelRank(ch string) int {
+	switch ch {
+	case "VOICE":
+		return 0
+	case "CHAT":
+		return 1
+	case "TASK":
+		return 2
+	case "EMAIL":
+		return 3
+	}
+	return 4
+}

@@ -1,0 +1,548 @@
+package api
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// currentUnits is every CurrentMetricName of the model with its Unit.
+var currentUnits = map[string]string{
+	"AGENTS_ONLINE":             "COUNT",
+	"AGENTS_AVAILABLE":          "COUNT",
+	"AGENTS_ON_CALL":            "COUNT",
+	"AGENTS_NON_PRODUCTIVE":     "COUNT",
+	"AGENTS_AFTER_CONTACT_WORK": "COUNT",
+	"AGENTS_ERROR":              "COUNT",
+	"AGENTS_STAFFED":            "COUNT",
+	"CONTACTS_IN_QUEUE":         "COUNT",
+	"OLDEST_CONTACT_AGE":        "SECONDS",
+	"CONTACTS_SCHEDULED":        "COUNT",
+	"AGENTS_ON_CONTACT":         "COUNT",
+	"SLOTS_ACTIVE":              "COUNT",
+	"SLOTS_AVAILABLE":           "COUNT",
+	"ESTIMATED_WAIT_TIME":       "SECONDS",
+}
+
+// snapshotValue picks one current metric out of a queue snapshot (nil when
+// the source has no value; ESTIMATED_WAIT_TIME is never modelled).
+func snapshotValue(q connectreporting.QueueSnapshot, name string) *float64 {
+	switch name {
+	case "AGENTS_ONLINE":
+		return q.AgentsOnline
+	case "AGENTS_AVAILABLE":
+		return q.AgentsAvailable
+	case "AGENTS_ON_CALL":
+		return q.AgentsOnCall
+	case "AGENTS_NON_PRODUCTIVE":
+		return q.AgentsNonProductive
+	case "AGENTS_AFTER_CONTACT_WORK":
+		return q.AgentsAfterContactWork
+	case "AGENTS_ERROR":
+		return q.AgentsError
+	case "AGENTS_STAFFED":
+		return q.AgentsStaffed
+	case "CONTACTS_IN_QUEUE":
+		return q.ContactsInQueue
+	case "OLDEST_CONTACT_AGE":
+		return q.OldestContactAgeSeconds
+	case "CONTACTS_SCHEDULED":
+		return q.ContactsScheduled
+	case "AGENTS_ON_CONTACT":
+		return q.AgentsOnContact
+	case "SLOTS_ACTIVE":
+		return q.SlotsActive
+	case "SLOTS_AVAILABLE":
+		return q.SlotsAvailable
+	}
+	return nil
+}
+
+var channels = []string{"VOICE", "CHAT", "TASK", "EMAIL"}
+
+// listFilter checks a filter list's model length constraints; nil means
+// "not given".
+func listFilter(vals []string, member string, max int) *apiError {
+	if vals == nil {
+		return nil
+	}
+	if len(vals) < 1 {
+		return constraintError("[]", member, "Member must have length greater than or equal to 1")
+	}
+	if len(vals) > max {
+		return constraintError(len(vals), member, "Member must have length less than or equal to "+itoa(max))
+	}
+	return nil
+}
+
+func idSet(vals []string) map[string]bool {
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[idOf(v)] = true
+	}
+	return m
+}
+
+type currentGroup struct {
+	queueID, channel, rpID string
+	snaps                  []connectreporting.QueueSnapshot
+}
+
+func (s *Server) getCurrentMetricData(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	var req getCurrentMetricDataRequest
+	if e := decodeBody(q.body, &req); e != nil {
+		return nil, e
+	}
+	f := req.Filters
+	if f == nil {
+		return nil, invalidParam("Filters is required")
+	}
+	if len(req.CurrentMetrics) == 0 {
+		return nil, invalidParam("CurrentMetrics is required")
+	}
+	if e := listFilter(f.Queues, "filters.queues", 100); e != nil {
+		return nil, e
+	}
+	if e := listFilter(f.RoutingProfiles, "filters.routingProfiles", 100); e != nil {
+		return nil, e
+	}
+	if f.Queues == nil && f.RoutingProfiles == nil {
+		return nil, invalidParam("At least one of the filters Queues or RoutingProfiles is required")
+	}
+	if f.Queues != nil && f.RoutingProfiles != nil {
+		return nil, invalidParam("Queues and RoutingProfiles filters cannot be used together")
+	}
+	if len(f.RoutingStepExpressions)+len(f.AgentStatuses)+len(f.Subtypes)+len(f.ValidationTestTypes) > 0 {
+		return nil, invalidParam("Filters RoutingStepExpressions, AgentStatuses, Subtypes and ValidationTestTypes are not supported by this simulated instance")
+	}
+	if e := enumValues(f.Channels, "filters.channels", 4, channels...); e != nil {
+		return nil, e
+	}
+	if e := enumValues(req.Groupings, "groupings", 2, "QUEUE", "CHANNEL", "ROUTING_PROFILE", "ROUTING_STEP_EXPRESSION", "AGENT_STATUS", "SUBTYPE", "VALIDATION_TEST_TYPE"); e != nil {
+		return nil, e
+	}
+	var byQueue, byChannel, byRP bool
+	for _, g := range req.Groupings {
+		switch g {
+		case "QUEUE":
+			byQueue = true
+		case "CHANNEL":
+			byChannel = true
+		case "ROUTING_PROFILE":
+			byRP = true
+		default:
+			return nil, invalidParam("Grouping %s is not supported by this simulated instance", g)
+		}
+	}
+	if len(req.Groupings) == 2 && req.Groupings[0] == req.Groupings[1] {
+		return nil, invalidParam("Groupings must not repeat %s", req.Groupings[0])
+	}
+	metrics := make([]currentMetric, len(req.CurrentMetrics))
+	for i, m := range req.CurrentMetrics {
+		if m.MetricId != "" && m.Name == "" {
+			return nil, invalidParam("MetricId is not supported by this simulated instance")
+		}
+		unit, ok := currentUnits[m.Name]
+		if !ok {
+			return nil, constraintError(m.Name, "currentMetrics."+itoa(i+1)+".member.name", "Member must satisfy enum value set: "+enumSet(sortedKeys(currentUnits)))
+		}
+		if m.Unit != "" && m.Unit != unit {
+			return nil, invalidParam("The unit %s is not valid for metric %s; use %s", m.Unit, m.Name, unit)
+		}
+		if byRP && f.RoutingProfiles == nil && (m.Name == "CONTACTS_SCHEDULED" || m.Name == "CONTACTS_IN_QUEUE" || m.Name == "OLDEST_CONTACT_AGE") {
+			return nil, invalidParam("Grouping by ROUTING_PROFILE with metric %s requires a RoutingProfiles filter", m.Name)
+		}
+		metrics[i] = currentMetric{Name: m.Name, Unit: unit}
+	}
+	if len(req.SortCriteria) > 1 {
+		return nil, constraintError(len(req.SortCriteria), "sortCriteria", "Member must have length less than or equal to 1")
+	}
+	for _, sc := range req.SortCriteria {
+		if _, ok := currentUnits[sc.SortByMetric]; !ok {
+			return nil, invalidParam("SortByMetric %q is not a current metric", sc.SortByMetric)
+		}
+		if sc.SortOrder != "ASCENDING" && sc.SortOrder != "DESCENDING" {
+			return nil, invalidParam("SortOrder must be ASCENDING or DESCENDING")
+		}
+	}
+	grouped := len(req.Groupings) > 0
+
+	spec := pageSpec{op: OpGetCurrentMetricData, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
+	pg, e := paginate(s, spec, func() ([]currentMetricResult, time.Time, *apiError) {
+		groups, snap := s.currentGroups(f, byQueue, byChannel, byRP)
+		results := make([]currentMetricResult, 0, len(groups))
+		for _, g := range groups {
+			res := currentMetricResult{Dimensions: &dimensions{}, Collections: make([]currentMetricData, 0, len(metrics))}
+			if byQueue {
+				res.Dimensions.Queue = &reference{Id: g.queueID, Arn: s.queueARN(g.queueID, g.snaps)}
+			}
+			if byChannel {
+				res.Dimensions.Channel = g.channel
+			}
+			if byRP {
+				res.Dimensions.RoutingProfile = &reference{Id: g.rpID, Arn: s.arn(s.rpARN(g.rpID), "routing-profile", g.rpID)}
+			}
+			for _, m := range metrics {
+				v := aggregateCurrent(g.snaps, m.Name)
+				if v != nil && m.Name == "OLDEST_CONTACT_AGE" && !grouped {
+					// The real service's quirk: Unit says SECONDS, but
+					// without groupings the value is in milliseconds.
+					v = ptr(*v * 1000)
+				}
+				res.Collections = append(res.Collections, currentMetricData{Metric: m, Value: v})
+			}
+			results = append(results, res)
+		}
+		for _, sc := range req.SortCriteria {
+			idx := slices.IndexFunc(metrics, func(m currentMetric) bool { return m.Name == sc.SortByMetric })
+			desc := sc.SortOrder == "DESCENDING"
+			slices.SortStableFunc(results, func(a, b currentMetricResult) int {
+				var va, vb *float64
+				if idx >= 0 {
+					va, vb = a.Collections[idx].Value, b.Collections[idx].Value
+				}
+				switch {
+				case va == nil && vb == nil:
+					return 0
+				case va == nil:
+					return 1
+				case vb == nil:
+					return -1
+				}
+				if desc {
+					return cmp.Compare(*vb, *va)
+				}
+				return cmp.Compare(*va, *vb)
+			})
+		}
+		return results, snap, nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	return getCurrentMetricDataResponse{
+		NextToken:             pg.next,
+		MetricResults:         pg.items,
+		DataSnapshotTime:      ts(pg.snap),
+		ApproximateTotalCount: int64(pg.total),
+	}, nil
+}
+
+func (s *Server) queueARN(id string, snaps []connectreporting.QueueSnapshot) string {
+	for _, sn := range snaps {
+		if sn.QueueID == id && sn.QueueARN != "" {
+			return sn.QueueARN
+		}
+	}
+	return s.arn(s.queuesByID()[id].ARN, "queue", id)
+}
+
+func (s *Server) rpARN(id string) string {
+	for _, r := range s.src.RoutingProfiles() {
+		if r.ID == id {
+			return r.ARN
+		}
+	}
+	return ""
+}
+
+// currentGroups selects the snapshots the filters ask for and groups them.
+func (s *Server) currentGroups(f *filters, byQueue, byChannel, byRP bool) ([]*currentGroup, time.Time) {
+	now := s.src.Now()
+	snaps := s.src.CurrentQueueMetrics()
+	snap := now
+	if len(snaps) > 0 && !snaps[0].SnapshotTime.IsZero() {
+		snap = snaps[0].SnapshotTime
+	}
+	chans := map[string]bool{}
+	for _, c := range f.Channels {
+		chans[c] = true
+	}
+	queues := idSet(f.Queues)
+	rpFilter := idSet(f.RoutingProfiles)
+	// routing profiles serving each queue and channel
+	type qc struct{ q, c string }
+	rpsOf := map[qc][]string{}
+	for _, rq := range s.src.RoutingProfileQueues() {
+		k := qc{rq.QueueID, connectreporting.NormalizeChannel(rq.Channel)}
+		if !slices.Contains(rpsOf[k], rq.RoutingProfileID) {
+			rpsOf[k] = append(rpsOf[k], rq.RoutingProfileID)
+		}
+	}
+	type key struct{ q, c, rp string }
+	groups := map[key]*currentGroup{}
+	var order []key
+	add := func(k key, sn connectreporting.QueueSnapshot) {
+		g := groups[k]
+		if g == nil {
+			g = &currentGroup{queueID: k.q, channel: k.c, rpID: k.rp}
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.snaps = append(g.snaps, sn)
+	}
+	for _, sn := range snaps {
+		sn.Channel = connectreporting.NormalizeChannel(sn.Channel)
+		if len(chans) > 0 && !chans[sn.Channel] {
+			continue
+		}
+		if len(queues) > 0 && !queues[sn.QueueID] {
+			continue
+		}
+		rps := rpsOf[qc{sn.QueueID, sn.Channel}]
+		if len(rpFilter) > 0 {
+			var in []string
+			for _, rp := range rps {
+				if rpFilter[rp] {
+					in = append(in, rp)
+				}
+			}
+			if len(in) == 0 {
+				continue
+			}
+			rps = in
+		}
+		k := key{}
+		if byQueue {
+			k.q = sn.QueueID
+		}
+		if byChannel {
+			k.c = sn.Channel
+		}
+		if !byRP {
+			add(k, sn)
+			continue
+		}
+		for _, rp := range rps {
+			k.rp = rp
+			add(k, sn)
+		}
+	}
+	if len(order) == 0 && !byQueue && !byChannel && !byRP {
+		// An ungrouped request always answers with one (empty) result.
+		order = append(order, key{})
+		groups[key{}] = &currentGroup{}
+	}
+	slices.SortStableFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.q, b.q), cmp.Compare(channelRank(a.c), channelRank(b.c)), cmp.Compare(a.rp, b.rp))
+	})
+	out := make([]*currentGroup, len(order))
+	for i, k := range order {
+		out[i] = groups[k]
+	}
+	return out, snap
+}
+
+// aggregateCurrent sums counts over the group's snapshots and takes the
+// maximum of OLDEST_CONTACT_AGE. Agent counts of several queues are summed,
+// so an agent serving two queues counts twice in an aggregate (the real
+// service counts distinct agents): see README.
+func aggregateCurrent(snaps []connectreporting.QueueSnapshot, name string) *float64 {
+	if name == "ESTIMATED_WAIT_TIME" {
+		return nil
+	}
+	var out *float64
+	for _, sn := range snaps {
+		v := snapshotValue(sn, name)
+		if v == nil {
+			continue
+		}
+		switch {
+		case out == nil:
+			out = ptr(*v)
+		case name == "OLDEST_CONTACT_AGE":
+			*out = max(*out, *v)
+		default:
+			*out += *v
+		}
+	}
+	if out == nil && len(snaps) == 0 {
+		out = ptr(0.0)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ---- GetCurrentUserData ----
+
+var contactStates = []string{"INCOMING", "PENDING", "CONNECTING", "CONNECTED", "CONNECTED_ONHOLD", "MISSED", "ERROR", "ENDED", "REJECTED"}
+
+func (s *Server) getCurrentUserData(q *request) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	var req getCurrentUserDataRequest
+	if e := decodeBody(q.body, &req); e != nil {
+		return nil, e
+	}
+	f := req.Filters
+	if f == nil {
+		return nil, invalidParam("Filters is required")
+	}
+	for _, c := range []struct {
+		vals   []string
+		member string
+		max    int
+	}{
+		{f.Queues, "filters.queues", 100},
+		{f.RoutingProfiles, "filters.routingProfiles", 100},
+		{f.Agents, "filters.agents", 100},
+		{f.UserHierarchyGroups, "filters.userHierarchyGroups", 1},
+	} {
+		if e := listFilter(c.vals, c.member, c.max); e != nil {
+			return nil, e
+		}
+	}
+	n := 0
+	for _, v := range [][]string{f.Queues, f.RoutingProfiles, f.Agents, f.UserHierarchyGroups} {
+		if v != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, invalidParam("One of the filters Queues, RoutingProfiles, Agents or UserHierarchyGroups is required")
+	}
+	if n > 1 {
+		return nil, invalidParam("Only one of the filters Queues, RoutingProfiles, Agents and UserHierarchyGroups may be given")
+	}
+	var states map[string]bool
+	if f.ContactFilter != nil {
+		if e := enumValues(f.ContactFilter.ContactStates, "filters.contactFilter.contactStates", 9, contactStates...); e != nil {
+			return nil, e
+		}
+		if len(f.ContactFilter.ContactStates) > 0 {
+			states = map[string]bool{}
+			for _, st := range f.ContactFilter.ContactStates {
+				states[st] = true
+			}
+		}
+	}
+	spec := pageSpec{op: OpGetCurrentUserData, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
+	pg, e := paginate(s, spec, func() ([]userDataWire, time.Time, *apiError) {
+		return s.userData(f, states), s.src.Now(), nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	if pg.items == nil {
+		pg.items = []userDataWire{}
+	}
+	return getCurrentUserDataResponse{NextToken: pg.next, UserDataList: pg.items, ApproximateTotalCount: int64(pg.total)}, nil
+}
+
+func (s *Server) userData(f *userDataFilters, states map[string]bool) []userDataWire {
+	users := map[string]connectreporting.User{}
+	for _, u := range s.src.Users() {
+		users[u.ID] = u
+	}
+	groups := map[string]connectreporting.HierarchyGroup{}
+	for _, g := range s.src.HierarchyGroups() {
+		groups[g.ID] = g
+	}
+	rpQueues := map[string]map[string]bool{} // routing profile -> queues
+	for _, rq := range s.src.RoutingProfileQueues() {
+		if rpQueues[rq.RoutingProfileID] == nil {
+			rpQueues[rq.RoutingProfileID] = map[string]bool{}
+		}
+		rpQueues[rq.RoutingProfileID][rq.QueueID] = true
+	}
+	queueF, rpF, agentF, groupF := idSet(f.Queues), idSet(f.RoutingProfiles), idSet(f.Agents), idSet(f.UserHierarchyGroups)
+
+	data := sortedBy(s.src.CurrentUserData(), func(u UserData) string { return u.UserID })
+	out := []userDataWire{}
+	for _, d := range data {
+		switch {
+		case f.Queues != nil:
+			hit := false
+			for qid := range queueF {
+				if rpQueues[d.RoutingProfileID][qid] {
+					hit = true
+					break
+				}
+			}
+			if !hit {
+				continue
+			}
+		case f.RoutingProfiles != nil:
+			if !rpF[d.RoutingProfileID] {
+				continue
+			}
+		case f.Agents != nil:
+			if !agentF[d.UserID] {
+				continue
+			}
+		case f.UserHierarchyGroups != nil:
+			g := groups[d.HierarchyGroupID]
+			if !groupF[d.HierarchyGroupID] && !slices.ContainsFunc(g.Path, func(id string) bool { return groupF[id] }) {
+				continue
+			}
+		}
+		var contacts []agentContactReference
+		for _, c := range d.Contacts {
+			if states != nil && !states[c.State] {
+				continue
+			}
+			ref := agentContactReference{
+				ContactId:                 c.ContactID,
+				Channel:                   connectreporting.NormalizeChannel(c.Channel),
+				InitiationMethod:          c.InitiationMethod,
+				AgentContactState:         c.State,
+				StateStartTimestamp:       ts(c.StateStartTimestamp),
+				ConnectedToAgentTimestamp: ts(c.ConnectedToAgentTimestamp),
+			}
+			if qid := cmp.Or(c.QueueID, connectreporting.IDFromARN(c.QueueARN)); qid != "" {
+				ref.Queue = &reference{Id: qid, Arn: s.arn(c.QueueARN, "queue", qid)}
+			}
+			contacts = append(contacts, ref)
+		}
+		if states != nil && len(contacts) == 0 {
+			continue
+		}
+		if contacts == nil {
+			contacts = []agentContactReference{}
+		}
+		u := users[d.UserID]
+		w := userDataWire{
+			User:     &reference{Id: d.UserID, Arn: s.arn(u.ARN, "agent", d.UserID)},
+			Status:   &agentStatusReference{StatusStartTimestamp: ts(d.StatusStart), StatusArn: d.StatusARN, StatusName: d.StatusName},
+			Contacts: contacts,
+
+			AvailableSlotsByChannel: d.AvailableSlots,
+			MaxSlotsByChannel:       d.MaxSlots,
+			ActiveSlotsByChannel:    d.ActiveSlots,
+			NextStatus:              d.NextStatus,
+		}
+		if d.RoutingProfileID != "" {
+			w.RoutingProfile = &reference{Id: d.RoutingProfileID, Arn: s.arn(s.rpARN(d.RoutingProfileID), "routing-profile", d.RoutingProfileID)}
+		}
+		if g, ok := groups[d.HierarchyGroupID]; ok {
+			path := &hierarchyPathReference{}
+			levels := []**reference{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
+			ids := g.Path
+			if len(ids) == 0 {
+				ids = []string{g.ID}
+			}
+			for i, id := range ids {
+				if i < len(levels) {
+					*levels[i] = &reference{Id: id, Arn: s.arn(groups[id].ARN, "agent-group", id)}
+				}
+			}
+			w.HierarchyPath = path
+		}
+		out = append(out, w)
+	}
+	return out
+}

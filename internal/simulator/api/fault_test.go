@@ -1,0 +1,154 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+)
+
+func TestThrottledCallsSucceedThroughSDKRetries(t *testing.T) {
+	src := newFixture(250, 150)
+	srv := New(src, Options{ThrottleRate: 0.3, Seed: 42})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	c := testClient(t, url, 12)
+
+	for round := 0; round < 10; round++ {
+		p := connect.NewListUsersPaginator(c, &connect.ListUsersInput{InstanceId: aws.String(testInstance)})
+		n := 0
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(out.UserSummaryList)
+		}
+		if n != 250 {
+			t.Fatalf("round %d: %d users", round, n)
+		}
+		_, err := c.GetCurrentMetricData(ctx(t), &connect.GetCurrentMetricDataInput{InstanceId: aws.String(testInstance),
+			Filters:        &types.Filters{Queues: []string{queueID(1)}},
+			CurrentMetrics: []types.CurrentMetric{{Name: types.CurrentMetricNameAgentsOnline, Unit: types.UnitCount}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := srv.Stats()
+	users, gcmd := st[OpListUsers], st[OpGetCurrentMetricData]
+	if users.Throttled == 0 || gcmd.Throttled == 0 {
+		t.Fatalf("nothing throttled: %+v %+v", users, gcmd)
+	}
+	if users.Requests-users.Throttled != 30 || gcmd.Requests-gcmd.Throttled != 10 {
+		t.Errorf("successful requests: %+v %+v", users, gcmd)
+	}
+	frac := float64(users.Throttled+gcmd.Throttled) / float64(users.Requests+gcmd.Requests)
+	if frac < 0.15 || frac > 0.45 {
+		t.Errorf("throttled fraction %.2f, want about 0.3", frac)
+	}
+}
+
+func TestThrottleIsDeterministic(t *testing.T) {
+	run := func() []int {
+		srv := New(newFixture(1, 1), Options{ThrottleRate: 0.3, Seed: 7})
+		var codes []int
+		for i := 0; i < 50; i++ {
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/users-summary/"+testInstance, nil))
+			codes = append(codes, rec.Code)
+			if rec.Code == http.StatusTooManyRequests && rec.Header().Get("X-Amzn-ErrorType") != ErrThrottling {
+				t.Fatalf("429 without ThrottlingException: %v", rec.Header())
+			}
+		}
+		return codes
+	}
+	a, b := run(), run()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("request %d: %d vs %d", i, a[i], b[i])
+		}
+	}
+}
+
+func TestQuotas(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+
+	srv := New(newFixture(3, 3), Options{Quotas: true, Clock: clock})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c := testClient(t, hs.URL, 1) // no retries: see the throttling
+
+	describe := func() error {
+		_, err := c.DescribeQueue(ctx(t), &connect.DescribeQueueInput{InstanceId: aws.String(testInstance), QueueId: aws.String("q-001")})
+		return err
+	}
+	current := func() error {
+		_, err := c.GetCurrentMetricData(ctx(t), &connect.GetCurrentMetricDataInput{InstanceId: aws.String(testInstance),
+			Filters:        &types.Filters{Queues: []string{queueID(1)}},
+			CurrentMetrics: []types.CurrentMetric{{Name: types.CurrentMetricNameAgentsOnline, Unit: types.UnitCount}}})
+		return err
+	}
+	for _, tc := range []struct {
+		name  string
+		call  func() error
+		burst int
+		rate  int
+	}{{"DescribeQueue 2/s burst 5", describe, 5, 2}, {"GetCurrentMetricData 5/s burst 8", current, 8, 5}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := 0; i < tc.burst; i++ {
+				if err := tc.call(); err != nil {
+					t.Fatalf("call %d within burst: %v", i, err)
+				}
+			}
+			var te *types.ThrottlingException
+			if err := tc.call(); !errors.As(err, &te) {
+				t.Fatalf("call above burst: %v", err)
+			}
+			advance(time.Second)
+			for i := 0; i < tc.rate; i++ {
+				if err := tc.call(); err != nil {
+					t.Fatalf("refilled call %d: %v", i, err)
+				}
+			}
+			if err := tc.call(); !errors.As(err, &te) {
+				t.Fatalf("call above rate: %v", err)
+			}
+		})
+	}
+	// other operations have their own buckets
+	if _, err := c.ListUsers(ctx(t), &connect.ListUsersInput{InstanceId: aws.String(testInstance)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLatency(t *testing.T) {
+	_, c := startServer(t, newFixture(1, 1), Options{Latency: 50 * time.Millisecond, LatencyJitter: 10 * time.Millisecond, Seed: 1})
+	start := time.Now()
+	if _, err := c.ListQueues(ctx(t), &connect.ListQueuesInput{InstanceId: aws.String(testInstance)}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Errorf("answered in %v", d)
+	}
+}
+
+func TestUnknownOperation(t *testing.T) {
+	srv := New(newFixture(1, 1), Options{})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/users/"+testInstance+"/u-000", nil))
+	if rec.Code != http.StatusNotFound || rec.Header().Get("X-Amzn-ErrorType") != ErrUnknownOperation {
+		t.Fatalf("%d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+}
