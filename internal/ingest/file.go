@@ -30,7 +30,7 @@ var ErrRecordTooLarge = errors.New("record too large")
 //   - JSON arrays of records (each element is a record),
 //
 // and any of them gzip-compressed (recognised by the gzip magic number, not
-// the file name). Each record's SequenceNumber is "name:n", n counting the
+// the file name), with or without a UTF-8 byte order mark. Each record's SequenceNumber is "name:n", n counting the
 // records from 1, and its ArrivalTime is the file's modification time when
 // known.
 //
@@ -168,6 +168,10 @@ func (s *Scanner) open() error {
 		}
 		s.closers = append(s.closers, zr)
 		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	// A byte order mark (files saved by some Windows tools) is no record.
+	if bom, err := br.Peek(3); err == nil && bom[0] == 0xef && bom[1] == 0xbb && bom[2] == 0xbf {
+		_, _ = br.Discard(3)
 	}
 	s.r = br
 	return nil

@@ -81,6 +81,8 @@ func TestScannerFormats(t *testing.T) {
 		{"broken pretty record before a record at column 0", []byte("{\n  \"EventId\": \"x\",\n" + string(e1)), []string{"{\n  \"EventId\": \"x\",", string(l1)}},
 		{"braces inside strings", []byte(`{"ContactId":"c{[","Attributes":{"a":"}]\"{"}}` + "\n" + string(l1)),
 			[]string{`{"ContactId":"c{[","Attributes":{"a":"}]\"{"}}`, string(l1)}},
+		{"byte order mark", append([]byte("\xef\xbb\xbf"), lines...), strs(valid)},
+		{"gzip with byte order mark", gz(t, append([]byte("\xef\xbb\xbf"), lines...)), strs(valid)},
 		{"empty", nil, nil},
 		{"whitespace only", []byte(" \n\t\r\n"), nil},
 		{"empty array", []byte("[]"), nil},
