@@ -1,0 +1,106 @@
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+func TestTime(t *testing.T) {
+	want := time.Date(2019, 8, 13, 20, 52, 30, 704e6, time.UTC)
+	for _, s := range []string{
+		"2019-08-13T20:52:30.704Z", "2019-08-13T20:52:30.704000000Z", "2019-08-13T22:52:30.704+02:00",
+		"2019-08-13T17:52:30.704-03:00", "2019-08-13T22:52:30.704+0200", "2019-08-13T22:52:30.704+02",
+		"2019-08-13T20:52:30:704Z", "2019-08-13 20:52:30.704Z", "2019-08-13t20:52:30.704z",
+		"2019-08-13T20:52:30.704", " 2019-08-13T20:52:30.704Z ",
+	} {
+		got, err := Time("f", s)
+		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("Time(%q) = %v, %v", s, got, err)
+		}
+	}
+	if got, err := Time("f", "2019-08-13T20:52:30Z"); err != nil || !got.Equal(want.Truncate(time.Second)) {
+		t.Errorf("without fraction: %v, %v", got, err)
+	}
+	if got, err := Time("f", ""); err != nil || !got.IsZero() {
+		t.Errorf("empty: %v, %v", got, err)
+	}
+	for _, s := range []string{"now", "2019-08-13", "1565729550", "2019-02-30T00:00:00Z", "2019-08-13T20:52:30.704Q"} {
+		_, err := Time("Agent.X", s)
+		var de *connectreporting.DecodeError
+		if !errors.As(err, &de) || de.Field != "Agent.X" || !errors.Is(err, connectreporting.ErrMalformed) {
+			t.Errorf("Time(%q) error = %v", s, err)
+		}
+	}
+}
+
+func TestSeconds(t *testing.T) {
+	for raw, want := range map[string]int64{`12`: 12, `0`: 0, `12.5`: 13, `12.4`: 12, `-3`: -3, `1e2`: 100, `"42"`: 42, ` 7 `: 7} {
+		got, err := Seconds("d", json.RawMessage(raw))
+		if err != nil || got == nil || *got != want {
+			t.Errorf("Seconds(%s) = %v, %v; want %d", raw, got, err, want)
+		}
+	}
+	for _, raw := range []string{``, `null`, `""`} {
+		if got, err := Seconds("d", json.RawMessage(raw)); got != nil || err != nil {
+			t.Errorf("Seconds(%q) = %v, %v; want nil", raw, got, err)
+		}
+	}
+	for _, raw := range []string{`true`, `{}`, `[1]`, `"ten"`, `1e300`, `"NaN"`, `"Inf"`} {
+		_, err := Seconds("Queue.Duration", json.RawMessage(raw))
+		var de *connectreporting.DecodeError
+		if !errors.As(err, &de) || de.Field != "Queue.Duration" {
+			t.Errorf("Seconds(%s) error = %v", raw, err)
+		}
+	}
+}
+
+func TestAttributes(t *testing.T) {
+	got, err := Attributes("Attributes", json.RawMessage(`{"s":"x\"y","n":1.50,"b":false,"o":{ "k" : [1, 2] },"z":null,"u":"\u00e9"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"s": `x"y`, "n": "1.50", "b": "false", "o": `{"k":[1,2]}`, "z": "null", "u": "é"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, raw := range []string{``, `null`, `{}`} {
+		if m, err := Attributes("a", json.RawMessage(raw)); m != nil || err != nil {
+			t.Errorf("Attributes(%q) = %v, %v", raw, m, err)
+		}
+	}
+	if _, err := Attributes("Attributes", json.RawMessage(`"x"`)); !errors.Is(err, connectreporting.ErrMalformed) {
+		t.Errorf("string attributes: %v", err)
+	}
+}
+
+func TestRaw(t *testing.T) {
+	raw, err := Raw([]byte(" {\"a\" :\n [1, \"\xff\"] }\n"))
+	if err != nil || string(raw) != "{\"a\":[1,\"\uFFFD\"]}" {
+		t.Errorf("Raw = %q, %v", raw, err)
+	}
+	if _, err := Raw([]byte(`{"a":`)); !errors.Is(err, connectreporting.ErrMalformed) {
+		t.Errorf("invalid JSON: %v", err)
+	}
+}
+
+func TestUnmarshalErrors(t *testing.T) {
+	var v struct {
+		A struct{ B []string }
+	}
+	for data, field := range map[string]string{`{"A":{"B":"x"}}`: "A.B", `{"A":1}`: "A", `[1]`: "", `{`: ""} {
+		err := Unmarshal([]byte(data), &v)
+		var de *connectreporting.DecodeError
+		if !errors.As(err, &de) || de.Field != field || !errors.Is(err, connectreporting.ErrMalformed) {
+			t.Errorf("Unmarshal(%s) = %v, want a DecodeError for field %q", data, err, field)
+		}
+	}
+}
