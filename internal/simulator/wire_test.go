@@ -209,8 +209,10 @@ func TestShapeComparatorCatchesMistakes(t *testing.T) {
 		},
 		"mistyped": func(m map[string]any) { m["Agent"].(map[string]any)["NumberOfHolds"] = "1" },
 		"extra":    func(m map[string]any) { m["ContactID"] = "x" },
-		"missing":  func(m map[string]any) { delete(m["Agent"].(map[string]any)["HierarchyGroups"].(map[string]any), "Level5") },
-		"deep":     func(m map[string]any) { m["Recordings"].([]any)[0].(map[string]any)["StorageType"] = 3.0 },
+		"missing": func(m map[string]any) {
+			delete(m["Agent"].(map[string]any)["HierarchyGroups"].(map[string]any), "Level5")
+		},
+		"deep": func(m map[string]any) { m["Recordings"].([]any)[0].(map[string]any)["StorageType"] = 3.0 },
 	}
 	for name, mutate := range mutations {
 		bad := loadFixture(t, "ctr.json").(map[string]any)
