@@ -266,7 +266,7 @@ func TestGetMetricDataV2GroupingsAndFilters(t *testing.T) {
 	m := types.MetricV2{Name: aws.String("CONTACTS_HANDLED"), MetricFilters: []types.MetricFilterV2{{MetricFilterKey: aws.String("INITIATION_METHOD"), MetricFilterValues: []string{"OUTBOUND"}}}}
 	neg := types.MetricV2{Name: aws.String("CONTACTS_HANDLED"), MetricFilters: []types.MetricFilterV2{{MetricFilterKey: aws.String("INITIATION_METHOD"), MetricFilterValues: []string{"OUTBOUND"}, Negate: true}}}
 	rs = run([]types.FilterV2{queues}, nil, m, neg)
-	if len(rs) != 1 || *rs[0].Collections[0].Value != 1 || *rs[0].Collections[1].Value != 3 || rs[0].Dimensions != nil && len(rs[0].Dimensions) != 0 {
+	if len(rs) != 1 || *rs[0].Collections[0].Value != 1 || *rs[0].Collections[1].Value != 3 || len(rs[0].Dimensions) != 0 {
 		t.Errorf("metric filters: %+v", rs)
 	}
 
@@ -292,7 +292,7 @@ func TestGetMetricDataV2Paginates(t *testing.T) {
 	}
 	p := connect.NewGetMetricDataV2Paginator(c, &connect.GetMetricDataV2Input{
 		ResourceArn: aws.String(instanceARN), StartTime: aws.Time(at(9, 0, 0)), EndTime: aws.Time(at(12, 0, 0)),
-		Filters: []types.FilterV2{{FilterKey: aws.String("QUEUE"), FilterValues: qs}, {FilterKey: aws.String("CHANNEL"), FilterValues: []string{"VOICE", "CHAT"}}},
+		Filters:   []types.FilterV2{{FilterKey: aws.String("QUEUE"), FilterValues: qs}, {FilterKey: aws.String("CHANNEL"), FilterValues: []string{"VOICE", "CHAT"}}},
 		Groupings: []string{"QUEUE", "CHANNEL"}, Metrics: v2Metrics("CONTACTS_QUEUED"), MaxResults: aws.Int32(80),
 	})
 	seen := map[string]bool{}
