@@ -43,14 +43,17 @@ func Ceil(t time.Time, loc *time.Location) time.Time {
 }
 
 // End returns the end of the interval of loc starting at start (a value
-// Floor returned): normally start + 15 minutes, or the next offset change
-// when that comes first.
+// Floor returned): the next :00/:15/:30/:45 of loc's wall clock, normally
+// start + 15 minutes, or the next offset change when that comes first.
 func End(start time.Time, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	end := start.Add(IntervalLength).UTC()
-	if _, ze := start.In(loc).ZoneBounds(); !ze.IsZero() && ze.Before(end) {
+	lt := start.In(loc)
+	_, off := lt.Zone()
+	local := start.Unix() + int64(off)
+	end := time.Unix(local-mod(local, intervalSeconds)+intervalSeconds-int64(off), 0).UTC()
+	if _, ze := lt.ZoneBounds(); !ze.IsZero() && ze.Before(end) {
 		end = ze.UTC()
 	}
 	return end
