@@ -25,17 +25,14 @@ const (
 )
 
 type queue struct {
-	idx            int
-	id, arn, name  string
-	waiting        [3][]*contact // not yet offered, in enqueue order
-	inQueue        [3]int        // waiting + ringing (offered, not yet connected)
-	scheduled      [3]int        // callbacks waiting for their scheduled time
-	served         [3]bool
-	delays         [3][]int64 // distinct positive routing delays (ms)
-	peakPerHour    [3]float64
-	outboundJSON   []byte // {"ARN":..,"Channels":["VOICE"],"Name":..}
-	referenceJSON  []byte // {"ARN":..,"Name":..}
-	inboundJSONFor map[int][]byte
+	idx           int
+	id, arn, name string
+	waiting       [3][]*contact // not yet offered, in enqueue order
+	inQueue       [3]int        // waiting + ringing (offered, not yet connected)
+	scheduled     [3]int        // callbacks waiting for their scheduled time
+	served        [3]bool
+	delays        [3][]int64 // distinct positive routing delays (ms)
+	peakPerHour   [3]float64
 }
 
 type rpQueue struct {

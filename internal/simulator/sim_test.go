@@ -15,7 +15,7 @@ import (
 // dayConfig is the configuration most tests share: a small centre, a full
 // simulated day, with every delivery imperfection switched on.
 func dayConfig() Config {
-	c := Config{Seed: 42, Agents: 40, NumQueues: 3}
+	c := Config{Seed: 42, Agents: 24, NumQueues: 3}
 	c.AgentEventDuplicateRate = 0.01
 	c.CTRDuplicateRate = 0.03
 	c.CTRRedeliveryRate = 0.05
@@ -49,7 +49,7 @@ func sharedDay(t testing.TB) dayRun {
 			sharedErr = err
 			return
 		}
-		end := cfg.Start.Add(34 * time.Hour)
+		end := cfg.Start.Add(32 * time.Hour)
 		if err := s.RunUntil(end); err != nil {
 			sharedErr = err
 			return
@@ -101,9 +101,9 @@ func run(t *testing.T, cfg Config, until time.Time, step time.Duration) []Record
 
 func TestDeterminism(t *testing.T) {
 	cfg := dayConfig()
-	cfg.Agents = 25
+	cfg.Agents = 12
 	cfg.FlushEvery = 100
-	until := cfg.Start.Add(14 * time.Hour)
+	until := cfg.Start.Add(13 * time.Hour)
 	a := run(t, cfg, until, 0)
 	b := run(t, cfg, until, 7*time.Minute+3*time.Second)
 	if len(a) < 1000 {
@@ -724,7 +724,7 @@ func BenchmarkSimulateDay(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(n), "records/op")
-		b.ReportMetric(float64(size)/1e6, "MB/op")
+		b.ReportMetric(float64(size)/1e6, "MB-emitted/op")
 		b.ReportMetric(float64(len(s.contacts)), "contacts/op")
 	}
 }
