@@ -71,3 +71,11 @@ type Store interface {
 	ConfigStore
 	Close() error
 }
+
+// StreamCheckpointStore keeps where the daemon's Kinesis consumers are: the
+// sequence number of the last record stored, per stream and shard.
+type StreamCheckpointStore interface {
+	// StreamCheckpoint returns the checkpoint of a shard; ok is false when none exists.
+	StreamCheckpoint(ctx context.Context, stream, shardID string) (sequenceNumber string, ok bool, err error)
+	SetStreamCheckpoint(ctx context.Context, stream, shardID, sequenceNumber string) error
+}

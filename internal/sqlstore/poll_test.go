@@ -174,3 +174,27 @@ func TestIntegrationSyncConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestIntegrationStreamCheckpoints(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := openIngestStore(t, dialect, Options{})
+			if _, ok, err := s.StreamCheckpoint(ctx, "AgentEvents", "shardId-000000000000"); err != nil || ok {
+				t.Fatalf("before any: ok=%v err=%v", ok, err)
+			}
+			for _, seq := range []string{"49590338271490256608559692538361571095921575989136588898", "49590338271490256608559692540925702759324208523137515618", "9"} {
+				if err := s.SetStreamCheckpoint(ctx, "AgentEvents", "shardId-000000000000", seq); err != nil {
+					t.Fatal(err)
+				}
+			}
+			seq, ok, err := s.StreamCheckpoint(ctx, "AgentEvents", "shardId-000000000000")
+			if err != nil || !ok || seq != "49590338271490256608559692540925702759324208523137515618" {
+				t.Fatalf("checkpoint = %q, %v, %v (an older sequence number must not move it back)", seq, ok, err)
+			}
+			if err := s.SetStreamCheckpoint(ctx, "AgentEvents", "x", ""); err == nil {
+				t.Error("empty sequence number accepted")
+			}
+		})
+	}
+}

@@ -36,6 +36,7 @@ var coreSchema = []struct {
 	{table: "agent_status", key: []string{"agent_status_id", "valid_from"}, cols: []string{"valid_to", "name", "status_type", "state"}},
 	{table: "rejected_record", key: []string{"id"}, cols: []string{"source", "partition_key", "sequence_number", "received_at", "error", "payload"}},
 	{table: "poll_checkpoint", key: []string{"poller", "scope"}, cols: []string{"watermark", "updated_at"}},
+	{table: "stream_checkpoint", key: []string{"stream_name", "shard_id"}, cols: []string{"sequence_number", "updated_at"}},
 }
 
 // TestIntegrationMigrateCatalog migrates a fresh database of every dialect
@@ -134,7 +135,7 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	var all strings.Builder
-	for _, name := range []string{"00001_core.sql", "00002_ingest.sql"} {
+	for _, name := range []string{"00001_core.sql", "00002_ingest.sql", "00003_stream_checkpoint.sql"} {
 		sql, ok := files[name]
 		if !ok {
 			t.Fatalf("no %s", name)
