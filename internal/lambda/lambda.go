@@ -384,10 +384,14 @@ func Run(ctx context.Context, getenv func(string) string, factory Factory, opts 
 		"instance_id", cfg.InstanceID, "delay_s", cfg.Delay.Seconds(), "time_zone", cfg.TimeZone.String())
 	awslambda.StartWithOptions(rt.Handler(),
 		awslambda.WithContext(ctx),
+		// Lambda sends SIGTERM before ending a container (the SIGTERM
+		// extension makes it do so): close the store and leave.
 		awslambda.WithEnableSIGTERM(func() {
 			if err := rt.Close(); err != nil {
 				rt.Logger().Error("close", "error", err.Error())
 			}
+			rt.Logger().Info("shutdown")
+			os.Exit(0)
 		}))
 	return errors.New("lambda runtime loop ended")
 }

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -70,11 +69,12 @@ type RuntimeAPI struct {
 	stop  chan struct{}
 	seq   atomic.Int64
 
-	mu        sync.Mutex
-	pending   map[string]*invocation
-	initErr   chan ErrorResponse
-	firstNext time.Time
-	nexts     int
+	mu         sync.Mutex
+	pending    map[string]*invocation
+	initErr    chan ErrorResponse
+	firstNext  time.Time
+	nexts      int
+	extensions []string
 }
 
 // NewRuntimeAPI starts a Runtime API on 127.0.0.1; it stops with the test.
@@ -91,6 +91,9 @@ func NewRuntimeAPI(t testing.TB) *RuntimeAPI {
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", a.result)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", a.result)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", a.initError)
+	// The Extensions API, as far as aws-lambda-go's SIGTERM support uses it.
+	mux.HandleFunc("POST /2020-01-01/extension/register", a.registerExtension)
+	mux.HandleFunc("GET /2020-01-01/extension/event/next", a.extensionNext)
 	a.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		close(a.stop) // release a runtime blocked in next before Close waits for it
@@ -192,6 +195,32 @@ func (a *RuntimeAPI) result(w http.ResponseWriter, r *http.Request) {
 	inv.done <- resp
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = io.WriteString(w, `{"status":"OK"}`)
+}
+
+func (a *RuntimeAPI) registerExtension(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	a.extensions = append(a.extensions, r.Header.Get("Lambda-Extension-Name"))
+	n := len(a.extensions)
+	a.mu.Unlock()
+	w.Header().Set("Lambda-Extension-Identifier", fmt.Sprintf("ext-%d", n))
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"functionName":"connect-reporting-test","functionVersion":"$LATEST","handler":"bootstrap"}`)
+}
+
+// extensionNext blocks: an extension registered for no events gets none.
+func (a *RuntimeAPI) extensionNext(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-a.stop:
+		http.Error(w, "runtime API stopped", http.StatusGone)
+	}
+}
+
+// Extensions returns the names of the extensions that registered.
+func (a *RuntimeAPI) Extensions() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.extensions...)
 }
 
 func (a *RuntimeAPI) initError(w http.ResponseWriter, r *http.Request) {
@@ -451,15 +480,4 @@ func KinesisEvent(streamARN string, payloads ...[]byte) events.KinesisEvent {
 // SequenceNumber is the sequence number KinesisEvent gives record i.
 func SequenceNumber(i int) string {
 	return fmt.Sprintf("4961234567890123456789012345678901234567890123%010d", i)
-}
-
-// FreePort returns a free loopback port (for a server the process itself opens).
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
