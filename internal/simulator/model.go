@@ -685,7 +685,7 @@ func (s *Simulator) connect(c *contact) {
 	if c.enqueue > 0 {
 		c.dequeue = s.now
 		c.q.inQueue[c.ch]--
-		s.truth.handled(s, c)
+		s.truth.answered(s, c)
 	}
 	s.emitAgentEvent(a, "STATE_CHANGE")
 	tr := s.cfg.Traffic
@@ -776,6 +776,9 @@ func (s *Simulator) endTalk(c *contact) {
 	}
 	l.state = stateEnded
 	l.stateStart = s.now
+	if c.enqueue > 0 {
+		s.truth.handled(s, c)
+	}
 	s.emitAgentEvent(a, "STATE_CHANGE")
 	acw := s.lognormalMs(tr.ACWSeconds[channels[c.ch]])
 	if acw < 2000 {

@@ -313,13 +313,17 @@ func TestContactsConserved(t *testing.T) {
 	d := sharedDay(t)
 	s := d.sim
 	tr := s.Truth(s.cfg.Start.Add(-24*time.Hour), d.end.Add(time.Hour))
-	var offered, handled, abandoned, completed int
+	var offered, answered, handled, abandoned, completed int
 	for _, q := range tr.Queues {
 		offered += q.ContactsOffered
+		answered += q.ContactsAnswered
 		handled += q.ContactsHandled
 		abandoned += q.ContactsAbandoned
 		completed += q.ContactsCompleted
-		if q.ContactsHandled+q.ContactsAbandoned > q.ContactsOffered {
+		if q.ContactsCompleted > q.ContactsHandled || q.ContactsHandled > q.ContactsAnswered {
+			t.Fatal("completed > handled > answered")
+		}
+		if q.ContactsAnswered+q.ContactsAbandoned > q.ContactsOffered {
 			t.Fatalf("%s %s %v: more out than in", q.QueueName, q.Channel, q.IntervalStart)
 		}
 		if q.HandleTimeSeconds < q.ACWTimeSeconds+q.HoldTimeSeconds {
@@ -330,16 +334,16 @@ func TestContactsConserved(t *testing.T) {
 	for _, m := range s.CurrentQueueMetrics() {
 		inQueue += int(*m.ContactsInQueue)
 	}
-	if offered != handled+abandoned+inQueue {
-		t.Fatalf("offered %d != handled %d + abandoned %d + in queue %d", offered, handled, abandoned, inQueue)
+	if offered != answered+abandoned+inQueue {
+		t.Fatalf("offered %d != answered %d + abandoned %d + in queue %d", offered, answered, abandoned, inQueue)
 	}
-	if offered < 1000 || handled == 0 || abandoned == 0 {
+	if offered < 1000 || handled == 0 || abandoned == 0 || completed == 0 {
 		t.Fatalf("implausible day: offered %d handled %d abandoned %d", offered, handled, abandoned)
 	}
 	// The facts agree with the truth.
 	facts := s.ContactFacts(s.cfg.Start.Add(-24*time.Hour), d.end.Add(time.Hour))
-	var fOffered, fHandled, fAbandoned, ended int
-	var answerSec float64
+	var fOffered, fAnswered, fHandled, fAbandoned, ended int
+	var answerSec, handleSec, truthHandle float64
 	methods := map[string]int{}
 	for i, f := range facts {
 		if i > 0 && f.Initiation.Before(facts[i-1].Initiation) {
@@ -350,8 +354,15 @@ func TestContactsConserved(t *testing.T) {
 			fOffered++
 		}
 		if f.QueueID != "" && !f.ConnectedToAgent.IsZero() {
-			fHandled++
+			fAnswered++
 			answerSec += f.Dequeue.Sub(f.Enqueue).Seconds()
+			if !f.AgentDisconnect.IsZero() {
+				fHandled++
+				handleSec += f.AgentDisconnect.Sub(f.ConnectedToAgent).Seconds()
+				if !f.ACWEnd.IsZero() {
+					handleSec += f.ACWEnd.Sub(f.AgentDisconnect).Seconds()
+				}
+			}
 		}
 		if f.Abandoned {
 			fAbandoned++
@@ -363,15 +374,19 @@ func TestContactsConserved(t *testing.T) {
 			ended++
 		}
 	}
-	if fOffered != offered || fHandled != handled || fAbandoned != abandoned {
-		t.Fatalf("facts %d/%d/%d, truth %d/%d/%d", fOffered, fHandled, fAbandoned, offered, handled, abandoned)
+	if fOffered != offered || fAnswered != answered || fHandled != handled || fAbandoned != abandoned {
+		t.Fatalf("facts %d/%d/%d/%d, truth %d/%d/%d/%d", fOffered, fAnswered, fHandled, fAbandoned, offered, answered, handled, abandoned)
 	}
 	var truthAnswer float64
 	for _, q := range tr.Queues {
 		truthAnswer += q.QueueAnswerTimeSeconds
+		truthHandle += q.HandleTimeSeconds
 	}
 	if d := truthAnswer - answerSec; d > 0.01 || d < -0.01 {
 		t.Fatalf("queue answer time: truth %.3f, facts %.3f", truthAnswer, answerSec)
+	}
+	if d := truthHandle - handleSec; d > 0.01 || d < -0.01 {
+		t.Fatalf("handle time: truth %.3f, facts %.3f", truthHandle, handleSec)
 	}
 	for _, m := range []string{"INBOUND", "OUTBOUND", "TRANSFER", "CALLBACK", "API"} {
 		if methods[m] == 0 {
@@ -389,7 +404,7 @@ func TestContactsConserved(t *testing.T) {
 	if len(ctrIDs) > ended || len(ctrIDs) < ended-20 {
 		t.Fatalf("%d contacts ended, %d have a CTR", ended, len(ctrIDs))
 	}
-	t.Logf("offered %d handled %d abandoned %d in queue %d; methods %v", offered, handled, abandoned, inQueue, methods)
+	t.Logf("offered %d answered %d handled %d completed %d abandoned %d in queue %d; methods %v", offered, answered, handled, completed, abandoned, inQueue, methods)
 }
 
 func TestCTRDeliveries(t *testing.T) {

@@ -247,7 +247,7 @@ func (s *Simulator) ContactFacts(start, end time.Time) []api.ContactFact {
 			ConnectedToAgent: optTime(c.connected), AgentDisconnect: optTime(c.acwStart),
 			ACWEnd: optTime(c.acwEnd), Disconnect: optTime(c.disconnect),
 			Abandoned: c.abandoned, HoldSeconds: msSec(c.holdMs), Holds: c.holds,
-			TransferredOut: c.transferredOut && c.acwEnd > 0,
+			TransferredOut: c.transferredOut,
 		}
 		if c.enqueue > 0 {
 			f.QueueID = c.q.id

@@ -20,11 +20,14 @@ func intervalOf(ms int64) int64 { return ms - ms%intervalMs }
 // callbacks; outbound calls and IVR-only contacts never queue and are left
 // out) and are attributed to the 15-minute interval (UTC-aligned) holding
 // the contact's InitiationTimestamp, as the API's ContactFacts are. Counts
-// move as the contact progresses: offered when it is queued, handled when it
-// connects to an agent, abandoned when it leaves the queue unanswered; the
-// times (handle, hold, ACW, interaction) are added when the agent finishes
-// after-contact work. Agent status time is the time logged-in agents spent in
-// each status, split at interval boundaries, open spans counted up to Now.
+// move as the contact progresses: offered when it is queued, answered when it
+// connects to an agent, handled when the agent's part ends (ACW starts, as
+// Connect counts CONTACTS_HANDLED), completed when ACW ends, abandoned when it
+// leaves the queue unanswered. Interaction, hold and the agent part of the
+// handle time are added when the contact is handled, ACW time (and its share
+// of handle time) when ACW ends. Agent status time is the time logged-in
+// agents spent in each status, split at interval boundaries, open spans
+// counted up to Now.
 type Truth struct {
 	From, To      time.Time
 	Now           time.Time
@@ -39,17 +42,19 @@ type QueueIntervalTruth struct {
 	Channel                    string
 
 	ContactsOffered        int // queued
-	ContactsHandled        int // connected to an agent
-	ContactsAbandoned      int // left the queue without an agent
-	ContactsTransferredOut int // handled, then transferred to another queue (counted when ACW ends)
+	ContactsAnswered       int // connected to an agent
+	ContactsHandled        int // answered, and the agent's part ended (in ACW or done)
 	ContactsCompleted      int // handled and after-contact work finished
+	ContactsAbandoned      int // left the queue without an agent
+	ContactsTransferredOut int // handled by transferring to another queue
 
-	// Sums over completed contacts, in seconds (millisecond precision).
-	HandleTimeSeconds      float64 // connected to agent .. ACW end (talk + hold + ACW)
+	// Sums over handled contacts, in seconds (millisecond precision).
+	// HandleTime = interaction + hold + ACW (ACW once it has ended).
+	HandleTimeSeconds      float64
 	InteractionTimeSeconds float64 // talk without hold
 	HoldTimeSeconds        float64
-	ACWTimeSeconds         float64
-	// Sum over handled contacts of enqueue .. connected to agent.
+	ACWTimeSeconds         float64 // completed contacts only
+	// Sum over answered contacts of enqueue .. connected to agent.
 	QueueAnswerTimeSeconds float64
 	// Sum over abandoned contacts of enqueue .. abandon.
 	AbandonTimeSeconds float64
@@ -69,8 +74,8 @@ type qKey struct {
 }
 
 type queueAgg struct {
-	offered, handled, abandoned, transferred, completed  int
-	handleMs, talkMs, holdMs, acwMs, answerMs, abandonMs int64
+	offered, answered, handled, abandoned, transferred, completed int
+	handleMs, talkMs, holdMs, acwMs, answerMs, abandonMs          int64
 }
 
 type aKey struct {
@@ -101,10 +106,21 @@ func (t *truthState) agg(c *contact) *queueAgg {
 
 func (t *truthState) offered(_ *Simulator, c *contact) { t.agg(c).offered++ }
 
+func (t *truthState) answered(_ *Simulator, c *contact) {
+	a := t.agg(c)
+	a.answered++
+	a.answerMs += c.dequeue - c.enqueue
+}
+
 func (t *truthState) handled(_ *Simulator, c *contact) {
 	a := t.agg(c)
 	a.handled++
-	a.answerMs += c.dequeue - c.enqueue
+	if c.transferredOut {
+		a.transferred++
+	}
+	a.handleMs += c.acwStart - c.connected
+	a.talkMs += c.acwStart - c.connected - c.holdMs
+	a.holdMs += c.holdMs
 }
 
 func (t *truthState) abandoned(_ *Simulator, c *contact) {
@@ -116,12 +132,7 @@ func (t *truthState) abandoned(_ *Simulator, c *contact) {
 func (t *truthState) completed(_ *Simulator, c *contact) {
 	a := t.agg(c)
 	a.completed++
-	if c.transferredOut {
-		a.transferred++
-	}
-	a.handleMs += c.acwEnd - c.connected
-	a.talkMs += c.disconnect - c.connected - c.holdMs
-	a.holdMs += c.holdMs
+	a.handleMs += c.acwEnd - c.acwStart
 	a.acwMs += c.acwEnd - c.acwStart
 }
 
@@ -169,7 +180,7 @@ func (s *Simulator) Truth(from, to time.Time) Truth {
 		tr.Queues = append(tr.Queues, QueueIntervalTruth{
 			IntervalStart: msTime(k.interval), IntervalEnd: msTime(k.interval + intervalMs),
 			QueueID: q.id, QueueName: q.name, Channel: channels[k.ch],
-			ContactsOffered: a.offered, ContactsHandled: a.handled, ContactsAbandoned: a.abandoned,
+			ContactsOffered: a.offered, ContactsAnswered: a.answered, ContactsHandled: a.handled, ContactsAbandoned: a.abandoned,
 			ContactsTransferredOut: a.transferred, ContactsCompleted: a.completed,
 			HandleTimeSeconds: msSec(a.handleMs), InteractionTimeSeconds: msSec(a.talkMs),
 			HoldTimeSeconds: msSec(a.holdMs), ACWTimeSeconds: msSec(a.acwMs),
