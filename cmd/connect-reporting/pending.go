@@ -13,7 +13,6 @@ func init() {
 		{"run", "daemon: stream consumers, scheduled pollers, dashboard (not yet available)"},
 		{"poll", "one poller run: realtime, historical or config (not yet available)"},
 		{"serve", "dashboard only (not yet available)"},
-		{"simulate", "the simulated Connect API alone (not yet available)"},
 	} {
 		name := c.name
 		register(command{name: name, summary: c.summary, run: func(context.Context, *Main, []string) error {
