@@ -498,7 +498,7 @@ func (s *Simulator) marshalCTR(c *contact, lastUpdate int64, extra [][2]string) 
 
 // emitCTR emits the contact record of c, and arranges duplicates and an
 // updated re-delivery at the configured rates.
-func (s *Simulator) emitCTR(c *contact, lastUpdate int64, _ bool) {
+func (s *Simulator) emitCTR(c *contact, lastUpdate int64) {
 	data := s.marshalCTR(c, lastUpdate, nil)
 	rec := Record{Stream: StreamCTR, PartitionKey: c.id, Time: msTime(s.now), Data: data}
 	s.pending = append(s.pending, rec)

@@ -819,5 +819,5 @@ func (s *Simulator) outbound(a *agent) {
 func (s *Simulator) finishContact(c *contact) {
 	c.done = true
 	lag := int64(1000 + s.delRng.IntN(20000))
-	s.after(lag, func() { s.emitCTR(c, s.now, false) })
+	s.after(lag, func() { s.emitCTR(c, s.now) })
 }

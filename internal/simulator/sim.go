@@ -37,7 +37,8 @@ type Record struct {
 
 // Sink receives emitted records, in emission order. Write is called from the
 // goroutine running RunUntil/Run, never concurrently, outside the model's
-// lock; a returned error stops the run.
+// lock; a returned error stops the run. Data may be shared between records
+// (a duplicate delivery): sinks must not modify it.
 type Sink interface {
 	Write(ctx context.Context, recs []Record) error
 }
