@@ -1,0 +1,372 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/connect-reporting/connect-reporting/internal/ingest"
+)
+
+// position is where a shard is read from next.
+type position struct {
+	typ types.ShardIteratorType
+	seq string // for AT_ / AFTER_SEQUENCE_NUMBER
+}
+
+// shardReader reads one shard from its checkpoint to its end (closed shard)
+// or until ctx is cancelled.
+type shardReader struct {
+	c        *Consumer
+	st       Stream
+	stream   string // name, the checkpoint key
+	shardID  string
+	closed   bool                    // the listing says the shard is closed
+	fallback types.ShardIteratorType // when there is no checkpoint
+	log      *slog.Logger
+
+	pos       position
+	pendingCP string // sequence number to checkpoint, not yet written
+	lastCP    string
+
+	// since the last progress line
+	lastStats             time.Time
+	records, stored, dups int64
+	rejected, failures    int64
+	behind                int64
+}
+
+func (r *shardReader) stat(f func(s *ShardStats)) { r.c.update(r.stream, r.shardID, f) }
+
+// run reads the shard; the result tells the stream runner whether the shard
+// was read to its end and whether any of it was read.
+func (r *shardReader) run(ctx context.Context) shardDone {
+	done := shardDone{id: r.shardID}
+	cp, ok, err := r.checkpoint(ctx)
+	if err != nil {
+		return done // ctx cancelled
+	}
+	switch {
+	case ok:
+		r.pos = position{types.ShardIteratorTypeAfterSequenceNumber, cp}
+		r.lastCP = cp
+	case r.closed && r.fallback == types.ShardIteratorTypeLatest:
+		// A shard closed before we ever read it, with LATEST: nothing of it
+		// is wanted.
+		r.log.Info("closed shard skipped (no checkpoint, starting position LATEST)")
+		r.stat(func(s *ShardStats) { s.State = "skipped" })
+		done.closed = true
+		return done
+	default:
+		r.pos = position{typ: r.fallback}
+	}
+	done.consumed = true
+	r.log.Info("reading shard", "from", string(r.pos.typ), "sequence_number", r.pos.seq)
+	r.stat(func(s *ShardStats) { s.State = "reading"; s.Checkpoint = r.lastCP })
+	r.lastStats = time.Now()
+	done.closed = r.loop(ctx)
+	r.progress(true)
+	state := "stopped"
+	if done.closed {
+		state = "closed"
+		r.log.Info("shard read to its end (closed by resharding)", "checkpoint", r.lastCP)
+	}
+	r.stat(func(s *ShardStats) { s.State = state })
+	return done
+}
+
+// checkpoint reads the shard's checkpoint, retrying until it succeeds or
+// ctx is cancelled.
+func (r *shardReader) checkpoint(ctx context.Context) (string, bool, error) {
+	for attempt := 0; ; attempt++ {
+		cp, ok, err := r.c.Checkpoints.StreamCheckpoint(ctx, r.stream, r.shardID)
+		if err == nil {
+			return cp, ok, nil
+		}
+		if ctx.Err() != nil {
+			return "", false, ctx.Err()
+		}
+		r.log.Error("reading checkpoint failed; retrying", "error", err)
+		r.stat(func(s *ShardStats) { s.LastError = err.Error() })
+		if !sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, attempt)) {
+			return "", false, ctx.Err()
+		}
+	}
+}
+
+// loop reads until the shard ends (true) or ctx is cancelled (false).
+func (r *shardReader) loop(ctx context.Context) bool {
+	defer r.flush(ctx)
+	var (
+		iter      *string
+		throttled int // consecutive throttling answers
+		errs      int // consecutive other errors
+		failed    int // consecutive Ingest failures
+		next      time.Time
+	)
+	minInterval := orDur(r.c.MinInterval, DefaultMinInterval)
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		if r.pendingCP != "" {
+			r.flush(ctx)
+		}
+		if iter == nil {
+			it, err := r.iterator(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return false
+				}
+				errs++
+				r.log.Warn("getting a shard iterator failed; retrying", "error", err, "from", string(r.pos.typ), "sequence_number", r.pos.seq)
+				r.stat(func(s *ShardStats) { s.LastError = err.Error() })
+				sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, errs-1))
+				continue
+			}
+			iter = it
+		}
+		if !sleepUntil(ctx, next) {
+			return false
+		}
+		out, err := r.c.Client.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(r.c.limit()), StreamARN: r.arn()})
+		next = time.Now().Add(minInterval)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			switch code := errorCode(err); code {
+			case "ExpiredIteratorException":
+				r.log.Info("shard iterator expired; acquiring a new one from the last position")
+				iter = nil
+			case "ProvisionedThroughputExceededException", "LimitExceededException", "KMSThrottlingException", "ThrottlingException":
+				throttled++
+				d := backoff(r.c.RetryBackoff, r.c.MaxBackoff, throttled-1)
+				r.log.Debug("GetRecords throttled; backing off", "code", code, "wait_ms", d.Milliseconds())
+				next = time.Now().Add(d)
+			default:
+				errs++
+				r.log.Warn("GetRecords failed; retrying", "error", err)
+				r.stat(func(s *ShardStats) { s.LastError = err.Error() })
+				next = time.Now().Add(backoff(r.c.RetryBackoff, r.c.MaxBackoff, errs-1))
+				if code == "ResourceNotFoundException" || code == "InvalidArgumentException" {
+					iter = nil
+				}
+			}
+			continue
+		}
+		throttled, errs = 0, 0
+		r.behind = aws.ToInt64(out.MillisBehindLatest)
+		if len(out.Records) > 0 {
+			size := 0
+			for _, rec := range out.Records {
+				size += len(rec.Data) + len(aws.ToString(rec.PartitionKey))
+			}
+			// Stay under 2 MB/s per shard.
+			if d := time.Duration(float64(size) / shardReadBytesPerSecond * float64(time.Second)); d > minInterval {
+				next = time.Now().Add(d)
+			}
+			if !r.handle(ctx, out.Records) {
+				failed++
+				iter = nil // read again from the first record not stored
+				if ctx.Err() != nil {
+					return false
+				}
+				sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, failed-1))
+				continue
+			}
+			failed = 0
+		}
+		r.progress(false)
+		if out.NextShardIterator == nil {
+			return true // closed and read to its end
+		}
+		iter = out.NextShardIterator
+		if len(out.Records) == 0 {
+			next = time.Now().Add(orDur(r.c.IdleWait, DefaultIdleWait))
+		}
+	}
+}
+
+func (r *shardReader) arn() *string {
+	if isARN(r.st.Name) {
+		return aws.String(r.st.Name)
+	}
+	return nil
+}
+
+func (r *shardReader) iterator(ctx context.Context) (*string, error) {
+	in := &kinesis.GetShardIteratorInput{ShardId: aws.String(r.shardID), ShardIteratorType: r.pos.typ}
+	if isARN(r.st.Name) {
+		in.StreamARN = aws.String(r.st.Name)
+	} else {
+		in.StreamName = aws.String(r.st.Name)
+	}
+	if r.pos.seq != "" {
+		in.StartingSequenceNumber = aws.String(r.pos.seq)
+	}
+	out, err := r.c.Client.GetShardIterator(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if out.ShardIterator == nil {
+		return nil, errors.New("GetShardIterator returned no iterator")
+	}
+	return out.ShardIterator, nil
+}
+
+// handle ingests one batch. It returns false when some records were not
+// stored: the position is then the first of them, and the checkpoint the
+// record before it.
+func (r *shardReader) handle(ctx context.Context, recs []types.Record) bool {
+	in := make([]ingest.Record, len(recs))
+	for i, rec := range recs {
+		in[i] = ingest.Record{
+			Data:           rec.Data,
+			PartitionKey:   aws.ToString(rec.PartitionKey),
+			SequenceNumber: aws.ToString(rec.SequenceNumber),
+			ArrivalTime:    aws.ToTime(rec.ApproximateArrivalTimestamp),
+		}
+	}
+	// The batch in flight is finished even when shutdown begins, within
+	// ShutdownGrace.
+	wctx, cancel := graceContext(ctx, orDur(r.c.ShutdownGrace, DefaultShutdownGrace))
+	defer cancel()
+	res, err := r.c.Ingester.Ingest(wctx, r.st.Source, in)
+	first := -1
+	if len(res.Failed) > 0 {
+		first = res.Failed[0]
+	} else if err != nil {
+		first = 0 // an error without an account of the records: none stored
+	}
+	if first >= len(in) {
+		first = 0 // not an index of this batch: take none as stored
+	}
+	r.records += int64(len(in))
+	r.stored += int64(res.Stored)
+	r.dups += int64(res.Duplicate)
+	r.rejected += int64(res.Rejected)
+	r.stat(func(s *ShardStats) {
+		s.Records += int64(len(in))
+		s.Stored += int64(res.Stored)
+		s.Duplicate += int64(res.Duplicate)
+		s.Rejected += int64(res.Rejected)
+	})
+	if first < 0 {
+		last := in[len(in)-1].SequenceNumber
+		r.pos = position{types.ShardIteratorTypeAfterSequenceNumber, last}
+		r.pendingCP = last
+		r.flush(wctx)
+		return true
+	}
+	r.failures++
+	if first > 0 {
+		r.pendingCP = in[first-1].SequenceNumber
+		r.flush(wctx)
+	}
+	r.pos = position{types.ShardIteratorTypeAtSequenceNumber, in[first].SequenceNumber}
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	r.log.Error("records not stored; reading the shard again from the first of them after a backoff",
+		"records", len(in), "not_stored", len(in)-first, "first_sequence_number", in[first].SequenceNumber, "error", msg)
+	r.stat(func(s *ShardStats) { s.Failures++; s.LastError = msg })
+	return false
+}
+
+// flush writes the pending checkpoint; a failure keeps it pending (the
+// records are stored; a restart before it is written only re-reads them).
+func (r *shardReader) flush(ctx context.Context) {
+	if r.pendingCP == "" {
+		return
+	}
+	wctx, cancel := graceContext(ctx, orDur(r.c.ShutdownGrace, DefaultShutdownGrace))
+	defer cancel()
+	seq := r.pendingCP
+	if err := r.c.Checkpoints.SetStreamCheckpoint(wctx, r.stream, r.shardID, seq); err != nil {
+		r.log.Error("writing checkpoint failed; will retry", "sequence_number", seq, "error", err)
+		r.stat(func(s *ShardStats) { s.LastError = err.Error() })
+		return
+	}
+	r.pendingCP, r.lastCP = "", seq
+	r.stat(func(s *ShardStats) { s.Checkpoint = seq })
+}
+
+// progress logs the shard's counts every StatsInterval (or now, when final).
+func (r *shardReader) progress(final bool) {
+	r.stat(func(s *ShardStats) { s.MillisBehindLatest = r.behind })
+	if !final && time.Since(r.lastStats) < orDur(r.c.StatsInterval, DefaultStatsInterval) {
+		return
+	}
+	r.lastStats = time.Now()
+	r.log.Info("shard progress", "records", r.records, "stored", r.stored, "duplicate", r.dups,
+		"rejected", r.rejected, "failures", r.failures, "millis_behind_latest", r.behind, "checkpoint", r.lastCP)
+	r.records, r.stored, r.dups, r.rejected, r.failures = 0, 0, 0, 0, 0
+}
+
+// errorCode is the API error code of a Kinesis error ("" if none).
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// backoff is base doubled attempt times, capped, with jitter: a delay in
+// [d/2, d).
+func backoff(base, max time.Duration, attempt int) time.Duration {
+	base = orDur(base, DefaultRetryBackoff)
+	max = orDur(max, DefaultMaxBackoff)
+	d := base
+	for i := 0; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half)
+}
+
+// sleep waits d or until ctx is done; false when ctx is done.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	return sleep(ctx, time.Until(t))
+}
+
+// graceContext is a context that is not cancelled with parent at once but
+// grace after it: work in flight at shutdown may finish.
+func graceContext(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() {
+		stop()
+		cancel()
+	}
+}
