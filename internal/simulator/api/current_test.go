@@ -304,16 +304,17 @@ func TestGetCurrentUserDataPaginatesAndValidates(t *testing.T) {
 	srv, c := startServer(t, src, Options{})
 	p := connect.NewGetCurrentUserDataPaginator(c, &connect.GetCurrentUserDataInput{InstanceId: aws.String(testInstance),
 		Filters: &types.UserDataFilters{RoutingProfiles: []string{"rp-0", "rp-1", "rp-2"}}, MaxResults: aws.Int32(60)})
-	n := 0
+	n, pages := 0, 0
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		n += len(out.UserDataList)
+		pages++
 	}
-	if n != 250 || srv.Requests(OpGetCurrentUserData) != 5 {
-		t.Fatalf("%d users in %d requests", n, srv.Requests(OpGetCurrentUserData))
+	if n != 250 || pages != 5 || srv.Requests(OpGetCurrentUserData) != 5 {
+		t.Fatalf("%d users in %d requests: %+v", n, srv.Requests(OpGetCurrentUserData), srv.Stats()[OpGetCurrentUserData])
 	}
 
 	var a101 []string

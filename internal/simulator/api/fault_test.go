@@ -100,30 +100,34 @@ func TestQuotas(t *testing.T) {
 			CurrentMetrics: []types.CurrentMetric{{Name: types.CurrentMetricNameAgentsOnline, Unit: types.UnitCount}}})
 		return err
 	}
+	// served counts the requests of op the server answered (not throttled).
+	served := func(op string) int64 { st := srv.Stats()[op]; return st.Requests - st.Throttled }
+	untilThrottled := func(t *testing.T, call func() error) {
+		t.Helper()
+		var te *types.ThrottlingException
+		for i := 0; i < 50; i++ {
+			if err := call(); errors.As(err, &te) {
+				return
+			}
+		}
+		t.Fatal("never throttled")
+	}
 	for _, tc := range []struct {
 		name  string
+		op    string
 		call  func() error
-		burst int
-		rate  int
-	}{{"DescribeQueue 2/s burst 5", describe, 5, 2}, {"GetCurrentMetricData 5/s burst 8", current, 8, 5}} {
+		burst int64
+		rate  int64
+	}{{"DescribeQueue 2/s burst 5", OpDescribeQueue, describe, 5, 2}, {"GetCurrentMetricData 5/s burst 8", OpGetCurrentMetricData, current, 8, 5}} {
 		t.Run(tc.name, func(t *testing.T) {
-			for i := 0; i < tc.burst; i++ {
-				if err := tc.call(); err != nil {
-					t.Fatalf("call %d within burst: %v", i, err)
-				}
-			}
-			var te *types.ThrottlingException
-			if err := tc.call(); !errors.As(err, &te) {
-				t.Fatalf("call above burst: %v", err)
+			untilThrottled(t, tc.call)
+			if got := served(tc.op); got != tc.burst {
+				t.Fatalf("served %d before throttling, want the burst %d", got, tc.burst)
 			}
 			advance(time.Second)
-			for i := 0; i < tc.rate; i++ {
-				if err := tc.call(); err != nil {
-					t.Fatalf("refilled call %d: %v", i, err)
-				}
-			}
-			if err := tc.call(); !errors.As(err, &te) {
-				t.Fatalf("call above rate: %v", err)
+			untilThrottled(t, tc.call)
+			if got := served(tc.op) - tc.burst; got != tc.rate {
+				t.Fatalf("served %d a second later, want %d", got, tc.rate)
 			}
 		})
 	}

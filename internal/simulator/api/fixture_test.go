@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -159,7 +161,30 @@ func testClient(t testing.TB, url string, maxAttempts int) *connect.Client {
 			})
 		},
 	}
+	cfg.HTTPClient = &http.Client{Transport: quietBodyClose{http.DefaultTransport.(*http.Transport).Clone()}}
 	return connect.NewFromConfig(cfg, func(o *connect.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// quietBodyClose works around a client-side race of aws-sdk-go-v2 with
+// net/http (aws-sdk-go-v2#1825, #2737): when closing the SDK's request body
+// returns an error after the body was sent, the transport's write loop
+// closes the connection while the read loop is still reading a response
+// larger than its buffer, and the call fails with "use of closed network
+// connection" (then retries). The server has answered by then; only the
+// client loses the answer. Request bodies here are closed quietly.
+type quietBodyClose struct{ base http.RoundTripper }
+
+type quietCloser struct{ io.Reader }
+
+func (quietCloser) Close() error { return nil }
+
+func (q quietBodyClose) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		r := *req
+		r.Body = quietCloser{req.Body}
+		req = &r
+	}
+	return q.base.RoundTrip(req)
 }
 
 // startServer serves a server for src on httptest and returns it with a client.

@@ -295,8 +295,9 @@ func TestGetMetricDataV2Paginates(t *testing.T) {
 		Filters:   []types.FilterV2{{FilterKey: aws.String("QUEUE"), FilterValues: qs}, {FilterKey: aws.String("CHANNEL"), FilterValues: []string{"VOICE", "CHAT"}}},
 		Groupings: []string{"QUEUE", "CHANNEL"}, Metrics: v2Metrics("CONTACTS_QUEUED"), MaxResults: aws.Int32(80),
 	})
-	seen := map[string]bool{}
+	seen, pages := map[string]bool{}, 0
 	for p.HasMorePages() {
+		pages++
 		out, err := p.NextPage(ctx(t))
 		if err != nil {
 			t.Fatal(err)
@@ -309,7 +310,7 @@ func TestGetMetricDataV2Paginates(t *testing.T) {
 			seen[k] = true
 		}
 	}
-	if len(seen) != 200 || srv.Requests(OpGetMetricDataV2) != 3 {
+	if len(seen) != 200 || pages != 3 || srv.Requests(OpGetMetricDataV2) != 3 {
 		t.Fatalf("%d results in %d requests", len(seen), srv.Requests(OpGetMetricDataV2))
 	}
 }

@@ -238,7 +238,7 @@ func TestResponsesMatchTheServiceModel(t *testing.T) {
 	capt := newCapture(m, New(src, Options{}))
 	hs := httptest.NewServer(capt)
 	t.Cleanup(hs.Close)
-	c := testClient(t, hs.URL, 1)
+	c := testClient(t, hs.URL, 3)
 	in := aws.String(testInstance)
 	must := func(_ any, err error) {
 		t.Helper()
