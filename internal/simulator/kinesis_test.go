@@ -1,16 +1,10 @@
 package simulator
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/connect-reporting/connect-reporting/internal/kinesalite"
 )
 
 // flakyKinesis fails every third entry of each call's first attempt.
@@ -102,72 +97,8 @@ func (failingKinesis) PutRecords(_ context.Context, in *kinesis.PutRecordsInput,
 	return out, nil
 }
 
-// startKinesalite runs kinesalite (npm install kinesalite into .tmp/node at
-// the repository root) on a free loopback port. It skips the test when node
-// or kinesalite is missing, and fails instead when CI=true.
-func startKinesalite(t *testing.T) string {
-	t.Helper()
-	missing := func(why string) {
-		msg := "kinesalite not available (" + why + "); install it with: mkdir -p .tmp/node && cd .tmp/node && npm install kinesalite"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("no node on PATH")
-	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	cli := filepath.Join(root, ".tmp", "node", "node_modules", "kinesalite", "cli.js")
-	if p := os.Getenv("KINESALITE_CLI"); p != "" {
-		cli = p
-	}
-	if _, err := os.Stat(cli); err != nil {
-		missing(cli + " missing")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, node, cli, "--port", strconv.Itoa(port), "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Listening") {
-				close(ready)
-				for sc.Scan() {
-				}
-				return
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("kinesalite did not start: %s", stderr.String())
-	}
-	return "http://127.0.0.1:" + strconv.Itoa(port)
-}
-
 func TestKinesisSinkKinesalite(t *testing.T) {
-	endpoint := startKinesalite(t)
+	endpoint := kinesalite.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	client := kinesis.New(kinesis.Options{

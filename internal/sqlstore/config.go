@@ -277,10 +277,7 @@ func (s *Store) syncKind(ctx context.Context, tx *sql.Tx, k configKind, rows [][
 	where = append(where, "valid_from = ?")
 	closeSQL := s.q("UPDATE " + table + " SET valid_to = ? WHERE " + strings.Join(where, " AND "))
 	for _, old := range closeRows {
-		args := []any{arg(s.dialect, readAt)}
-		for _, v := range old.keys {
-			args = append(args, v)
-		}
+		args := append([]any{arg(s.dialect, readAt)}, old.keys...)
 		args = append(args, arg(s.dialect, old.validFrom))
 		if _, err := tx.ExecContext(ctx, closeSQL, args...); err != nil {
 			return fmt.Errorf("close row: %w", err)

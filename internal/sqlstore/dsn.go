@@ -259,8 +259,6 @@ func normKey(k string) string {
 	return k
 }
 
-func isSecretKey(k string) bool { return k == "password" }
-
 // redactLoose hides anything after a password keyword in an unparsed string.
 func redactLoose(s string) string {
 	l := strings.ToLower(s)
