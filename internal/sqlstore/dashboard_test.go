@@ -42,7 +42,7 @@ func dashEvent(id, typ string, at time.Time, agent, username, status, statusType
 func dashContact(id, queue, queueName, channel string, enq time.Time, queueSecs int64, agentAfter bool, gone bool, talk, hold, acw int64) connectreporting.ContactRecord {
 	c := connectreporting.ContactRecord{ContactID: id, InitialContactID: id, Channel: channel, InitiationMethod: "INBOUND",
 		InitiationTimestamp: enq.Add(-30 * time.Second), EnqueueTimestamp: enq, QueueID: queue, QueueName: queueName,
-		QueueARN: "arn:aws:connect:eu-west-2:123456789012:instance/i/queue/" + queue,
+		QueueARN:            "arn:aws:connect:eu-west-2:123456789012:instance/i/queue/" + queue,
 		LastUpdateTimestamp: enq.Add(10 * time.Minute), Raw: json.RawMessage(fmt.Sprintf(`{"ContactId":%q}`, id))}
 	if queueSecs >= 0 {
 		c.QueueDurationSeconds = &queueSecs
@@ -314,9 +314,9 @@ func TestIntegrationDashboardClocksGoBack(t *testing.T) {
 			// 2026-10-25: 02:00 BST (01:00 UTC) becomes 01:00 GMT; 01:30 local happens twice.
 			at := func(h, m int) time.Time { return time.Date(2026, 10, 25, h, m, 0, 0, time.UTC) }
 			_, err := s.StoreBatch(ctx, connectreporting.Batch{ContactRecords: []connectreporting.ContactRecord{
-				dashContact("d1", "q1", "Support", "VOICE", at(0, 30), 10, true, true, 60, 0, 0), // 01:30 BST
-				dashContact("d2", "q1", "Support", "VOICE", at(1, 30), 30, true, true, 30, 0, 0), // 01:30 GMT
-				dashContact("d3", "q1", "Support", "VOICE", at(23, 30), 5, true, true, 10, 0, 0), // 23:30 GMT
+				dashContact("d1", "q1", "Support", "VOICE", at(0, 30), 10, true, true, 60, 0, 0),                                      // 01:30 BST
+				dashContact("d2", "q1", "Support", "VOICE", at(1, 30), 30, true, true, 30, 0, 0),                                      // 01:30 GMT
+				dashContact("d3", "q1", "Support", "VOICE", at(23, 30), 5, true, true, 10, 0, 0),                                      // 23:30 GMT
 				dashContact("d4", "q1", "Support", "VOICE", time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC), 5, true, true, 10, 0, 0), // 00:30 BST
 			}})
 			if err != nil {
