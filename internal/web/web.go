@@ -1,0 +1,406 @@
+// Package web serves the dashboard: a live wallboard, interval reports and
+// the health of the pipeline, as JSON endpoints and a small single page
+// (HTML, CSS and vanilla JavaScript embedded in the binary; no build step,
+// nothing loaded from elsewhere).
+//
+// It reads through Reader, which package sqlstore implements on every
+// dialect; the web package itself knows no database.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// Reader is what the dashboard reads. *sqlstore.Store implements it.
+type Reader interface {
+	Wallboard(ctx context.Context, q connectreporting.WallboardQuery) (connectreporting.Wallboard, error)
+	QueueIntervals(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.QueueIntervalRow, error)
+	IntervalMetrics(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.IntervalMetricRow, error)
+	AgentStatusDays(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.AgentStatusDay, error)
+	Health(ctx context.Context, now time.Time) (connectreporting.Health, error)
+}
+
+// MaxReportDays bounds the range of one report.
+const MaxReportDays = 62
+
+// Options tune the dashboard.
+type Options struct {
+	// Location is the default time zone of "today" and of the reports
+	// (UTC when nil); the page may pick another (?tz=).
+	Location *time.Location
+	// Refresh is how often the page reloads the wallboard (5 s when zero).
+	Refresh time.Duration
+	// ServiceLevelSeconds is the service-level threshold (20 when zero).
+	ServiceLevelSeconds int
+	// QueryTimeout bounds each database read (10 s when zero).
+	QueryTimeout time.Duration
+	Logger       *slog.Logger
+	// Now is the clock (time.Now when nil); tests fix it.
+	Now func() time.Time
+}
+
+//go:embed assets
+var assets embed.FS
+
+// Handler serves the dashboard.
+type Handler struct {
+	r    Reader
+	opts Options
+	mux  *http.ServeMux
+
+	zonesMu sync.Mutex
+	zones   map[string]*time.Location
+}
+
+// New returns the dashboard's handler:
+//
+//	GET /                                  the page
+//	GET /static/…                          its CSS and JavaScript
+//	GET /api/config                        default time zone, refresh interval, service-level threshold
+//	GET /api/wallboard?tz=                 queues, agents, today's figures, health
+//	GET /api/reports/queue-intervals?from=&to=&tz=&period=15|30|60|day
+//	GET /api/reports/interval-metrics?from=&to=&tz=&period=15|30|60|day
+//	GET /api/reports/agent-status?from=&to=&tz=
+//	GET /healthz                           200 when the database answers, 503 otherwise
+func New(r Reader, opts Options) *Handler {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Refresh <= 0 {
+		opts.Refresh = 5 * time.Second
+	}
+	if opts.ServiceLevelSeconds <= 0 {
+		opts.ServiceLevelSeconds = 20
+	}
+	if opts.QueryTimeout <= 0 {
+		opts.QueryTimeout = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	h := &Handler{r: r, opts: opts, mux: http.NewServeMux(), zones: map[string]*time.Location{}}
+	static, err := fs.Sub(assets, "assets")
+	if err != nil {
+		panic(err) // the embedded tree is part of the binary
+	}
+	files := http.FileServerFS(static)
+	h.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, static, "index.html")
+	})
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", noDirs(files)))
+	h.mux.HandleFunc("GET /api/config", h.config)
+	h.mux.HandleFunc("GET /api/wallboard", h.wallboard)
+	h.mux.HandleFunc("GET /api/reports/queue-intervals", h.report("queue-intervals", false, h.queueIntervals))
+	h.mux.HandleFunc("GET /api/reports/interval-metrics", h.report("interval-metrics", false, h.intervalMetrics))
+	h.mux.HandleFunc("GET /api/reports/agent-status", h.report("agent-status", true, h.agentStatus))
+	h.mux.HandleFunc("GET /healthz", h.healthz)
+	return h
+}
+
+// noDirs answers 404 for directory listings of the static files.
+func noDirs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") || strings.HasSuffix(r.URL.Path, "index.html") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status code for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP sets the security headers, serves the request and logs it.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	sw := &statusWriter{ResponseWriter: w}
+	h.mux.ServeHTTP(sw, r)
+	level := slog.LevelDebug
+	switch {
+	case sw.status >= 500:
+		level = slog.LevelError
+	case sw.status >= 400 && sw.status != http.StatusNotFound:
+		level = slog.LevelWarn
+	}
+	h.opts.Logger.Log(r.Context(), level, "http request", "method", r.Method, "path", r.URL.Path,
+		"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+}
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w) // escapes <, > and & as \u003c etc.
+	_ = enc.Encode(v)
+}
+
+func badRequest(w http.ResponseWriter, format string, args ...any) {
+	writeJSON(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf(format, args...)})
+}
+
+// failed logs err and answers 500 without database details.
+func (h *Handler) failed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	status := http.StatusInternalServerError
+	msg := what + " failed"
+	if errors.Is(err, context.DeadlineExceeded) {
+		status, msg = http.StatusServiceUnavailable, what+" timed out"
+	}
+	h.opts.Logger.ErrorContext(r.Context(), "dashboard read failed", "what", what, "path", r.URL.Path, "err", err)
+	writeJSON(w, status, apiError{Error: msg})
+}
+
+// zone returns the ?tz= zone or the default one.
+func (h *Handler) zone(r *http.Request) (*time.Location, error) {
+	name := r.URL.Query().Get("tz")
+	if name == "" {
+		return h.opts.Location, nil
+	}
+	if name == "Local" || len(name) > 64 {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	h.zonesMu.Lock()
+	defer h.zonesMu.Unlock()
+	if loc, ok := h.zones[name]; ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	h.zones[name] = loc
+	return loc, nil
+}
+
+func (h *Handler) ctx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), h.opts.QueryTimeout)
+}
+
+type configResponse struct {
+	TimeZone            string `json:"time_zone"`
+	RefreshSeconds      int    `json:"refresh_seconds"`
+	ServiceLevelSeconds int    `json:"service_level_seconds"`
+	MaxReportDays       int    `json:"max_report_days"`
+	Today               string `json:"today"`
+}
+
+func (h *Handler) config(w http.ResponseWriter, r *http.Request) {
+	loc, err := h.zone(r)
+	if err != nil {
+		badRequest(w, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, configResponse{
+		TimeZone:            h.opts.Location.String(),
+		RefreshSeconds:      max(1, int(h.opts.Refresh.Round(time.Second)/time.Second)),
+		ServiceLevelSeconds: h.opts.ServiceLevelSeconds,
+		MaxReportDays:       MaxReportDays,
+		Today:               h.opts.Now().In(loc).Format(time.DateOnly),
+	})
+}
+
+func (h *Handler) wallboard(w http.ResponseWriter, r *http.Request) {
+	loc, err := h.zone(r)
+	if err != nil {
+		badRequest(w, "%v", err)
+		return
+	}
+	ctx, cancel := h.ctx(r)
+	defer cancel()
+	wb, err := h.r.Wallboard(ctx, connectreporting.WallboardQuery{Now: h.opts.Now(), Location: loc, ServiceLevelSeconds: h.opts.ServiceLevelSeconds})
+	if err != nil {
+		h.failed(w, r, "wallboard", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wb)
+}
+
+type healthResponse struct {
+	Status string                   `json:"status"`
+	Error  string                   `json:"error,omitempty"`
+	Health *connectreporting.Health `json:"health,omitempty"`
+}
+
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := h.ctx(r)
+	defer cancel()
+	hl, err := h.r.Health(ctx, h.opts.Now())
+	if err != nil {
+		h.opts.Logger.ErrorContext(r.Context(), "health check failed", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, healthResponse{Status: "unavailable", Error: "database unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, healthResponse{Status: "ok", Health: &hl})
+}
+
+// reportResponse is the envelope of every report.
+type reportResponse struct {
+	Report        string    `json:"report"`
+	TimeZone      string    `json:"time_zone"`
+	From          time.Time `json:"from"`
+	To            time.Time `json:"to"`
+	PeriodMinutes int       `json:"period_minutes"` // 0: days
+	Rows          any       `json:"rows"`
+}
+
+// parseBound reads a report bound: a date (YYYY-MM-DD, a local day in loc)
+// or an RFC 3339 instant. A date as "to" includes that whole day.
+func parseBound(s string, loc *time.Location, isTo bool) (time.Time, error) {
+	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		if isTo {
+			d = d.AddDate(0, 0, 1)
+		}
+		return d.UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, errors.New("want a date (YYYY-MM-DD) or an RFC 3339 time")
+	}
+	return t.UTC(), nil
+}
+
+func parsePeriod(s string) (time.Duration, error) {
+	switch s {
+	case "", "60", "1h", "hour":
+		return time.Hour, nil
+	case "15", "15m":
+		return 15 * time.Minute, nil
+	case "30", "30m":
+		return 30 * time.Minute, nil
+	case "day", "0", "1d":
+		return 0, nil
+	}
+	return 0, fmt.Errorf("period %q: want 15, 30, 60 or day", s)
+}
+
+// report parses the common parameters and runs one report.
+// Reports by day (daysOnly) ignore ?period=.
+func (h *Handler) report(name string, daysOnly bool, run func(ctx context.Context, rq connectreporting.ReportQuery) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		loc, err := h.zone(r)
+		if err != nil {
+			badRequest(w, "%v", err)
+			return
+		}
+		q := r.URL.Query()
+		now := h.opts.Now()
+		today := now.In(loc).Format(time.DateOnly)
+		fromS, toS := q.Get("from"), q.Get("to")
+		if fromS == "" {
+			fromS = today
+		}
+		if toS == "" {
+			toS = fromS
+		}
+		from, err := parseBound(fromS, loc, false)
+		if err != nil {
+			badRequest(w, "from: %v", err)
+			return
+		}
+		to, err := parseBound(toS, loc, true)
+		if err != nil {
+			badRequest(w, "to: %v", err)
+			return
+		}
+		if !from.Before(to) {
+			badRequest(w, "from must be before to")
+			return
+		}
+		if to.Sub(from) > MaxReportDays*25*time.Hour {
+			badRequest(w, "range longer than %d days", MaxReportDays)
+			return
+		}
+		var period time.Duration
+		if !daysOnly {
+			if period, err = parsePeriod(q.Get("period")); err != nil {
+				badRequest(w, "%v", err)
+				return
+			}
+		}
+		rq := connectreporting.ReportQuery{From: from, To: to, Location: loc, Period: period, Now: now, ServiceLevelSeconds: h.opts.ServiceLevelSeconds}
+		ctx, cancel := h.ctx(r)
+		defer cancel()
+		rows, err := run(ctx, rq)
+		if err != nil {
+			h.failed(w, r, name+" report", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, reportResponse{Report: name, TimeZone: loc.String(), From: from, To: to,
+			PeriodMinutes: int(rq.Period / time.Minute), Rows: rows})
+	}
+}
+
+func (h *Handler) queueIntervals(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
+	rows, err := h.r.QueueIntervals(ctx, rq)
+	if rows == nil {
+		rows = []connectreporting.QueueIntervalRow{}
+	}
+	return rows, err
+}
+
+func (h *Handler) intervalMetrics(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
+	rows, err := h.r.IntervalMetrics(ctx, rq)
+	if rows == nil {
+		rows = []connectreporting.IntervalMetricRow{}
+	}
+	return rows, err
+}
+
+func (h *Handler) agentStatus(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
+	rows, err := h.r.AgentStatusDays(ctx, rq)
+	if rows == nil {
+		rows = []connectreporting.AgentStatusDay{}
+	}
+	return rows, err
+}
+
+// String describes the handler's settings for the start-up log.
+func (h *Handler) String() string {
+	return "dashboard (time zone " + h.opts.Location.String() + ", refresh " + strconv.Itoa(int(h.opts.Refresh/time.Second)) + "s)"
+}
