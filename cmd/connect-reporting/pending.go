@@ -10,9 +10,7 @@ import (
 func init() {
 	for _, c := range []struct{ name, summary string }{
 		{"demo", "simulator + pipeline + dashboard on embedded SQLite (not yet available)"},
-		{"run", "daemon: stream consumers, scheduled pollers, dashboard (not yet available)"},
 		{"poll", "one poller run: realtime, historical or config (not yet available)"},
-		{"serve", "dashboard only (not yet available)"},
 	} {
 		name := c.name
 		register(command{name: name, summary: c.summary, run: func(context.Context, *Main, []string) error {

@@ -1,17 +1,12 @@
 package daemon_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"math/big"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +20,7 @@ import (
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/daemon"
+	"github.com/connect-reporting/connect-reporting/internal/daemon/kinesalitetest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
@@ -33,116 +29,22 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// repoRoot is the repository root (where package.json and node_modules are).
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+func repoRoot() string { return kinesalitetest.Root() }
 
-// startKinesalite runs kinesalite (npm ci at the repository root installs
-// it) in memory on a free loopback port and returns its endpoint. Without
-// node or kinesalite the test is skipped, except under CI=true where it
-// fails.
-func startKinesalite(t *testing.T) string {
-	t.Helper()
-	missing := func(why string) {
-		msg := "kinesalite not available (" + why + "); install it with `npm ci` at the repository root"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("no node on PATH")
-	}
-	cli := filepath.Join(repoRoot(), "node_modules", "kinesalite", "cli.js")
-	if _, err := os.Stat(filepath.Join(repoRoot(), "node_modules", ".bin", "kinesalite")); err != nil {
-		missing("node_modules/.bin/kinesalite missing")
-	}
-	for attempt := 0; ; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, node, cli, "--port", strconv.Itoa(port), "--shardLimit", "100",
-			"--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		ready := make(chan bool, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), "Listening") {
-					ready <- true
-					for sc.Scan() {
-					}
-					return
-				}
-			}
-			ready <- false
-		}()
-		ok := false
-		select {
-		case ok = <-ready:
-		case <-time.After(30 * time.Second):
-		}
-		if ok {
-			t.Cleanup(func() {
-				cancel()
-				_ = cmd.Wait()
-				if t.Failed() && stderr.Len() > 0 {
-					t.Logf("kinesalite stderr:\n%s", stderr.String())
-				}
-			})
-			return "http://127.0.0.1:" + strconv.Itoa(port)
-		}
-		cancel()
-		_ = cmd.Wait()
-		if attempt == 2 {
-			t.Fatalf("kinesalite did not start: %s", stderr.String())
-		}
-	}
-}
+func startKinesalite(t *testing.T) string { return kinesalitetest.Start(t) }
 
-func newKinesis(endpoint string) *kinesis.Client {
-	return kinesis.New(kinesis.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
-		}),
-	})
-}
+func newKinesis(endpoint string) *kinesis.Client { return kinesalitetest.Client(endpoint) }
 
 func waitActive(ctx context.Context, t *testing.T, c *kinesis.Client, name string) {
-	t.Helper()
-	for {
-		out, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.StreamDescription.StreamStatus == types.StreamStatusActive {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	kinesalitetest.WaitActive(ctx, t, c, name)
 }
 
 func createStream(ctx context.Context, t *testing.T, c *kinesis.Client, name string, shards int32) {
-	t.Helper()
-	if _, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(shards)}); err != nil {
-		t.Fatal(err)
-	}
-	waitActive(ctx, t, c, name)
+	kinesalitetest.CreateStream(ctx, t, c, name, shards)
+}
+
+func shardRecords(ctx context.Context, t *testing.T, c *kinesis.Client, stream string) map[string][]types.Record {
+	return kinesalitetest.ShardRecords(ctx, t, c, stream)
 }
 
 // simDay returns the records of a small simulated contact centre, first
@@ -182,39 +84,6 @@ func putRaw(ctx context.Context, t *testing.T, c *kinesis.Client, stream, key st
 		t.Fatal(err)
 	}
 	return aws.ToString(out.SequenceNumber)
-}
-
-// shardRecords reads every shard of a stream from TRIM_HORIZON.
-func shardRecords(ctx context.Context, t *testing.T, c *kinesis.Client, stream string) map[string][]types.Record {
-	t.Helper()
-	ls, err := c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(stream)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]types.Record{}
-	for _, sh := range ls.Shards {
-		id := aws.ToString(sh.ShardId)
-		it, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String(stream), ShardId: sh.ShardId, ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
-		if err != nil {
-			t.Fatal(err)
-		}
-		iter := it.ShardIterator
-		for iter != nil {
-			res, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[id] = append(out[id], res.Records...)
-			if len(res.Records) == 0 {
-				break
-			}
-			iter = res.NextShardIterator
-		}
-		if _, ok := out[id]; !ok {
-			out[id] = nil
-		}
-	}
-	return out
 }
 
 // recorder wraps an Ingester and keeps, per call, which records were
