@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+	_ "time/tzdata" // time zones for the dashboard's selector on hosts without zoneinfo
+
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
+	"github.com/connect-reporting/connect-reporting/internal/web"
+)
+
+func init() {
+	register(command{name: "serve", summary: "dashboard only: live wallboard and reports from the database", run: runServe})
+}
+
+// newDashboard returns the dashboard on store s: "today" and the reports in
+// loc by default, the wallboard refreshed every refresh (5 s when zero).
+// demo and run serve the same handler.
+func newDashboard(s *sqlstore.Store, loc *time.Location, logger *slog.Logger, refresh time.Duration) http.Handler {
+	return web.New(s, web.Options{Location: loc, Logger: logger, Refresh: refresh})
+}
+
+// dashboardZone is the --time-zone flag, defaulting to TIME_ZONE, then UTC.
+func (m *Main) dashboardZone(name string) (*time.Location, error) {
+	if name == "" {
+		name = m.Getenv("TIME_ZONE")
+	}
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, fmt.Errorf("time zone %q: want an IANA name such as Europe/London", name)
+	}
+	return loc, nil
+}
+
+// serveHTTP serves h on addr until ctx ends, then shuts down gracefully. It
+// prints "<what>: http://ADDR/" on stdout once it is listening.
+func (m *Main) serveHTTP(ctx context.Context, addr, what string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: listen on %s: %w", what, addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(m.Stdout, "%s: %s\n", what, url)
+	m.Logger.InfoContext(ctx, "serving", "what", what, "url", url)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("%s: %w", what, err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	m.Logger.Info("stopped serving", "what", what)
+	return err
+}
+
+func runServe(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlagSet("serve", "serve --db DSN [--addr 127.0.0.1:8080] [--time-zone ZONE] [--refresh 5s]")
+	db := m.dbFlag(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address the dashboard listens on (loopback by default; it has no login)")
+	tz := fs.String("time-zone", "", "IANA time zone of \"today\" and of the reports (default $TIME_ZONE, else UTC)")
+	refresh := fs.Duration("refresh", 5*time.Second, "how often the page reloads the wallboard")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	loc, err := m.dashboardZone(*tz)
+	if err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--time-zone: %w", err)}
+	}
+	if *refresh < time.Second {
+		return &ExitError{Code: 2, Err: errors.New("--refresh: at least 1s")}
+	}
+	s, err := m.openStore(ctx, *db, sqlstore.Options{})
+	if err != nil {
+		return err
+	}
+	return m.serveHTTP(ctx, *addr, "dashboard", newDashboard(s, loc, m.Logger, *refresh))
+}
