@@ -16,6 +16,15 @@ import (
 
 func init() {
 	register(command{name: "serve", summary: "dashboard only: live wallboard and reports from the database", run: runServe})
+	// run serves the same dashboard when dashboard.addr is configured, in
+	// the daemon's time_zone.
+	daemonDashboard = func(ctx context.Context, m *Main, addr string, env *daemonEnv) error {
+		loc, err := env.cfg.Location()
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		return m.serveHTTP(ctx, addr, "dashboard", newDashboard(env.store, loc, m.Logger, 0))
+	}
 }
 
 // newDashboard returns the dashboard on store s: "today" and the reports in

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/daemon"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
@@ -94,6 +96,44 @@ func TestServeDashboard(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestDaemonDashboardHook serves the dashboard the way run does.
+func TestDaemonDashboardHook(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := sqlstore.Open(ctx, dsns(t)["sqlite"], sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pr, pw := io.Pipe()
+	m := NewMain()
+	m.Stdout, m.Logger = pw, slog.New(slog.NewTextHandler(io.Discard, nil))
+	done := make(chan error, 1)
+	go func() {
+		done <- daemonDashboard(ctx, m, "127.0.0.1:0", &daemonEnv{cfg: &daemon.Config{TimeZone: "Europe/London"}, store: s})
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go io.Copy(io.Discard, pr)
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "dashboard: ")
+	if err != nil || !ok {
+		t.Fatalf("hook printed %q (%v); returned %v", line, err, <-done)
+	}
+	res, err := http.Get(url + "api/config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(b), `"time_zone":"Europe/London"`) {
+		t.Errorf("config: %s", b)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("hook: %v", err)
 	}
 }
 
