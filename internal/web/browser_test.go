@@ -28,6 +28,26 @@ func chromium() string {
 	return ""
 }
 
+// dumpDOM loads url in headless Chromium and returns the DOM after the
+// page's scripts ran (5 s of virtual time).
+func dumpDOM(t *testing.T, bin, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=5000", "--dump-dom", url)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	t.Logf("chromium rendered %s in %s (%d bytes of DOM)", url, time.Since(start).Round(time.Millisecond), len(out))
+	return string(out)
+}
+
 // TestBrowserRendersWallboard loads the page in headless Chromium against a
 // server on loopback and checks that the script ran: the rendered DOM holds
 // the figures the JSON API returns, and names arrive as text, not markup.
@@ -51,20 +71,7 @@ func TestBrowserRendersWallboard(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=5000", "--dump-dom", srv.URL+"/")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, stderr.String())
-	}
-	dom := string(out)
-	t.Logf("chromium rendered the page in %s (%d bytes of DOM)", time.Since(start).Round(time.Millisecond), len(dom))
+	dom := dumpDOM(t, bin, srv.URL+"/")
 
 	// The queue row, cell by cell, formatted as the page formats the JSON.
 	q := wb.Queues[0]
@@ -126,5 +133,44 @@ func TestBrowserRendersWallboard(t *testing.T) {
 	}
 	if !strings.Contains(dom, `id="clock" aria-label="Local time">11:0`) {
 		t.Errorf("clock not in London time: %s", regexp.MustCompile(`<div class="clock".*?</div>`).FindString(dom))
+	}
+}
+
+// TestBrowserRendersReport opens a bookmarked report address and checks the
+// table the script builds from /api/reports/queue-intervals.
+func TestBrowserRendersReport(t *testing.T) {
+	bin := chromium()
+	if bin == "" {
+		t.Skip("Chromium not found: install it (Debian: apt-get install -y chromium) or set CHROMIUM=/path/to/chrome to run the browser test")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	srv := httptest.NewServer(newHandler(openStore(t), nil))
+	defer srv.Close()
+	dom := dumpDOM(t, bin, srv.URL+"/?report=queue-intervals&from=2026-03-29&period=30")
+	body := regexp.MustCompile(`(?s)<tbody id="report-body">(.*?)</tbody>`).FindStringSubmatch(dom)
+	if body == nil {
+		t.Fatalf("no report table:\n%s", dom)
+	}
+	var rows []string
+	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(body[1], -1) {
+		var cells []string
+		for _, td := range regexp.MustCompile(`<td[^>]*>(.*?)</td>`).FindAllStringSubmatch(tr[1], -1) {
+			cells = append(cells, td[1])
+		}
+		rows = append(rows, strings.Join(cells, " | "))
+	}
+	// The API's rows (TestReports): 10:00 BST two handled (AHT 5:00, one of
+	// two within 20 s), 10:30 BST one abandoned.
+	want := []string{
+		`2026-03-29 10:00 +01:00 | &lt;script&gt;alert("q")&lt;/script&gt; | VOICE | 2 | 2 | 0 | 0 | 5:00 | 50.0%`,
+		`2026-03-29 10:30 +01:00 | &lt;script&gt;alert("q")&lt;/script&gt; | VOICE | 1 | 0 | 1 | 0 | – | 0.0%`,
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("report rows\n got %q\nwant %q", rows, want)
+	}
+	if !strings.Contains(dom, "Contacts per queue and interval, 2 rows, Europe/London.") {
+		t.Errorf("report status missing")
 	}
 }

@@ -304,6 +304,13 @@
     const params = { from: $('r-from').value, to: $('r-to').value, tz: state.tz };
     if (kind !== 'agent-status') params.period = $('r-period').value;
     state.lastReport = kind;
+    // Bookmarkable: the report's parameters go in the address.
+    const u = new URL(window.location.href);
+    u.searchParams.set('report', kind);
+    for (const k of ['from', 'to', 'period']) {
+      if (params[k]) u.searchParams.set(k, params[k]); else u.searchParams.delete(k);
+    }
+    window.history.replaceState(null, '', u);
     $('report-status').textContent = 'Loading…';
     return api('api/reports/' + kind, params).then((res) => {
       const head = $('report-head'), body = $('report-body');
@@ -358,10 +365,18 @@
         refresh();
         if (state.lastReport) runReport();
       });
-      $('r-from').value = cfg.today;
-      $('r-to').value = cfg.today;
-      $('r-kind').addEventListener('change', () => { $('r-period').disabled = $('r-kind').value === 'agent-status'; });
+      const p = new URL(window.location.href).searchParams;
+      $('r-from').value = p.get('from') || cfg.today;
+      $('r-to').value = p.get('to') || p.get('from') || cfg.today;
+      if (p.get('period')) $('r-period').value = p.get('period');
+      const periodOff = () => { $('r-period').disabled = $('r-kind').value === 'agent-status'; };
+      $('r-kind').addEventListener('change', periodOff);
       $('report-form').addEventListener('submit', runReport);
+      if (REPORTS[p.get('report')]) {
+        $('r-kind').value = p.get('report');
+        periodOff();
+        runReport();
+      }
       $('show-offline').addEventListener('change', render);
       refresh();
       tick();
