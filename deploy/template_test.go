@@ -301,7 +301,7 @@ func TestEventSourceMappings(t *testing.T) {
 		for name, m := range esms {
 			targets[m.FunctionName] = true
 			if m.BatchSize == nil || *m.BatchSize != 500 {
-				t.Errorf("%s: batch size %v", name, m.BatchSize)
+				t.Errorf("%s: batch size %v", name, derefInt(m.BatchSize))
 			}
 			if !slices.Contains(m.FunctionResponseTypes, "ReportBatchItemFailures") {
 				t.Errorf("%s: no ReportBatchItemFailures", name)
@@ -555,6 +555,13 @@ func strs(v any) []string {
 func deref(p *string) string {
 	if p == nil {
 		return ""
+	}
+	return *p
+}
+
+func derefInt(p *int) any {
+	if p == nil {
+		return nil
 	}
 	return *p
 }
