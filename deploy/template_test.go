@@ -41,6 +41,7 @@ var scenarios = map[string]map[string]any{
 		"AlarmTopicArn":                    "arn:aws:sns:ap-southeast-2:123456789012:ops",
 		"Architecture":                     "x86_64",
 		"TimeZone":                         "Europe/London",
+		"EnableConnectDataStreaming":       "true",
 	},
 }
 
@@ -337,6 +338,15 @@ func TestEventSourceMappings(t *testing.T) {
 		streams := s.tmpl.GetAllKinesisStreamResources()
 		if want := map[string]int{"defaults": 2, "everything": 0}[scenario]; len(streams) != want {
 			t.Errorf("%d streams created, want %d", len(streams), want)
+		}
+		wantStorage := map[string]int{"defaults": 0, "everything": 2}[scenario]
+		if got := len(s.tmpl.GetAllConnectInstanceStorageConfigResources()); got != wantStorage {
+			t.Errorf("%d Connect storage configs, want %d", got, wantStorage)
+		}
+		for name, sc := range s.tmpl.GetAllConnectInstanceStorageConfigResources() {
+			if sc.StorageType != "KINESIS_STREAM" || sc.KinesisStreamConfig == nil || !strings.HasPrefix(sc.KinesisStreamConfig.StreamArn, "arn:aws:kinesis:") {
+				t.Errorf("%s: %+v", name, sc)
+			}
 		}
 		for name, st := range streams {
 			if st.AWSCloudFormationDeletionPolicy != "Retain" {
