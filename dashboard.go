@@ -135,9 +135,12 @@ type AgentSnapshotView struct {
 type Health struct {
 	CheckedAt time.Time `json:"checked_at"`
 	Dialect   string    `json:"dialect"`
-	// Newest times seen in the tables (nil when the table is empty).
+	// Newest times seen in the tables (nil when the table is empty):
+	// the newest agent event (heartbeats included), the newest contact's
+	// initiation, the newest real-time snapshots, and the start of the
+	// newest historical interval.
 	LastAgentEvent     *time.Time `json:"last_agent_event"`
-	LastContactUpdate  *time.Time `json:"last_contact_update"`
+	LastContact        *time.Time `json:"last_contact"`
 	LastQueueSnapshot  *time.Time `json:"last_queue_snapshot"`
 	LastAgentSnapshot  *time.Time `json:"last_agent_snapshot"`
 	LastIntervalMetric *time.Time `json:"last_interval_metric"`

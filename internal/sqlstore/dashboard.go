@@ -399,7 +399,7 @@ FROM agent_realtime_current`, nil, func(r *sql.Rows) error {
 	return out, nil
 }
 
-// Health reports how fresh the data is: the newest event, contact update,
+// Health reports how fresh the data is: the newest agent event, contact,
 // snapshot and interval metric, every poller and stream checkpoint, and the
 // records rejected in the 24 hours before now.
 func (s *Store) Health(ctx context.Context, now time.Time) (connectreporting.Health, error) {
@@ -415,28 +415,24 @@ func (s *Store) Health(ctx context.Context, now time.Time) (connectreporting.Hea
 		}
 		return timePtr(t), nil
 	}
+	// Each figure is a MAX over a small table or an indexed column, so the
+	// wallboard can ask every few seconds. agent_state holds the newest
+	// event of every agent (heartbeats included), so its newest
+	// last_event_timestamp is the newest agent event.
 	var err error
 	for _, m := range []struct {
 		dst   **time.Time
 		query string
 	}{
-		{&h.LastAgentEvent, "SELECT MAX(event_timestamp) FROM agent_event"},
-		{&h.LastContactUpdate, "SELECT MAX(last_update_timestamp) FROM contact_record"},
+		{&h.LastAgentEvent, "SELECT MAX(last_event_timestamp) FROM agent_state"},
+		{&h.LastContact, "SELECT MAX(initiation_timestamp) FROM contact_record"},
 		{&h.LastQueueSnapshot, "SELECT MAX(snapshot_time) FROM queue_realtime_current"},
 		{&h.LastAgentSnapshot, "SELECT MAX(snapshot_time) FROM agent_realtime_current"},
-		{&h.LastIntervalMetric, "SELECT MAX(interval_end) FROM queue_interval_metric"},
+		{&h.LastIntervalMetric, "SELECT MAX(interval_start) FROM queue_interval_metric"},
 	} {
 		if *m.dst, err = maxOf(m.query); err != nil {
 			return h, err
 		}
-	}
-	// Heartbeats refresh agent_state without an agent_event row.
-	state, err := maxOf("SELECT MAX(last_event_timestamp) FROM agent_state")
-	if err != nil {
-		return h, err
-	}
-	if state != nil && (h.LastAgentEvent == nil || state.After(*h.LastAgentEvent)) {
-		h.LastAgentEvent = state
 	}
 	err = s.each(ctx, "SELECT poller, scope, watermark, updated_at FROM poll_checkpoint ORDER BY poller, scope", nil, func(r *sql.Rows) error {
 		var c connectreporting.PollCheckpointStatus

@@ -211,9 +211,9 @@ func TestIntegrationDashboardWallboard(t *testing.T) {
 			)
 			h := wb.Health
 			got := fmt.Sprintf("dialect=%s event=%s contact=%s qsnap=%s asnap=%s metric=%s rejected24h=%d lastrejected=%s",
-				h.Dialect, tptr(h.LastAgentEvent), tptr(h.LastContactUpdate), tptr(h.LastQueueSnapshot), tptr(h.LastAgentSnapshot),
+				h.Dialect, tptr(h.LastAgentEvent), tptr(h.LastContact), tptr(h.LastQueueSnapshot), tptr(h.LastAgentSnapshot),
 				tptr(h.LastIntervalMetric), h.RejectedLast24h, tptr(h.LastRejected))
-			want := fmt.Sprintf("dialect=%s event=2026-03-29T09:00:00Z contact=2026-03-29T09:55:00Z qsnap=2026-03-29T09:59:30Z asnap=2026-03-29T09:59:00Z metric=nil rejected24h=1 lastrejected=2026-03-29T09:30:00Z", dialect)
+			want := fmt.Sprintf("dialect=%s event=2026-03-29T09:00:00Z contact=2026-03-29T09:44:30Z qsnap=2026-03-29T09:59:30Z asnap=2026-03-29T09:59:00Z metric=nil rejected24h=1 lastrejected=2026-03-29T09:30:00Z", dialect)
 			if got != want {
 				t.Errorf("health\n got %s\nwant %s", got, want)
 			}
@@ -403,7 +403,7 @@ func TestIntegrationDashboardIntervalMetricsRollUp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tptr(h.LastIntervalMetric) != "2026-03-29T10:15:00Z" {
+			if tptr(h.LastIntervalMetric) != "2026-03-29T10:00:00Z" {
 				t.Errorf("last interval metric %s", tptr(h.LastIntervalMetric))
 			}
 		})

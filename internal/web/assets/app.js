@@ -208,10 +208,10 @@
     const staleCls = (iso) => (iso && ageSeconds(iso) > STALE_SECONDS ? 'stale' : null);
     healthRow(dl, 'Database', h.dialect);
     healthRow(dl, 'Last agent event', ago(h.last_agent_event), staleCls(h.last_agent_event));
-    healthRow(dl, 'Last contact record', ago(h.last_contact_update), staleCls(h.last_contact_update));
+    healthRow(dl, 'Last contact started', ago(h.last_contact), staleCls(h.last_contact));
     healthRow(dl, 'Last queue snapshot', ago(h.last_queue_snapshot), staleCls(h.last_queue_snapshot));
     healthRow(dl, 'Last agent snapshot', ago(h.last_agent_snapshot), staleCls(h.last_agent_snapshot));
-    healthRow(dl, 'Historical metrics up to', h.last_interval_metric ? fmtDateTime(h.last_interval_metric) : 'none');
+    healthRow(dl, 'Newest historical interval', h.last_interval_metric ? fmtDateTime(h.last_interval_metric) : 'none');
     for (const c of h.poll_checkpoints) {
       healthRow(dl, 'Poller ' + c.poller + ' / ' + c.scope, 'at ' + fmtDateTime(c.watermark) + ', updated ' + ago(c.updated_at));
     }
@@ -224,7 +224,7 @@
 
   function renderStatus(wb) {
     const h = wb.health;
-    const newest = [h.last_agent_event, h.last_contact_update, h.last_queue_snapshot, h.last_agent_snapshot]
+    const newest = [h.last_agent_event, h.last_contact, h.last_queue_snapshot, h.last_agent_snapshot]
       .filter(Boolean).map((s) => Date.parse(s));
     const updated = 'updated ' + fmtTime(wb.generated_at);
     if (!newest.length) {
