@@ -207,7 +207,7 @@ func TestResumeFillsGap(t *testing.T) {
 	t2 := time.Date(2024, 10, 27, 2, 41, 0, 0, time.UTC) // across the clocks going back
 	for _, dialect := range dialects {
 		t.Run(dialect, func(t *testing.T) {
-			src, _ := staticEnv(t, 5, 400, start, t2.Add(time.Hour), t1)
+			src, _ := staticEnv(t, 3, 200, start, t2.Add(time.Hour), t1)
 			client, rec := newClient(t, src, api.Options{ThrottleRate: 0.3, Seed: 5})
 			store := openStore(t, dialect)
 			p := &historical.Poller{API: client, Store: store, TimeZone: london, Now: src.Now,
@@ -253,7 +253,7 @@ func TestResumeFillsGap(t *testing.T) {
 			if a, b := diff(got, want); len(a)+len(b) > 0 {
 				t.Errorf("resumed table differs from one full run: only resumed %d %v, only full %d %v", len(a), head(a), len(b), head(b))
 			}
-			if len(got) < 1000 {
+			if len(got) < 500 {
 				t.Errorf("only %d rows", len(got))
 			}
 			// Nothing stored past the last completed interval.
@@ -350,7 +350,7 @@ func TestBackfillSlices(t *testing.T) {
 	from := time.Date(2024, 2, 20, 0, 0, 0, 0, kolkata)
 	to := time.Date(2024, 3, 1, 0, 0, 0, 0, kolkata)
 	now := to.Add(30 * time.Minute)
-	src, _ := staticEnv(t, 130, 20, from.Add(-time.Hour), to.Add(time.Hour), now)
+	src, _ := staticEnv(t, 130, 4, from.Add(-time.Hour), to.Add(time.Hour), now)
 	for _, size := range []time.Duration{0, 72 * time.Hour} {
 		t.Run(size.String(), func(t *testing.T) {
 			client, rec := newClient(t, src, api.Options{ThrottleRate: 0.3, Seed: 9})
@@ -535,7 +535,7 @@ func TestDSTDays(t *testing.T) {
 			d, _ := time.ParseInLocation("2006-01-02", tc.day, london)
 			start, end := historical.Day(d, london)
 			now := end.Add(20 * time.Minute)
-			src, _ := staticEnv(t, 1, 3000, start, end, now)
+			src, _ := staticEnv(t, 1, 1200, start, end, now)
 			client, _ := newClient(t, src, api.Options{})
 			store := openStore(t, "sqlite")
 			p := &historical.Poller{API: client, Store: store, TimeZone: london, Now: src.Now}
