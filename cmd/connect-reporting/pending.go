@@ -9,8 +9,6 @@ import (
 // of its own when it lands.
 func init() {
 	for _, c := range []struct{ name, summary string }{
-		{"demo", "simulator + pipeline + dashboard on embedded SQLite (not yet available)"},
-		{"poll", "one poller run: realtime, historical or config (not yet available)"},
 	} {
 		name := c.name
 		register(command{name: name, summary: c.summary, run: func(context.Context, *Main, []string) error {
