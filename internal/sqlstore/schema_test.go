@@ -135,7 +135,7 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	var all strings.Builder
-	for _, name := range []string{"00001_core.sql", "00002_ingest.sql", "00003_stream_checkpoint.sql"} {
+	for _, name := range []string{"00001_core.sql", "00002_ingest.sql", "00003_stream_checkpoint.sql", "00004_dashboard_indexes.sql"} {
 		sql, ok := files[name]
 		if !ok {
 			t.Fatalf("no %s", name)
