@@ -367,7 +367,9 @@ func (r *streamRunner) list(ctx context.Context) error {
 	}
 	var found []types.Shard
 	for {
-		out, err := r.c.Client.ListShards(ctx, in)
+		cctx, cancel := graceContext(ctx, apiGrace)
+		out, err := r.c.Client.ListShards(cctx, in)
+		cancel()
 		if err != nil {
 			return fmt.Errorf("list shards: %w", err)
 		}

@@ -15,6 +15,9 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 )
 
+// apiGrace is how long a Kinesis call in flight at shutdown may take.
+const apiGrace = 10 * time.Second
+
 // position is where a shard is read from next.
 type position struct {
 	typ types.ShardIteratorType
@@ -136,12 +139,15 @@ func (r *shardReader) loop(ctx context.Context) bool {
 		if !sleepUntil(ctx, next) {
 			return false
 		}
-		out, err := r.c.Client.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(r.c.limit()), StreamARN: r.arn()})
+		// A call in flight at shutdown is let finish (briefly), not aborted.
+		cctx, cancel := graceContext(ctx, apiGrace)
+		out, err := r.c.Client.GetRecords(cctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(r.c.limit()), StreamARN: r.arn()})
+		cancel()
 		next = time.Now().Add(minInterval)
+		if ctx.Err() != nil {
+			return false // shutdown: records read but not handled are read again at the next start
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return false
-			}
 			switch code := errorCode(err); code {
 			case "ExpiredIteratorException":
 				r.log.Info("shard iterator expired; acquiring a new one from the last position")
@@ -212,7 +218,9 @@ func (r *shardReader) iterator(ctx context.Context) (*string, error) {
 	if r.pos.seq != "" {
 		in.StartingSequenceNumber = aws.String(r.pos.seq)
 	}
-	out, err := r.c.Client.GetShardIterator(ctx, in)
+	cctx, cancel := graceContext(ctx, apiGrace)
+	defer cancel()
+	out, err := r.c.Client.GetShardIterator(cctx, in)
 	if err != nil {
 		return nil, err
 	}
