@@ -484,18 +484,18 @@ func TestClampToRetention(t *testing.T) {
 // next run resumes there and the result equals an uninterrupted run.
 func TestStopsBeforeDeadline(t *testing.T) {
 	now := time.Date(2024, 3, 4, 12, 0, 0, 0, time.UTC)
-	src, _ := staticEnv(t, 2, 200, now.Add(-13*time.Hour), now, now)
-	client, rec := newClient(t, src, api.Options{Latency: 60 * time.Millisecond})
+	src, _ := staticEnv(t, 2, 300, now.Add(-25*time.Hour), now, now)
+	client, rec := newClient(t, src, api.Options{Latency: 100 * time.Millisecond})
 	store := openStore(t, "sqlite")
 	p := &historical.Poller{API: client, Store: store, Now: src.Now, SliceSize: time.Hour,
-		InitialBackfill: 12 * time.Hour, StopMargin: 100 * time.Millisecond, Logger: testLogger(t)}
-	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+		InitialBackfill: 24 * time.Hour, StopMargin: 200 * time.Millisecond, Logger: testLogger(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	rep, err := p.PollReport(ctx)
 	if err != nil {
 		t.Fatalf("stopping for the deadline is no error: %v", err)
 	}
-	if !rep.Stopped || rep.Slices == 0 || rep.Slices >= 12 {
+	if !rep.Stopped || rep.Slices == 0 || rep.Slices >= 24 {
 		t.Fatalf("report %+v: want a clean stop after some slices", rep)
 	}
 	if ctx.Err() != nil {
@@ -513,7 +513,7 @@ func TestStopsBeforeDeadline(t *testing.T) {
 		t.Errorf("resume requests %+v, want from %s", reqs, cp.Add(-time.Hour))
 	}
 	ref := openStore(t, "sqlite")
-	rp := &historical.Poller{API: client, Store: ref, Now: src.Now, InitialBackfill: 12 * time.Hour}
+	rp := &historical.Poller{API: client, Store: ref, Now: src.Now, InitialBackfill: 24 * time.Hour}
 	if err := rp.Poll(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
