@@ -399,4 +399,3 @@ func TestThrottleExhaustsAttempts(t *testing.T) {
 		t.Errorf("throttles counted %d", c.Throttled())
 	}
 }
-

@@ -346,4 +346,3 @@ feed:
 	}
 	return out, nil
 }
-
