@@ -60,8 +60,8 @@ func FastLimiter() *connectapi.Limiter {
 }
 
 // Client returns a connectapi.Client on the env through BaseEndpoint.
-// opts.InstanceID defaults to the source's; a zero MaxBackoff becomes 50ms
-// and a nil Limiter FastLimiter().
+// opts.InstanceID defaults to the source's; a zero MaxBackoff becomes 50ms,
+// a zero MaxAttempts 20 and a nil Limiter FastLimiter().
 func (e *Env) Client(opts connectapi.Options) *connectapi.Client {
 	if opts.InstanceID == "" {
 		opts.InstanceID = e.Source.InstanceID()
@@ -71,6 +71,9 @@ func (e *Env) Client(opts connectapi.Options) *connectapi.Client {
 	}
 	if opts.Limiter == nil {
 		opts.Limiter = FastLimiter()
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = 20 // 30% injected throttling: 0.3^20 never happens
 	}
 	return connectapi.New(AWSConfig(e.Source.Region()), opts, func(o *connect.Options) { o.BaseEndpoint = aws.String(e.URL) })
 }
