@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/connect-reporting/connect-reporting/internal/historical"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/lambda"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
@@ -40,7 +42,7 @@ func lambdaFactory(ctx context.Context, cfg lambda.Config) (lambda.Handlers, err
 		h.Ingester = &ingest.Engine{Store: s, Logger: cfg.Logger}
 		return h, nil
 	}
-	p, err := lambdaPollerTODO(ctx, cfg, s)
+	p, err := lambdaPoller(ctx, cfg, s)
 	if err != nil {
 		s.Close()
 		return lambda.Handlers{}, err
@@ -56,16 +58,32 @@ func lambdaFactory(ctx context.Context, cfg lambda.Config) (lambda.Handlers, err
 	return h, nil
 }
 
-// lambdaPollerTODO builds the poller of a scheduled function: the real-time
-// poller (OnboardObservations: loops every cfg.Delay until the invocation's
-// deadline less a margin), the historical metrics poller (OnboardMetrics) or
-// the configuration poller (OnboardUserGroups), each on the Connect client
-// of internal/connectapi for cfg.InstanceID, storing through s, bucketing in
-// cfg.TimeZone.
-//
-// TODO(pollers): the pollers (internal/realtime, internal/historical,
-// internal/configsync) are not in this build yet; wire them here when they
-// land. Until then a scheduled function fails each invocation with this error.
-func lambdaPollerTODO(_ context.Context, cfg lambda.Config, _ *sqlstore.Store) (lambda.Poller, error) {
-	return nil, fmt.Errorf("%s: the poller is not in this build yet", cfg.Handler)
+// lambdaPoller builds the poller of a scheduled function on the Connect
+// client of internal/connectapi for cfg.InstanceID (standard AWS
+// configuration: the function's region and role, AWS_ENDPOINT_URL_CONNECT),
+// storing through s:
+//   - OnboardObservations: the real-time poller, every cfg.Delay until the
+//     invocation's deadline less a margin, so a function scheduled every
+//     minute leaves no gap;
+//   - OnboardMetrics: the historical poller, 15-minute intervals in
+//     cfg.TimeZone, from its checkpoint;
+//   - OnboardUserGroups: the configuration syncer, cfg.Delay between API calls.
+func lambdaPoller(ctx context.Context, cfg lambda.Config, s *sqlstore.Store) (lambda.Poller, error) {
+	apiDelay := time.Duration(0)
+	if cfg.Handler == lambda.OnboardUserGroups {
+		apiDelay = cfg.Delay
+	}
+	client, err := NewConnectClient(ctx, cfg.InstanceID, apiDelay, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.Handler {
+	case lambda.OnboardObservations:
+		return NewPollers(s, client, PollerOptions{RealtimeDelay: cfg.Delay, Logger: cfg.Logger}).Realtime, nil
+	case lambda.OnboardUserGroups:
+		return NewPollers(s, client, PollerOptions{Logger: cfg.Logger}).Config, nil
+	case lambda.OnboardMetrics:
+		return &historical.Poller{API: client, Store: s, TimeZone: cfg.TimeZone, Logger: cfg.Logger}, nil
+	}
+	return nil, fmt.Errorf("%s is not a scheduled function", cfg.Handler)
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
 	"github.com/connect-reporting/connect-reporting/internal/lambda/lambdatest"
+	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
@@ -137,18 +139,61 @@ func TestLambdaBootstrap(t *testing.T) {
 	})
 
 	t.Run("scheduled", func(t *testing.T) {
-		// TODO(pollers): expect success once lambdaPollerTODO is replaced.
-		api := lambdatest.NewRuntimeAPI(t)
-		env := append(lambdatest.Env(api, "OnboardObservations"),
-			"DB_DSN=sqlite:"+filepath.Join(t.TempDir(), "s.db"), "INSTANCE_ID=0a1b2c3d-1111-2222-3333-444455556666")
-		lambdatest.Start(t, bin, nil, env)
+		// The three scheduled functions against the simulated Connect API,
+		// through the standard AWS endpoint configuration.
+		src := connectapitest.NewStatic(12, 5, 2)
+		src.Clock = time.Now().UTC() // the function runs on the wall clock
+		tick, stopTick := context.WithCancel(context.Background())
+		defer stopTick()
+		go func() { // and the instance's clock moves with it
+			for tick.Err() == nil {
+				time.Sleep(100 * time.Millisecond)
+				src.Mu.Lock()
+				src.Clock = time.Now().UTC()
+				for i := range src.Snaps {
+					src.Snaps[i].SnapshotTime = src.Clock
+				}
+				src.Mu.Unlock()
+			}
+		}()
+		sim := connectapitest.Start(t, src, api.Options{ThrottleRate: 0.2, Seed: 5})
+		dsn := "sqlite:" + filepath.Join(t.TempDir(), "s.db")
 		payload, _ := os.ReadFile(filepath.Join(evdir, "scheduler.json"))
-		r, err := api.Invoke(context.Background(), payload, 20*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Err == nil || !strings.Contains(r.Err.ErrorMessage, "not in this build yet") {
-			t.Errorf("response %s %+v", r.Payload, r.Err)
+		for _, fn := range []struct {
+			handler string
+			delay   string
+			timeout time.Duration
+			query   string
+			min     int
+		}{
+			{"ConnectLambda::ConnectLambda.OnboardUserGroups::Handler", "0.05", 60 * time.Second, "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL", 12},
+			{"OnboardMetrics", "0", 60 * time.Second, "SELECT COUNT(*) FROM poll_checkpoint WHERE poller = 'historical'", 1},
+			// 18 s with a 10 s margin: rounds one second apart for 8 s, then it returns in time.
+			{"OnboardObservations", "1", 18 * time.Second, "SELECT COUNT(DISTINCT snapshot_time) FROM queue_realtime_snapshot", 2},
+		} {
+			api := lambdatest.NewRuntimeAPI(t)
+			env := append(lambdatest.Env(api, fn.handler), "DB_DSN="+dsn, "STORAGE=sqlite", "INSTANCE_ID="+src.Instance, "DELAY="+fn.delay,
+				"AWS_ENDPOINT_URL_CONNECT="+sim.URL, "AWS_REGION="+src.RegionName, "TIME_ZONE=Europe/London")
+			lambdatest.Start(t, bin, nil, env)
+			r, err := api.Invoke(context.Background(), payload, fn.timeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Err != nil {
+				t.Fatalf("%s: %+v", fn.handler, r.Err)
+			}
+			s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{SkipMigrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := s.DB().QueryRow(fn.query).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			if n < fn.min {
+				t.Errorf("%s: %s = %d, want at least %d", fn.handler, fn.query, n, fn.min)
+			}
 		}
 	})
 
