@@ -1,105 +1,25 @@
-// Package kinesalitetest runs kinesalite, a real Kinesis implementation on
-// Node.js, for tests: `npm ci` at the repository root installs it into
-// node_modules (package.json lists it).
+// Package kinesalitetest has the Kinesis test helpers of the daemon's
+// tests: kinesalite (a real Kinesis implementation on Node.js, started by
+// internal/kinesalite), a client for it, and stream helpers.
 package kinesalitetest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/connect-reporting/connect-reporting/internal/kinesalite"
 )
 
-// Root is the repository root (where package.json and node_modules are).
-func Root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
-}
-
 // Start runs kinesalite in memory on a free loopback port until the test
-// ends and returns its endpoint URL. Streams are created, updated and
-// deleted at once. Without node or node_modules/.bin/kinesalite the test
-// is skipped, except under CI=true, where it fails.
+// ends and returns its endpoint URL (see internal/kinesalite). Without node
+// or kinesalite the test is skipped, except under CI, where it fails.
 func Start(t testing.TB) string {
 	t.Helper()
-	missing := func(why string) {
-		msg := "kinesalite not available (" + why + "); install it with `npm ci` at the repository root"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("no node on PATH")
-	}
-	if _, err := os.Stat(filepath.Join(Root(), "node_modules", ".bin", "kinesalite")); err != nil {
-		missing("node_modules/.bin/kinesalite missing")
-	}
-	cli := filepath.Join(Root(), "node_modules", "kinesalite", "cli.js")
-	for attempt := 0; ; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, node, cli, "--port", strconv.Itoa(port), "--shardLimit", "100",
-			"--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		stdout, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		ready := make(chan bool, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), "Listening") {
-					ready <- true
-					for sc.Scan() {
-					}
-					return
-				}
-			}
-			ready <- false
-		}()
-		ok := false
-		select {
-		case ok = <-ready:
-		case <-time.After(30 * time.Second):
-		}
-		if ok {
-			t.Cleanup(func() {
-				cancel()
-				_ = cmd.Wait()
-				if t.Failed() && stderr.Len() > 0 {
-					t.Logf("kinesalite stderr:\n%s", stderr.String())
-				}
-			})
-			return "http://127.0.0.1:" + strconv.Itoa(port)
-		}
-		cancel()
-		_ = cmd.Wait()
-		if attempt == 2 {
-			t.Fatalf("kinesalite did not start: %s", stderr.String())
-		}
-	}
+	return kinesalite.Start(t)
 }
 
 // Client returns a Kinesis client for endpoint with static test credentials.
