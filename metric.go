@@ -53,6 +53,23 @@ type IntervalMetric struct {
 	Value         float64
 }
 
+// AgentIntervalMetric is one historical metric value for one agent, channel
+// and interval, stored like IntervalMetric (averages beside their sums and
+// counts). Metrics the API only reports per agent, not per channel, carry
+// the channel ChannelAll.
+type AgentIntervalMetric struct {
+	AgentID       string
+	Channel       string
+	IntervalStart time.Time
+	IntervalEnd   time.Time
+	MetricName    string
+	Value         float64
+}
+
+// ChannelAll is the channel of an agent metric the API reports over all
+// channels only (agent occupancy, online, idle and non-productive time).
+const ChannelAll = "ALL"
+
 // Checkpoint is the watermark a poller has reached for one scope.
 type Checkpoint struct {
 	Poller    string

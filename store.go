@@ -44,10 +44,12 @@ type SnapshotStore interface {
 	StoreAgentSnapshots(ctx context.Context, s []AgentSnapshot) error
 }
 
-// MetricStore keeps historical interval metrics, upserted on
-// (queue_id, channel, interval_start, metric_name).
+// MetricStore keeps historical interval metrics: queue metrics upserted on
+// (queue_id, channel, interval_start, metric_name), agent metrics on
+// (agent_id, channel, interval_start, metric_name).
 type MetricStore interface {
 	StoreIntervalMetrics(ctx context.Context, m []IntervalMetric) error
+	StoreAgentIntervalMetrics(ctx context.Context, m []AgentIntervalMetric) error
 }
 
 // CheckpointStore keeps poller and stream-consumer watermarks.

@@ -167,34 +167,64 @@ func (s *Store) currentTimes(ctx context.Context, tx *sql.Tx, table string, keys
 
 var intervalMetricCols = []string{"queue_id", "channel", "interval_start", "metric_name", "interval_end", "value", "updated_at"}
 
-// StoreIntervalMetrics upserts queue_interval_metric on (queue_id, channel,
-// interval_start, metric_name): a re-pulled interval replaces the value
-// (late data corrects it); the same value again changes nothing.
-func (s *Store) StoreIntervalMetrics(ctx context.Context, ms []connectreporting.IntervalMetric) error {
-	if len(ms) == 0 {
+// intervalRow is one interval metric of either table: id is the queue or
+// agent id.
+type intervalRow struct {
+	id, channel string
+	start, end  time.Time
+	name        string
+	value       float64
+}
+
+// storeIntervalRows upserts table on (idCol, channel, interval_start,
+// metric_name) in one transaction: a re-pulled interval replaces the value
+// (late data corrects it); the same value again changes nothing. Within
+// one call the last value of a key wins.
+func (s *Store) storeIntervalRows(ctx context.Context, what, table, idCol string, n int, at func(i int) intervalRow) error {
+	if n == 0 {
 		return nil
 	}
 	now := s.now().UTC()
 	seen := map[string]int{}
-	rows := make([][]any, 0, len(ms))
-	for i := range ms {
-		m := &ms[i]
-		if m.QueueID == "" || m.MetricName == "" || m.IntervalStart.IsZero() || m.IntervalEnd.IsZero() {
-			return fmt.Errorf("store interval metrics: metric %d lacks queue id, name or interval", i)
+	rows := make([][]any, 0, n)
+	for i := range n {
+		m := at(i)
+		if m.id == "" || m.name == "" || m.start.IsZero() || m.end.IsZero() {
+			return fmt.Errorf("%s: metric %d lacks %s, name or interval", what, i, idCol)
 		}
-		ch := connectreporting.NormalizeChannel(m.Channel)
-		k := m.QueueID + "\x00" + ch + "\x00" + m.IntervalStart.UTC().String() + "\x00" + m.MetricName
-		row := []any{m.QueueID, ch, m.IntervalStart, m.MetricName, m.IntervalEnd, m.Value, now}
-		if j, dup := seen[k]; dup { // the last value of a key in one call wins
+		ch := connectreporting.NormalizeChannel(m.channel)
+		k := m.id + "\x00" + ch + "\x00" + m.start.UTC().String() + "\x00" + m.name
+		row := []any{m.id, ch, m.start, m.name, m.end, m.value, now}
+		if j, dup := seen[k]; dup {
 			rows[j] = row
 			continue
 		}
 		seen[k] = len(rows)
 		rows = append(rows, row)
 	}
-	return s.inTx(ctx, "store interval metrics", func(tx *sql.Tx) error {
-		u := upsert{table: "queue_interval_metric", cols: intervalMetricCols, keys: []string{"queue_id", "channel", "interval_start", "metric_name"}}
+	return s.inTx(ctx, what, func(tx *sql.Tx) error {
+		cols := append([]string{idCol}, intervalMetricCols[1:]...)
+		u := upsert{table: table, cols: cols, keys: cols[:4]}
 		return u.exec(ctx, tx, s.dialect, rows)
+	})
+}
+
+// StoreIntervalMetrics upserts queue_interval_metric on (queue_id, channel,
+// interval_start, metric_name): a re-pulled interval replaces the value
+// (late data corrects it); the same value again changes nothing.
+func (s *Store) StoreIntervalMetrics(ctx context.Context, ms []connectreporting.IntervalMetric) error {
+	return s.storeIntervalRows(ctx, "store interval metrics", "queue_interval_metric", "queue_id", len(ms), func(i int) intervalRow {
+		m := &ms[i]
+		return intervalRow{m.QueueID, m.Channel, m.IntervalStart, m.IntervalEnd, m.MetricName, m.Value}
+	})
+}
+
+// StoreAgentIntervalMetrics upserts agent_interval_metric on (agent_id,
+// channel, interval_start, metric_name), like StoreIntervalMetrics.
+func (s *Store) StoreAgentIntervalMetrics(ctx context.Context, ms []connectreporting.AgentIntervalMetric) error {
+	return s.storeIntervalRows(ctx, "store agent interval metrics", "agent_interval_metric", "agent_id", len(ms), func(i int) intervalRow {
+		m := &ms[i]
+		return intervalRow{m.AgentID, m.Channel, m.IntervalStart, m.IntervalEnd, m.MetricName, m.Value}
 	})
 }
 

@@ -110,6 +110,57 @@ func TestIntegrationIntervalMetricsAndCheckpoints(t *testing.T) {
 	}
 }
 
+// TestIntegrationAgentIntervalMetrics: agent metrics upsert on (agent_id,
+// channel, interval_start, metric_name) like queue metrics; storing the
+// same metrics again changes nothing, a re-pulled value replaces the old.
+func TestIntegrationAgentIntervalMetrics(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := openIngestStore(t, dialect, Options{})
+			m := func(agent, ch, name string, slot int, v float64) connectreporting.AgentIntervalMetric {
+				start := p0.Add(time.Duration(slot) * 15 * time.Minute)
+				return connectreporting.AgentIntervalMetric{AgentID: agent, Channel: ch, IntervalStart: start, IntervalEnd: start.Add(15 * time.Minute), MetricName: name, Value: v}
+			}
+			// 1,200 metrics: more than one SQL Server statement's worth of parameters.
+			var many []connectreporting.AgentIntervalMetric
+			for i := range 1200 {
+				many = append(many, m(fmt.Sprintf("a%04d", i), "VOICE", "CONTACTS_HANDLED", 0, float64(i)))
+			}
+			batch := []connectreporting.AgentIntervalMetric{
+				m("a0001", "voice", "CONTACTS_HANDLED", 0, 5), m("a0001", "VOICE", "CONTACTS_HANDLED", 0, 7), // last of a key wins
+				m("a0001", "VOICE", "SUM_HANDLE_TIME", 0, 310.5), m("a0001", "CHAT", "CONTACTS_HANDLED", 0, 3),
+				m("a0001", connectreporting.ChannelAll, "SUM_ONLINE_TIME_AGENT", 0, 900), m("a0001", "VOICE", "CONTACTS_HANDLED", 1, 2),
+			}
+			for _, b := range [][]connectreporting.AgentIntervalMetric{many, batch, batch} {
+				if err := s.StoreAgentIntervalMetrics(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := []string{
+				"a0001|ALL|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|SUM_ONLINE_TIME_AGENT|900.000",
+				"a0001|CHAT|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|CONTACTS_HANDLED|3.000",
+				"a0001|VOICE|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|CONTACTS_HANDLED|7.000",
+				"a0001|VOICE|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|SUM_HANDLE_TIME|310.500",
+				"a0001|VOICE|2026-03-29T01:00:00.000Z|2026-03-29T01:15:00.000Z|CONTACTS_HANDLED|2.000",
+			}
+			const q = "SELECT agent_id, channel, interval_start, interval_end, metric_name, value FROM agent_interval_metric WHERE agent_id = 'a0001' ORDER BY channel, interval_start, metric_name"
+			wantRows(t, s, "SELECT COUNT(*) FROM agent_interval_metric", "1204")
+			wantRows(t, s, q, want...)
+			// Late data: a re-pulled interval replaces its value.
+			if err := s.StoreAgentIntervalMetrics(ctx, []connectreporting.AgentIntervalMetric{m("a0001", "VOICE", "SUM_HANDLE_TIME", 0, 400)}); err != nil {
+				t.Fatal(err)
+			}
+			want[3] = "a0001|VOICE|2026-03-29T00:45:00.000Z|2026-03-29T01:00:00.000Z|SUM_HANDLE_TIME|400.000"
+			wantRows(t, s, q, want...)
+			wantRows(t, s, "SELECT COUNT(*) FROM queue_interval_metric", "0")
+			if err := s.StoreAgentIntervalMetrics(ctx, []connectreporting.AgentIntervalMetric{m("", "VOICE", "X", 0, 1)}); err == nil {
+				t.Error("metric without agent id accepted")
+			}
+		})
+	}
+}
+
 func TestIntegrationSyncConfiguration(t *testing.T) {
 	for _, dialect := range ingestDialects(t) {
 		t.Run(dialect, func(t *testing.T) {

@@ -27,6 +27,7 @@ var coreSchema = []struct {
 	{table: "agent_realtime_snapshot", key: []string{"snapshot_time", "agent_id"}, cols: []string{"status_name", "status_start_timestamp", "contact_count", "routing_profile_id"}},
 	{table: "agent_realtime_current", key: []string{"agent_id"}, cols: []string{"snapshot_time", "status_name"}},
 	{table: "queue_interval_metric", key: []string{"queue_id", "channel", "interval_start", "metric_name"}, cols: []string{"interval_end", "value"}},
+	{table: "agent_interval_metric", key: []string{"agent_id", "channel", "interval_start", "metric_name"}, cols: []string{"interval_end", "value"}},
 	{table: "connect_user", key: []string{"user_id", "valid_from"}, cols: []string{"valid_to", "username", "first_name", "last_name", "routing_profile_id", "hierarchy_group_id"}},
 	{table: "hierarchy_group", key: []string{"hierarchy_group_id", "valid_from"}, cols: []string{"valid_to", "name", "level_id", "level1_group_id"}},
 	{table: "hierarchy_level", key: []string{"hierarchy_level_id", "valid_from"}, cols: []string{"valid_to", "name", "level_number"}},
@@ -135,7 +136,7 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	var all strings.Builder
-	for _, name := range []string{"00001_core.sql", "00002_ingest.sql", "00003_stream_checkpoint.sql", "00004_dashboard_indexes.sql"} {
+	for _, name := range []string{"00001_core.sql", "00002_ingest.sql", "00003_stream_checkpoint.sql", "00004_dashboard_indexes.sql", "00005_agent_interval_metric.sql"} {
 		sql, ok := files[name]
 		if !ok {
 			t.Fatalf("no %s", name)
