@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,6 +60,8 @@ type queueMetric struct {
 	comparison string  // threshold comparison, "" when none
 	threshold  float64 // seconds
 	store      string  // stored name; "" = only an input of derived values
+	// methods is an INITIATION_METHOD metric filter (nil = none).
+	methods []string
 }
 
 func (m queueMetric) key() string {
@@ -204,44 +207,73 @@ func (c *Client) QueueIntervalMetrics(ctx context.Context, queueIDs []string, st
 	if err != nil {
 		return nil, err
 	}
-	metrics := make([]types.MetricV2, len(queueMetrics))
-	for i, m := range queueMetrics {
+	var out []connectreporting.IntervalMetric
+	for _, chunk := range chunks(queueIDs, MaxFilterValues) {
+		req := metricRequest{dim: "QUEUE", ids: chunk, channels: true, metrics: queueMetrics, averages: averages}
+		err := c.metricPages(ctx, arn, tz, start, end, req, func(id, channel string, is, ie time.Time, name string, v float64) {
+			out = append(out, connectreporting.IntervalMetric{QueueID: id, Channel: channel, IntervalStart: is, IntervalEnd: ie, MetricName: name, Value: v})
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// metricRequest is one GetMetricDataV2 request shape: a resource dimension
+// (QUEUE or AGENT) filtered on ids and grouped by, with or without the
+// CHANNEL filter and grouping.
+type metricRequest struct {
+	dim      string
+	ids      []string
+	channels bool
+	metrics  []queueMetric
+	averages []average
+}
+
+// metricPages runs one GetMetricDataV2 request over every page and calls
+// emit for each stored value.
+func (c *Client) metricPages(ctx context.Context, arn, tz string, start, end time.Time, req metricRequest,
+	emit func(id, channel string, is, ie time.Time, name string, v float64)) error {
+	metrics := make([]types.MetricV2, len(req.metrics))
+	for i, m := range req.metrics {
 		metrics[i] = types.MetricV2{Name: aws.String(m.name)}
 		if m.comparison != "" {
 			metrics[i].Threshold = []types.ThresholdV2{{Comparison: aws.String(m.comparison), ThresholdValue: aws.Float64(m.threshold)}}
 		}
-	}
-	var out []connectreporting.IntervalMetric
-	for _, chunk := range chunks(queueIDs, MaxFilterValues) {
-		in := &connect.GetMetricDataV2Input{
-			ResourceArn: aws.String(arn),
-			StartTime:   aws.Time(start.UTC()),
-			EndTime:     aws.Time(end.UTC()),
-			Interval:    &types.IntervalDetails{TimeZone: aws.String(tz), IntervalPeriod: types.IntervalPeriodFifteenMin},
-			Filters: []types.FilterV2{
-				{FilterKey: aws.String("QUEUE"), FilterValues: chunk},
-				{FilterKey: aws.String("CHANNEL"), FilterValues: QueueMetricChannels},
-			},
-			Groupings:  []string{"QUEUE", "CHANNEL"},
-			Metrics:    metrics,
-			MaxResults: aws.Int32(MetricPageSize),
-		}
-		p := connect.NewGetMetricDataV2Paginator(c.sdk, in)
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("connectapi: GetMetricDataV2 %s..%s: %w", start.Format(time.RFC3339), end.Format(time.RFC3339), err)
-			}
-			for i := range page.MetricResults {
-				ms, err := convertQueueResult(&page.MetricResults[i])
-				if err != nil {
-					return nil, fmt.Errorf("connectapi: GetMetricDataV2: %w", err)
-				}
-				out = append(out, ms...)
-			}
+		if m.methods != nil {
+			metrics[i].MetricFilters = []types.MetricFilterV2{{MetricFilterKey: aws.String("INITIATION_METHOD"), MetricFilterValues: m.methods}}
 		}
 	}
-	return out, nil
+	filters := []types.FilterV2{{FilterKey: aws.String(req.dim), FilterValues: req.ids}}
+	groupings := []string{req.dim}
+	if req.channels {
+		filters = append(filters, types.FilterV2{FilterKey: aws.String("CHANNEL"), FilterValues: QueueMetricChannels})
+		groupings = append(groupings, "CHANNEL")
+	}
+	in := &connect.GetMetricDataV2Input{
+		ResourceArn: aws.String(arn),
+		StartTime:   aws.Time(start.UTC()),
+		EndTime:     aws.Time(end.UTC()),
+		Interval:    &types.IntervalDetails{TimeZone: aws.String(tz), IntervalPeriod: types.IntervalPeriodFifteenMin},
+		Filters:     filters,
+		Groupings:   groupings,
+		Metrics:     metrics,
+		MaxResults:  aws.Int32(MetricPageSize),
+	}
+	p := connect.NewGetMetricDataV2Paginator(c.sdk, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("connectapi: GetMetricDataV2 %s..%s: %w", start.Format(time.RFC3339), end.Format(time.RFC3339), err)
+		}
+		for i := range page.MetricResults {
+			if err := convertResult(&page.MetricResults[i], req, emit); err != nil {
+				return fmt.Errorf("connectapi: GetMetricDataV2: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // zoneName is the IANA name GetMetricDataV2's Interval.TimeZone takes.
@@ -256,21 +288,24 @@ func zoneName(loc *time.Location) (string, error) {
 	return name, nil
 }
 
-// convertQueueResult turns one MetricResult (one queue, channel and
-// interval) into stored metrics, with the sums and counts beside every
-// average.
-func convertQueueResult(r *types.MetricResultV2) ([]connectreporting.IntervalMetric, error) {
-	queue := r.Dimensions["QUEUE"]
-	if queue == "" {
-		queue = r.Dimensions["QUEUE_ARN"]
+// convertResult turns one MetricResult (one queue or agent, channel and
+// interval) into stored values, with the sums and counts beside every
+// average. Without the CHANNEL grouping the channel is ChannelAll.
+func convertResult(r *types.MetricResultV2, req metricRequest, emit func(id, channel string, is, ie time.Time, name string, v float64)) error {
+	id := r.Dimensions[req.dim]
+	if id == "" {
+		id = r.Dimensions[req.dim+"_ARN"]
 	}
-	queue = connectreporting.IDFromARN(queue)
-	channel := connectreporting.NormalizeChannel(r.Dimensions["CHANNEL"])
-	if queue == "" || channel == "" {
-		return nil, fmt.Errorf("result without QUEUE or CHANNEL dimension: %v", r.Dimensions)
+	id = connectreporting.IDFromARN(id)
+	channel := connectreporting.ChannelAll
+	if req.channels {
+		channel = connectreporting.NormalizeChannel(r.Dimensions["CHANNEL"])
+	}
+	if id == "" || channel == "" {
+		return fmt.Errorf("result without %s or CHANNEL dimension: %v", req.dim, r.Dimensions)
 	}
 	if r.MetricInterval == nil || r.MetricInterval.StartTime == nil || r.MetricInterval.EndTime == nil {
-		return nil, fmt.Errorf("result of queue %s %s without MetricInterval", queue, channel)
+		return fmt.Errorf("result of %s %s %s without MetricInterval", strings.ToLower(req.dim), id, channel)
 	}
 	is, ie := r.MetricInterval.StartTime.UTC(), r.MetricInterval.EndTime.UTC()
 
@@ -286,14 +321,9 @@ func convertQueueResult(r *types.MetricResultV2) ([]connectreporting.IntervalMet
 		}
 		vals[m.key()] = d.Value
 	}
-	out := make([]connectreporting.IntervalMetric, 0, len(queueMetrics)+2*len(averages))
-	add := func(name string, v float64) {
-		out = append(out, connectreporting.IntervalMetric{
-			QueueID: queue, Channel: channel, IntervalStart: is, IntervalEnd: ie, MetricName: name, Value: v,
-		})
-	}
+	add := func(name string, v float64) { emit(id, channel, is, ie, name, v) }
 	stored := map[string]*float64{}
-	for _, m := range queueMetrics {
+	for _, m := range req.metrics {
 		v := vals[m.key()]
 		if m.store != "" {
 			stored[m.store] = v
@@ -308,7 +338,7 @@ func convertQueueResult(r *types.MetricResultV2) ([]connectreporting.IntervalMet
 		}
 		return 0
 	}
-	for _, a := range averages {
+	for _, a := range req.averages {
 		avg := stored[a.avg]
 		var sum, count float64
 		switch {
@@ -328,5 +358,5 @@ func convertQueueResult(r *types.MetricResultV2) ([]connectreporting.IntervalMet
 		add(a.avg+SuffixSum, sum)
 		add(a.avg+SuffixCount, count)
 	}
-	return out, nil
+	return nil
 }

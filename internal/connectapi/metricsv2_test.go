@@ -27,6 +27,7 @@ import (
 type mv2Request struct {
 	Start, End time.Time
 	Queues     int
+	Agents     int
 	Channels   []string
 	TimeZone   string
 	Period     string
@@ -68,6 +69,8 @@ func (r *mv2Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		switch f.FilterKey {
 		case "QUEUE":
 			rec.Queues = len(f.FilterValues)
+		case "AGENT":
+			rec.Agents = len(f.FilterValues)
 		case "CHANNEL":
 			rec.Channels = f.FilterValues
 		}

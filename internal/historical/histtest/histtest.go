@@ -31,6 +31,7 @@ type Source struct {
 	mu     sync.RWMutex
 	now    time.Time
 	queues []connectreporting.Queue
+	users  []connectreporting.User
 	facts  []api.ContactFact // sorted by Initiation
 }
 
@@ -60,6 +61,22 @@ func QueueID(i int) string { return fmt.Sprintf("q-%04d", i) }
 func (s *Source) SetNow(t time.Time) {
 	s.mu.Lock()
 	s.now = t.UTC()
+	s.mu.Unlock()
+}
+
+// AgentID is the id of the i-th agent of the generated contacts.
+func AgentID(i int) string { return fmt.Sprintf("agent-%d", i) }
+
+// SetAgents makes the source's users (ListUsers) the agents AgentID(0) …
+// AgentID(n-1).
+func (s *Source) SetAgents(n int) {
+	users := make([]connectreporting.User, n)
+	for i := range n {
+		id := AgentID(i)
+		users[i] = connectreporting.User{ID: id, ARN: InstanceARN + "/agent/" + id, Username: fmt.Sprintf("user%d", i)}
+	}
+	s.mu.Lock()
+	s.users = users
 	s.mu.Unlock()
 }
 
@@ -94,7 +111,11 @@ func (s *Source) Now() time.Time {
 	defer s.mu.RUnlock()
 	return s.now
 }
-func (s *Source) Users() []connectreporting.User                     { return nil }
+func (s *Source) Users() []connectreporting.User {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.users)
+}
 func (s *Source) HierarchyLevels() []connectreporting.HierarchyLevel { return nil }
 func (s *Source) HierarchyGroups() []connectreporting.HierarchyGroup { return nil }
 func (s *Source) RoutingProfiles() []connectreporting.RoutingProfile { return nil }
@@ -124,8 +145,15 @@ func (s *Source) ContactFacts(start, end time.Time) []api.ContactFact {
 // over [from, to) and over VOICE, CHAT and TASK: about 65% answered (a
 // third of the voice ones held once or twice), 20% abandoned, 10% answered
 // and transferred out, 5% never queued (IVR only, not counted). Times have
-// millisecond precision. The same seed gives the same contacts.
+// millisecond precision. The same seed gives the same contacts. Answered
+// contacts go to agents AgentID(0) … AgentID(39).
 func Generate(seed uint64, queues []string, perQueue int, from, to time.Time) []api.ContactFact {
+	return GenerateAgents(seed, queues, perQueue, 40, from, to)
+}
+
+// GenerateAgents is Generate with answered contacts spread over agents
+// AgentID(0) … AgentID(agents-1).
+func GenerateAgents(seed uint64, queues []string, perQueue, agents int, from, to time.Time) []api.ContactFact {
 	r := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	span := to.Sub(from).Milliseconds()
 	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+r.Int64N(hi-lo+1)) * time.Millisecond }
@@ -157,7 +185,7 @@ func Generate(seed uint64, queues []string, perQueue int, from, to time.Time) []
 				out = append(out, f)
 				continue
 			}
-			f.AgentID = fmt.Sprintf("agent-%d", r.IntN(40))
+			f.AgentID = AgentID(r.IntN(agents))
 			f.Dequeue = f.Enqueue.Add(ms(0, 150000))
 			f.ConnectedToAgent = f.Dequeue
 			talk := ms(20000, 900000)
@@ -223,6 +251,54 @@ func Expected(facts []api.ContactFact, from, to time.Time, loc *time.Location) m
 		if f.TransferredOut {
 			add("CONTACTS_TRANSFERRED_OUT", 1)
 		}
+	}
+	return out
+}
+
+// AgentKey identifies one stored agent row.
+type AgentKey struct {
+	AgentID, Channel string
+	IntervalStart    time.Time
+	Metric           string
+}
+
+// ExpectedAgents computes, independently of the API server, the counts and
+// sums the poller must store per agent, channel and interval of loc for
+// facts (all finished) initiated in [from, to): handled, transferred-out and
+// held counts, handle, hold, after-contact-work and interaction time, and
+// the __SUM/__COUNT beside AVG_HANDLE_TIME, AVG_HOLD_TIME and
+// AVG_AFTER_CONTACT_WORK_TIME.
+func ExpectedAgents(facts []api.ContactFact, from, to time.Time, loc *time.Location) map[AgentKey]float64 {
+	out := map[AgentKey]float64{}
+	for _, f := range facts {
+		if f.AgentID == "" || f.ConnectedToAgent.IsZero() || f.AgentDisconnect.IsZero() || f.Initiation.Before(from) || !f.Initiation.Before(to) {
+			continue
+		}
+		is := historical.Floor(f.Initiation, loc)
+		add := func(name string, v float64) { out[AgentKey{f.AgentID, f.Channel, is, name}] += v }
+		handle := f.ACWEnd.Sub(f.ConnectedToAgent).Seconds()
+		acw := f.ACWEnd.Sub(f.AgentDisconnect).Seconds()
+		held := 0.0
+		if f.Holds > 0 {
+			held = 1
+		}
+		transferred := 0.0
+		if f.TransferredOut {
+			transferred = 1
+		}
+		add("CONTACTS_HANDLED", 1)
+		add("CONTACTS_TRANSFERRED_OUT", transferred)
+		add("CONTACTS_PUT_ON_HOLD", held)
+		add("SUM_HANDLE_TIME", handle)
+		add("SUM_HOLD_TIME", f.HoldSeconds)
+		add("SUM_AFTER_CONTACT_WORK_TIME", acw)
+		add("SUM_INTERACTION_TIME", f.AgentDisconnect.Sub(f.ConnectedToAgent).Seconds()-f.HoldSeconds)
+		add("AVG_HANDLE_TIME__SUM", handle)
+		add("AVG_HANDLE_TIME__COUNT", 1)
+		add("AVG_HOLD_TIME__SUM", f.HoldSeconds)
+		add("AVG_HOLD_TIME__COUNT", held)
+		add("AVG_AFTER_CONTACT_WORK_TIME__SUM", acw)
+		add("AVG_AFTER_CONTACT_WORK_TIME__COUNT", 1)
 	}
 	return out
 }
