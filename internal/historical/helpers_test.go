@@ -72,6 +72,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 type metricRequest struct {
 	Start, End time.Time
 	Queues     int
+	Agents     int
 	Status     int
 }
 
@@ -102,8 +103,11 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		End:   time.Unix(0, int64(in.EndTime*1e9)).UTC().Round(time.Millisecond),
 	}
 	for _, f := range in.Filters {
-		if f.FilterKey == "QUEUE" {
+		switch f.FilterKey {
+		case "QUEUE":
 			mr.Queues = len(f.FilterValues)
+		case "AGENT":
+			mr.Agents = len(f.FilterValues)
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -196,11 +200,23 @@ func asTime(t *testing.T, v any) time.Time {
 	return time.Time{}
 }
 
+// dumpAgents reads the whole agent_interval_metric table like dump (the
+// agent id in QueueID).
+func dumpAgents(t *testing.T, s *sqlstore.Store) []row {
+	t.Helper()
+	return dumpTable(t, s, "SELECT agent_id, channel, interval_start, interval_end, metric_name, value FROM agent_interval_metric")
+}
+
 // dump reads the whole queue_interval_metric table (without updated_at,
 // which every upsert sets), in key order.
 func dump(t *testing.T, s *sqlstore.Store) []row {
 	t.Helper()
-	rows, err := s.DB().Query("SELECT queue_id, channel, interval_start, interval_end, metric_name, value FROM queue_interval_metric")
+	return dumpTable(t, s, "SELECT queue_id, channel, interval_start, interval_end, metric_name, value FROM queue_interval_metric")
+}
+
+func dumpTable(t *testing.T, s *sqlstore.Store, query string) []row {
+	t.Helper()
+	rows, err := s.DB().Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}

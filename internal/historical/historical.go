@@ -1,6 +1,6 @@
 // Package historical is the OnboardMetrics poller: it lands Amazon Connect's
-// historical queue metrics (GetMetricDataV2, 15-minute intervals bucketed in
-// the contact centre's time zone) in the MetricStore, keeps a checkpoint,
+// historical queue and agent metrics (GetMetricDataV2, 15-minute intervals
+// bucketed in the contact centre's time zone) in the MetricStore, keeps a checkpoint,
 // fills gaps within the API's three-month window in slices the API accepts,
 // and re-pulls recent intervals to catch late data.
 //
@@ -49,6 +49,12 @@ type API interface {
 	// [start, end). start and end are interval boundaries, end-start is at
 	// most MaxSlice.
 	QueueIntervalMetrics(ctx context.Context, queueIDs []string, start, end time.Time, loc *time.Location) ([]connectreporting.IntervalMetric, error)
+	// AgentIDs lists the ids of the instance's users.
+	AgentIDs(ctx context.Context) ([]string, error)
+	// AgentIntervalMetrics returns the metrics of agentIDs, per agent,
+	// channel (or connectreporting.ChannelAll) and 15-minute interval of
+	// loc, for the intervals in [start, end), like QueueIntervalMetrics.
+	AgentIntervalMetrics(ctx context.Context, agentIDs []string, start, end time.Time, loc *time.Location) ([]connectreporting.AgentIntervalMetric, error)
 }
 
 // Store is where the poller keeps metrics and its checkpoint.
@@ -96,8 +102,10 @@ type Report struct {
 	// it got (To when it finished).
 	From, To, Done time.Time
 	Queues         int
+	Agents         int
 	Slices         int // slices fetched and stored
-	Metrics        int // metric values stored
+	Metrics        int // metric values stored, queue and agent
+	AgentMetrics   int // of which agent metric values
 	// Stopped is true when the run stopped early for ctx's deadline; the
 	// checkpoint says where the next run resumes.
 	Stopped bool
@@ -106,7 +114,10 @@ type Report struct {
 // Complete is true when the run covered its whole range.
 func (r Report) Complete() bool { return !r.Stopped && !r.Done.Before(r.To) }
 
-// Scope is the checkpoint scope: "queues/<time zone>".
+// Scope is the checkpoint scope: "queues/<time zone>". One checkpoint
+// covers queue and agent metrics: a slice counts as done when both are
+// stored. (The name predates agent metrics and is kept so that an existing
+// checkpoint stays valid.)
 func (p *Poller) Scope() string { return "queues/" + p.loc().String() }
 
 func (p *Poller) loc() *time.Location {
@@ -249,9 +260,13 @@ func (p *Poller) run(ctx context.Context, from, to, watermark time.Time, haveCP 
 	if err != nil {
 		return rep, fmt.Errorf("historical: list queues: %w", err)
 	}
-	rep.Queues = len(queues)
-	if len(queues) == 0 {
-		log.Info("historical: no queues", "scope", scope)
+	agents, err := p.API.AgentIDs(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("historical: list agents: %w", err)
+	}
+	rep.Queues, rep.Agents = len(queues), len(agents)
+	if len(queues)+len(agents) == 0 {
+		log.Info("historical: no queues and no agents", "scope", scope)
 		rep.Done = to
 		return rep, nil
 	}
@@ -273,12 +288,9 @@ func (p *Poller) run(ctx context.Context, from, to, watermark time.Time, haveCP 
 			return rep, nil
 		}
 		began := time.Now()
-		ms, err := p.API.QueueIntervalMetrics(ctx, queues, start, end, loc)
+		n, na, err := p.slice(ctx, queues, agents, start, end)
 		if err != nil {
-			return rep, fmt.Errorf("historical: metrics %s..%s: %w", start.Format(time.RFC3339), end.Format(time.RFC3339), err)
-		}
-		if err := p.Store.StoreIntervalMetrics(ctx, ms); err != nil {
-			return rep, fmt.Errorf("historical: store %s..%s: %w", start.Format(time.RFC3339), end.Format(time.RFC3339), err)
+			return rep, err
 		}
 		if end.After(watermark) && (!haveCP || !start.After(watermark)) {
 			if err := p.Store.SetCheckpoint(ctx, PollerName, scope, end); err != nil {
@@ -287,13 +299,42 @@ func (p *Poller) run(ctx context.Context, from, to, watermark time.Time, haveCP 
 			watermark, haveCP = end, true
 		}
 		rep.Slices++
-		rep.Metrics += len(ms)
+		rep.Metrics += n + na
+		rep.AgentMetrics += na
 		rep.Done = end
 		longest = max(longest, time.Since(began))
-		log.Debug("historical: slice stored", "scope", scope, "start", start, "end", end, "metrics", len(ms))
+		log.Debug("historical: slice stored", "scope", scope, "start", start, "end", end, "queue_metrics", n, "agent_metrics", na)
 		start = end
 	}
 	log.Info("historical: poll done", "scope", scope, "from", from, "to", to,
-		"queues", rep.Queues, "slices", rep.Slices, "metrics", rep.Metrics)
+		"queues", rep.Queues, "agents", rep.Agents, "slices", rep.Slices, "metrics", rep.Metrics, "agent_metrics", rep.AgentMetrics)
 	return rep, nil
+}
+
+// slice fetches and stores the queue metrics, then the agent metrics, of
+// [start, end); it returns how many of each it stored. The caller moves
+// the checkpoint only after both.
+func (p *Poller) slice(ctx context.Context, queues, agents []string, start, end time.Time) (int, int, error) {
+	loc, rng := p.loc(), start.Format(time.RFC3339)+".."+end.Format(time.RFC3339)
+	var ms []connectreporting.IntervalMetric
+	if len(queues) > 0 {
+		var err error
+		if ms, err = p.API.QueueIntervalMetrics(ctx, queues, start, end, loc); err != nil {
+			return 0, 0, fmt.Errorf("historical: metrics %s: %w", rng, err)
+		}
+		if err := p.Store.StoreIntervalMetrics(ctx, ms); err != nil {
+			return 0, 0, fmt.Errorf("historical: store %s: %w", rng, err)
+		}
+	}
+	var as []connectreporting.AgentIntervalMetric
+	if len(agents) > 0 {
+		var err error
+		if as, err = p.API.AgentIntervalMetrics(ctx, agents, start, end, loc); err != nil {
+			return len(ms), 0, fmt.Errorf("historical: agent metrics %s: %w", rng, err)
+		}
+		if err := p.Store.StoreAgentIntervalMetrics(ctx, as); err != nil {
+			return len(ms), 0, fmt.Errorf("historical: store agent metrics %s: %w", rng, err)
+		}
+	}
+	return len(ms), len(as), nil
 }
