@@ -70,9 +70,9 @@ func setupHistorical(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
 			case rep.Stopped:
 				state = "stopped early; the next run resumes at the checkpoint"
 			}
-			fmt.Fprintf(m.Stdout, "historical %s %s..%s: %d queues, %d slices, %d metrics stored up to %s (%s, %d throttled calls retried)\n",
+			fmt.Fprintf(m.Stdout, "historical %s %s..%s: %d queues, %d agents, %d slices, %d metrics (%d of agents) stored up to %s (%s, %d throttled calls retried)\n",
 				rep.Scope, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339),
-				rep.Queues, rep.Slices, rep.Metrics, rep.Done.Format(time.RFC3339), state, env.Client.Throttled())
+				rep.Queues, rep.Agents, rep.Slices, rep.Metrics, rep.AgentMetrics, rep.Done.Format(time.RFC3339), state, env.Client.Throttled())
 		}
 		return err
 	}
