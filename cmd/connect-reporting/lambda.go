@@ -30,9 +30,10 @@ const lambdaMaxOpenConns = 2
 // with the DSN read from SQL_PARAM (or DB_DSN).
 func lambdaFactory(ctx context.Context, cfg lambda.Config) (lambda.Handlers, error) {
 	s, err := sqlstore.Open(ctx, cfg.DSN.Reveal(), sqlstore.Options{
-		Storage:      cfg.Storage,
-		MaxOpenConns: lambdaMaxOpenConns,
-		Logger:       cfg.Logger,
+		Storage:         cfg.Storage,
+		StoreHeartbeats: cfg.StoreHeartbeats,
+		MaxOpenConns:    lambdaMaxOpenConns,
+		Logger:          cfg.Logger,
 	})
 	if err != nil {
 		return lambda.Handlers{}, err

@@ -36,6 +36,9 @@ type Config struct {
 	Delay time.Duration
 	// TimeZone is the contact centre's zone (TIME_ZONE, IANA; default UTC).
 	TimeZone *time.Location
+	// StoreHeartbeats is STORE_HEARTBEATS=true: HEART_BEAT agent events are
+	// kept as agent_event rows (by default they only refresh agent_state).
+	StoreHeartbeats bool
 	// LogLevel is LOG_LEVEL (or Lambda's AWS_LAMBDA_LOG_LEVEL), default info.
 	LogLevel slog.Level
 	// Logger is the function's JSON logger (set by the Runtime before the
@@ -99,6 +102,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.TimeZone, err = ParseTimeZone(getenv("TIME_ZONE"))
 	if err != nil {
 		errs = append(errs, err)
+	}
+
+	if v := strings.TrimSpace(getenv("STORE_HEARTBEATS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("STORE_HEARTBEATS=%q: want true or false", v))
+		}
+		cfg.StoreHeartbeats = b
 	}
 
 	level := getenv("LOG_LEVEL")

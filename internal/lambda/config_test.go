@@ -92,6 +92,14 @@ func TestLoadConfig(t *testing.T) {
 		}
 	}
 
+	// STORE_HEARTBEATS keeps HEART_BEAT events as rows; off by default.
+	for v, want := range map[string]bool{"": false, "true": true, "TRUE": true, "0": false} {
+		cfg, err = lambda.LoadConfig(envOf(map[string]string{"_HANDLER": "ProcessAgentEvents", "SQL_PARAM": "p", "STORE_HEARTBEATS": v}))
+		if err != nil || cfg.StoreHeartbeats != want {
+			t.Errorf("STORE_HEARTBEATS=%q: %v %v", v, cfg.StoreHeartbeats, err)
+		}
+	}
+
 	// AWS_LAMBDA_LOG_LEVEL (Lambda's advanced logging controls) when LOG_LEVEL is unset.
 	cfg, _ = lambda.LoadConfig(envOf(map[string]string{"_HANDLER": "ProcessCTR", "SQL_PARAM": "p", "AWS_LAMBDA_LOG_LEVEL": "WARN"}))
 	if cfg.LogLevel != slog.LevelWarn {
@@ -115,6 +123,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		"no dsn":           {map[string]string{"SQL_PARAM": ""}, "SQL_PARAM"},
 		"no instance":      {map[string]string{"INSTANCE_ID": ""}, "INSTANCE_ID"},
 		"bad log level":    {map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		"bad heartbeats":   {map[string]string{"STORE_HEARTBEATS": "sometimes"}, "STORE_HEARTBEATS"},
 		"two errors joint": {map[string]string{"STORAGE": "oracle", "DELAY": "x"}, "DELAY"},
 	} {
 		env := map[string]string{}
