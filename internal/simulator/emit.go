@@ -480,7 +480,11 @@ func (s *Simulator) buildCTR(c *contact, lastUpdate int64, extra [][2]string) ct
 		r.Agent = ag
 		if c.ch == chVoice {
 			day := msTime(c.connected)
-			loc := "connect-" + s.cfg.InstanceID[:8] + "/connect/sim/CallRecordings/" + day.Format("2006/01/02/") + c.id + "_" + day.Format("20060102T15:04") + "_UTC.wav"
+			bucket := s.cfg.InstanceID
+			if len(bucket) > 8 {
+				bucket = bucket[:8]
+			}
+			loc := "connect-" + bucket + "/connect/sim/CallRecordings/" + day.Format("2006/01/02/") + c.id + "_" + day.Format("20060102T15:04") + "_UTC.wav"
 			r.Recording = &ctrRecording{Location: loc, Status: "AVAILABLE", Type: "AUDIO"}
 			r.Recordings = []ctrRecordings{{Location: loc, MediaStreamType: "AUDIO", Status: "AVAILABLE", StorageType: "S3"}}
 		}

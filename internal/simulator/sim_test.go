@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -741,5 +742,30 @@ func BenchmarkSimulateDay(b *testing.B) {
 		b.ReportMetric(float64(n), "records/op")
 		b.ReportMetric(float64(size)/1e6, "MB-emitted/op")
 		b.ReportMetric(float64(len(s.contacts)), "contacts/op")
+	}
+}
+
+// TestShortInstanceID: any instance id works, however short (simulate
+// --instance-id takes what the user gives).
+func TestShortInstanceID(t *testing.T) {
+	cfg := DefaultConfig(3, 10, 2)
+	cfg.InstanceID = "i1"
+	sim, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := &MemorySink{}
+	sim.AddSink(mem)
+	if err := sim.RunUntil(cfg.Start.Add(12 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	voice := 0
+	for _, r := range mem.Records() {
+		if r.Stream == StreamCTR && strings.Contains(string(r.Data), `"Channel":"VOICE"`) && strings.Contains(string(r.Data), "connect-i1/") {
+			voice++
+		}
+	}
+	if voice == 0 {
+		t.Error("no voice contact record with a recording location")
 	}
 }
