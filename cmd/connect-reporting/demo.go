@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	// scheduler runs the historical and configuration pollers.
 	sched := &daemon.Scheduler{Logger: m.Logger, Jobs: []daemon.Job{
 		{Name: "config", Poller: pollers.Config, Every: time.Minute},
-		{Name: "historical", Poller: hist, Every: 10 * time.Second},
+		{Name: "historical", Poller: hist, Every: demoHistoricalEvery(*sf.speed)},
 	}}
 
 	fmt.Fprintf(m.Stdout, "demo: simulated instance %s, %d agents, %d queues, %gx speed from %s; database %s\n",
@@ -144,6 +144,13 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "\ndemo: stopped at simulated %s: %s\n", sim.Now().In(loc).Format("15:04"), counts.String())
 	return err
+}
+
+// demoHistoricalEvery runs the historical poller about once per simulated
+// 15-minute interval, between every 5 s and every minute of wall clock.
+func demoHistoricalEvery(speed float64) time.Duration {
+	d := time.Duration(float64(15*time.Minute) / max(speed, 1))
+	return min(max(d, 5*time.Second), time.Minute)
 }
 
 // demoLimiter paces the demo's API calls: the simulator has no account

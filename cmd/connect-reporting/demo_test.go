@@ -15,11 +15,11 @@ import (
 // interval metrics through the pollers and the real SDK client.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the whole pipeline for 12 s")
+		t.Skip("runs the whole pipeline for 15 s")
 	}
 	path := filepath.Join(t.TempDir(), "demo.db")
 	out, errOut, err := run(t, map[string]string{}, "", "demo", "--db", "sqlite:"+path, "--addr", "127.0.0.1:0",
-		"--duration", "12s", "--speed", "600", "--agents", "30", "--queues", "3", "--delay", "1s", "--quiet", "--seed", "7")
+		"--duration", "15s", "--speed", "600", "--agents", "30", "--queues", "3", "--delay", "1s", "--quiet", "--seed", "7")
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out, errOut)
 	}
