@@ -50,10 +50,10 @@ func mssqlWith(names []string, kinds []colKind) (with, decl string) {
 			d.WriteString(",\n\t")
 		}
 		fmt.Fprintf(&w, "%s %s '$.%s'", n, mssqlType(kinds[i]), n)
+		// No COLLATE: table variables take the database's default collation,
+		// like the tables they are joined with (differing implicit collations
+		// cannot be compared: Msg 468). Orderings name mssqlBin explicitly.
 		fmt.Fprintf(&d, "%s %s", n, mssqlType(kinds[i]))
-		if kinds[i] == kText {
-			d.WriteString(" " + mssqlBin)
-		}
 		if i == 0 {
 			d.WriteString(" PRIMARY KEY")
 		}
@@ -92,14 +92,14 @@ DECLARE @t TABLE (
 INSERT INTO @t (` + strings.Join(evNames, ", ") + `)
 SELECT ` + strings.Join(evNames, ", ") + ` FROM OPENJSON(@p1) WITH (
 	` + with + `);
-DECLARE @ins TABLE (event_id nvarchar(450) ` + mssqlBin + `);
+DECLARE @ins TABLE (event_id nvarchar(450));
 INSERT INTO agent_event (` + strings.Join(aeNames, ", ") + `)
 OUTPUT inserted.event_id INTO @ins (event_id)
 SELECT ` + prefixed("t.", aeNames) + `
 FROM @t t
 WHERE t.hist = 1
 	AND NOT EXISTS (SELECT 1 FROM agent_event a WITH (UPDLOCK, HOLDLOCK) WHERE a.event_id = t.event_id);
-DECLARE @up TABLE (last_event_id nvarchar(450) ` + mssqlBin + `);
+DECLARE @up TABLE (last_event_id nvarchar(450));
 MERGE agent_state WITH (HOLDLOCK) AS s
 USING (SELECT ` + strings.Join(stFrom, ", ") + ` FROM @t t WHERE t.st = 1)
 	AS n (` + strings.Join(stNames, ", ") + `)
@@ -127,7 +127,7 @@ DECLARE @c TABLE (
 INSERT INTO @c (` + strings.Join(crNames, ", ") + `)
 SELECT ` + strings.Join(crNames, ", ") + ` FROM OPENJSON(@p1) WITH (
 	` + with + `);
-DECLARE @up TABLE (contact_id nvarchar(450) ` + mssqlBin + `);
+DECLARE @up TABLE (contact_id nvarchar(450));
 MERGE contact_record WITH (HOLDLOCK) AS o
 USING @c AS n
 ON o.contact_id = n.contact_id
@@ -250,7 +250,18 @@ func mssqlContactsJSON(crs []contactRow) (records, attrs string, err error) {
 	}
 	as := []attr{}
 	for i := range crs {
+		// contact_attribute's key compares names in the database's
+		// collation, usually case-insensitive and blind to trailing spaces:
+		// names equal under it are stored once (the last in byte order), or
+		// the duplicate key would fail the batch on every retry.
+		seen := make(map[string]int, len(crs[i].attrs))
 		for _, a := range crs[i].attrs {
+			k := strings.ToLower(strings.TrimRight(a.name, " "))
+			if j, dup := seen[k]; dup {
+				as[j] = attr{crs[i].ContactID, a.name, a.value}
+				continue
+			}
+			seen[k] = len(as)
 			as = append(as, attr{crs[i].ContactID, a.name, a.value})
 		}
 	}

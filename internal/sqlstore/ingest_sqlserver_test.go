@@ -92,3 +92,39 @@ func TestIntegrationSQLServerStoreBatch(t *testing.T) {
 	t.Run("semantics", func(t *testing.T) { storeBatchSemantics(t, "sqlserver") })
 	t.Run("replay", func(t *testing.T) { storeBatchReplay(t, "sqlserver") })
 }
+
+// TestSQLServerIngestCollations: the staging tables take the database's
+// collation, like the tables they are joined with (two different implicit
+// collations cannot be compared: Msg 468); only orderings name a binary
+// collation, on both sides.
+func TestSQLServerIngestCollations(t *testing.T) {
+	q := buildMSSQLIngestSQL()
+	for name, sql := range map[string]string{"events": q.events, "contacts": q.contacts, "rejected": q.rejected} {
+		for _, line := range strings.Split(sql, "\n") {
+			if !strings.Contains(line, "COLLATE") {
+				continue
+			}
+			if strings.Count(line, "COLLATE") < 2 || !strings.Contains(line, ">") {
+				t.Errorf("%s: COLLATE outside a two-sided ordering: %s", name, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+// TestSQLServerAttributeNamesFold: attribute names that SQL Server's
+// default collation takes as equal are staged once, so the batch cannot
+// fail on contact_attribute's key.
+func TestSQLServerAttributeNamesFold(t *testing.T) {
+	p := prepareBatch(connectreporting.Batch{ContactRecords: []connectreporting.ContactRecord{{
+		ContactID: "c1", LastUpdateTimestamp: t0, Raw: []byte(`{}`),
+		Attributes: map[string]string{"AccountId": "1", "accountid": "2", "tier ": "x", "tier": "y", "lang": "en"},
+	}}}, false)
+	_, attrs, err := mssqlContactsJSON(p.contacts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"contact_id":"c1","name":"accountid","value":"2"},{"contact_id":"c1","name":"lang","value":"en"},{"contact_id":"c1","name":"tier ","value":"x"}]`
+	if attrs != want {
+		t.Errorf("attributes\n got %s\nwant %s", attrs, want)
+	}
+}
