@@ -64,8 +64,8 @@ func lambdaFactory(ctx context.Context, cfg lambda.Config) (lambda.Handlers, err
 // configuration: the function's region and role, AWS_ENDPOINT_URL_CONNECT),
 // storing through s:
 //   - OnboardObservations: the real-time poller, every cfg.Delay until the
-//     invocation's deadline less a margin, so a function scheduled every
-//     minute leaves no gap;
+//     invocation's deadline less 2 s, so a function scheduled every minute
+//     leaves a gap of about one DELAY;
 //   - OnboardMetrics: the historical poller, 15-minute intervals in
 //     cfg.TimeZone, from its checkpoint;
 //   - OnboardUserGroups: the configuration syncer, cfg.Delay between API calls.
@@ -80,7 +80,10 @@ func lambdaPoller(ctx context.Context, cfg lambda.Config, s *sqlstore.Store) (la
 	}
 	switch cfg.Handler {
 	case lambda.OnboardObservations:
-		return NewPollers(s, client, PollerOptions{RealtimeDelay: cfg.Delay, Logger: cfg.Logger}).Realtime, nil
+		// A round's calls are already cut off at the deadline less the
+		// margin, so 2 s suffices to finish: with a 60 s timeout scheduled
+		// every minute, the gap between invocations is about one DELAY.
+		return NewPollers(s, client, PollerOptions{RealtimeDelay: cfg.Delay, Margin: 2 * time.Second, Logger: cfg.Logger}).Realtime, nil
 	case lambda.OnboardUserGroups:
 		return NewPollers(s, client, PollerOptions{Logger: cfg.Logger}).Config, nil
 	case lambda.OnboardMetrics:

@@ -46,8 +46,11 @@ var daemonDashboard func(ctx context.Context, m *Main, addr string, env *daemonE
 // client, so one rate limiter per Connect API serves the whole process.
 var daemonPollers = map[string]func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error){
 	daemon.PollerRealtime: func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error) {
-		// One round per scheduled run: the scheduler is the loop.
-		return &realtime.Poller{API: client, Store: env.store, Logger: m.Logger.With("poller", "realtime")}, nil
+		// One round per scheduled run, whatever the job's timeout: the
+		// scheduler is the loop (a deadline would switch Poll to its
+		// Lambda-style loop).
+		p := &realtime.Poller{API: client, Store: env.store, Logger: m.Logger.With("poller", "realtime")}
+		return daemon.PollerFunc(p.Round), nil
 	},
 	daemon.PollerHistorical: func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error) {
 		loc, err := env.cfg.Location()

@@ -201,6 +201,9 @@ func (p *Poller) PollReport(ctx context.Context) (Report, error) {
 				"scope", scope, "checkpoint", cp.Watermark, "earliest", e)
 		}
 		from = e
+		// The checkpoint follows the clamp: intervals before e are out of
+		// the API's reach, and a watermark left behind them would never move.
+		cp.Watermark = e
 	}
 	return p.run(ctx, from, LastCompleted(now, loc), cp.Watermark, ok)
 }

@@ -470,6 +470,12 @@ func TestClampToRetention(t *testing.T) {
 	if want := now.Add(-historical.DefaultMaxBackfill); !rep.From.Equal(want) || !rep.Complete() {
 		t.Errorf("report %+v, want from %s", rep, want)
 	}
+	// The stale checkpoint followed the clamp and moved to the end: the
+	// next run starts from it, not three months back again.
+	cp, ok, err := store.Checkpoint(context.Background(), historical.PollerName, p.Scope())
+	if err != nil || !ok || !cp.Watermark.Equal(rep.To) {
+		t.Errorf("checkpoint after a clamped run: %+v %v %v, want %s", cp, ok, err, rep.To)
+	}
 	// First run without a checkpoint: InitialBackfill (default a day).
 	store2 := openStore(t, "sqlite")
 	p2 := &historical.Poller{API: client, Store: store2, Now: src.Now}

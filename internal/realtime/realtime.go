@@ -160,6 +160,12 @@ func (p *Poller) Poll(ctx context.Context) error {
 	if rounds == 0 && ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if rounds+failed == 0 {
+		// Nothing was polled: the deadline left no time past the margin
+		// (e.g. a function timeout shorter than Margin). Say so.
+		return fmt.Errorf("realtime: the deadline (%s away) leaves no time for a round past the margin of %s",
+			time.Until(deadline).Round(time.Millisecond), p.margin())
+	}
 	return nil
 }
 

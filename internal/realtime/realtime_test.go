@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -340,4 +341,18 @@ func BenchmarkSnapshot(b *testing.B) {
 	b.ReportMetric(float64(lr.Queues), "queue_snapshots")
 	b.ReportMetric(float64(lr.Agents), "agent_snapshots")
 	b.ReportMetric(float64(env.Server.Throttled(api.OpGetCurrentMetricData)+env.Server.Throttled(api.OpGetCurrentUserData)), "server_throttles")
+}
+
+// TestPollDeadlineInsideMargin: a deadline that leaves no time past the
+// margin polls nothing, and says so instead of returning success.
+func TestPollDeadlineInsideMargin(t *testing.T) {
+	type noAPI struct{ realtime.API }
+	type noStore struct{ connectreporting.SnapshotStore }
+	p := &realtime.Poller{API: noAPI{}, Store: noStore{}, Margin: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := p.Poll(ctx)
+	if err == nil || !strings.Contains(err.Error(), "leaves no time for a round") {
+		t.Fatalf("Poll = %v, want an error saying no round fitted", err)
+	}
 }
