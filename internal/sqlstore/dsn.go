@@ -144,7 +144,25 @@ func postgresURL(s string) (DSN, error) {
 	if u.Host == "" && u.Query().Get("host") == "" {
 		return DSN{}, dsnErr("postgres: no host in %q", u.Redacted())
 	}
-	return DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: s, Redacted: u.Redacted()}, nil
+	return DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: s, Redacted: redactURL(u)}, nil
+}
+
+// redactURL hides the password of a URL's user info and of its query
+// (?password=, as pgx and go-mssqldb accept).
+func redactURL(u *url.URL) string {
+	c := *u
+	q := c.Query()
+	changed := false
+	for k := range q {
+		if lk := strings.ToLower(k); lk == "password" || lk == "pwd" {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
+		c.RawQuery = q.Encode()
+	}
+	return c.Redacted()
 }
 
 func sqlserverURL(s string) (DSN, error) {
@@ -155,7 +173,7 @@ func sqlserverURL(s string) (DSN, error) {
 	if u.Host == "" {
 		return DSN{}, dsnErr("sqlserver: no host in %q", u.Redacted())
 	}
-	return DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: s, Redacted: u.Redacted()}, nil
+	return DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: s, Redacted: redactURL(u)}, nil
 }
 
 // urlErrReason drops the URL (and its password) from a url.Parse error.
@@ -333,7 +351,7 @@ func adoDSN(kv map[string]string, order []string) (DSN, error) {
 		}
 	}
 	u.RawQuery = q.Encode()
-	return DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: u.String(), Redacted: u.Redacted()}, nil
+	return DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: u.String(), Redacted: redactURL(&u)}, nil
 }
 
 // npgsqlDSN turns an Npgsql (or ADO-style with STORAGE=pgsql) string into a
@@ -391,7 +409,7 @@ func npgsqlDSN(kv map[string]string, order []string) (DSN, error) {
 		}
 	}
 	u.RawQuery = q.Encode()
-	return DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: u.String(), Redacted: u.Redacted()}, nil
+	return DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: u.String(), Redacted: redactURL(&u)}, nil
 }
 
 func npgsqlSSLMode(v string) string {

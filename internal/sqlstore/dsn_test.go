@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -100,6 +101,29 @@ func TestParseDSNErrors(t *testing.T) {
 				t.Errorf("error %q shows the password", err)
 			}
 		})
+	}
+}
+
+// TestRedactedHidesQueryPasswords: a password given as a URL query
+// parameter (pgx and go-mssqldb accept it) is hidden like one in the user
+// info, so errors that name the database never show it.
+func TestRedactedHidesQueryPasswords(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://app@db:5432/x?password=hunter2&sslmode=disable",
+		"sqlserver://sa@db:1433?database=ac&Password=hunter2",
+		"postgres://app:hunter2@db/x",
+	} {
+		d, err := ParseDSN(dsn, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(d.Redacted, "hunter2") || !strings.Contains(d.Conn, "hunter2") {
+			t.Errorf("%s: redacted %q", dsn, d.Redacted)
+		}
+	}
+	_, err := Open(context.Background(), "postgres://app@127.0.0.1:1/x?password=hunter2&connect_timeout=1", Options{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("open error %v", err)
 	}
 }
 
