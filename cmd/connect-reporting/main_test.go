@@ -163,3 +163,37 @@ func TestIngestUsage(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestIngestNULCharacter: a contact record whose attribute holds U+0000
+// (which PostgreSQL cannot store) is stored, with U+FFFD in its place,
+// instead of failing its batch on every retry.
+func TestIngestNULCharacter(t *testing.T) {
+	voice := fixture(t, "../../internal/ctr/testdata/voice_inbound.json")
+	rec := strings.Replace(voice, `"Attributes":{`, `"Attributes":{"note":"a\u0000b",`, 1)
+	if rec == voice {
+		t.Fatal("fixture has no Attributes object")
+	}
+	for name, dsn := range dsns(t) {
+		t.Run(name, func(t *testing.T) {
+			out, _, err := run(t, nil, rec, "ingest", "ctr", "--db", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, "stored 1, duplicate 0, rejected 0") {
+				t.Errorf("ingest said %q", out)
+			}
+			db, err := sql.Open(driverOf(dsn), connOf(t, dsn))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var v string
+			if err := db.QueryRow("SELECT value FROM contact_attribute WHERE name = 'note'").Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if v != "a\uFFFDb" {
+				t.Errorf("note = %q", v)
+			}
+		})
+	}
+}

@@ -74,6 +74,7 @@ type contact struct {
 // *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
 // a contact record handed to Decode also matches connectreporting.ErrWrongKind.
 func Decode(data []byte) (connectreporting.AgentEvent, error) {
+	data = wire.NoNUL(data) // U+0000 cannot be stored by PostgreSQL
 	var w event
 	if err := wire.Unmarshal(data, &w); err != nil {
 		return connectreporting.AgentEvent{}, err

@@ -86,6 +86,7 @@ type endpoint struct {
 // *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
 // an agent event handed to Decode also matches connectreporting.ErrWrongKind.
 func Decode(data []byte) (connectreporting.ContactRecord, error) {
+	data = wire.NoNUL(data) // U+0000 cannot be stored by PostgreSQL
 	var w record
 	if err := wire.Unmarshal(data, &w); err != nil {
 		return connectreporting.ContactRecord{}, err

@@ -216,3 +216,31 @@ func clip(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// NoNUL returns data with every JSON escape \u0000 (U+0000) replaced by
+// \ufffd. PostgreSQL can store U+0000 neither in text nor in jsonb, so a
+// record carrying one would fail its whole batch on every retry; the
+// replacement keeps the record, and every dialect stores it alike. Escaped
+// backslashes (\\u0000 is the text "\u0000", not U+0000) are left alone.
+// data is returned as it is when it holds no such escape.
+func NoNUL(data []byte) []byte {
+	if !bytes.Contains(data, []byte(`\u0000`)) {
+		return data
+	}
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c != '\\' || i+1 >= len(data) {
+			out = append(out, c)
+			continue
+		}
+		if data[i+1] == 'u' && i+6 <= len(data) && string(data[i+2:i+6]) == "0000" {
+			out = append(out, `\ufffd`...)
+			i += 5
+			continue
+		}
+		out = append(out, c, data[i+1]) // any other escape, kept whole
+		i++
+	}
+	return out
+}

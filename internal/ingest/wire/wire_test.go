@@ -104,3 +104,18 @@ func TestUnmarshalErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestNoNUL(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":"x"}`:                   `{"a":"x"}`,
+		`{"a":"x\u0000y"}`:            `{"a":"x\ufffdy"}`,
+		`{"a":"\\u0000"}`:             `{"a":"\\u0000"}`,
+		`{"a":"\\\u0000","\u0000":1}`: `{"a":"\\\ufffd","\ufffd":1}`,
+		`{"a":"\u00001"}`:             `{"a":"\ufffd1"}`,
+		`{"a":"\u0001"}`:              `{"a":"\u0001"}`,
+	} {
+		if got := string(NoNUL([]byte(in))); got != want {
+			t.Errorf("NoNUL(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
