@@ -112,57 +112,12 @@ func latestRows(rows [][]any, timeIdx int, keyIdx ...int) [][]any {
 	return out
 }
 
-// refreshCurrent upserts the current table with rows, except where the
-// current row is already newer (snapshot_time only moves forward). Rows
-// start with snapshot_time followed by the key columns.
+// refreshCurrent upserts the current table with rows (one per key), except
+// where the current row is already as new or newer: snapshot_time only
+// moves forward, also when two pollers' writes race.
 func (s *Store) refreshCurrent(ctx context.Context, tx *sql.Tx, table string, cols, keys []string, rows [][]any) error {
-	u := upsert{table: table, cols: cols, keys: keys}
-	newer := make([][]any, 0, len(rows))
-	cur, err := s.currentTimes(ctx, tx, table, keys)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		k := ""
-		for i := range keys {
-			k += fmt.Sprint(r[i+1]) + "\x00"
-		}
-		if t, ok := cur[k]; ok && !r[0].(time.Time).After(t) {
-			continue
-		}
-		newer = append(newer, r)
-	}
-	return u.exec(ctx, tx, s.dialect, newer)
-}
-
-func (s *Store) currentTimes(ctx context.Context, tx *sql.Tx, table string, keys []string) (map[string]time.Time, error) {
-	sel := "snapshot_time"
-	for _, k := range keys {
-		sel += ", " + k
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+sel+" FROM "+table)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", table, err)
-	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var t time.Time
-		vals := make([]sql.NullString, len(keys))
-		dest := []any{scanTime{&t}}
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("read %s: %w", table, err)
-		}
-		k := ""
-		for _, v := range vals {
-			k += v.String + "\x00"
-		}
-		out[k] = t
-	}
-	return out, rows.Err()
+	u := upsert{table: table, cols: cols, keys: keys, newer: "snapshot_time"}
+	return u.exec(ctx, tx, s.dialect, rows)
 }
 
 var intervalMetricCols = []string{"queue_id", "channel", "interval_start", "metric_name", "interval_end", "value", "updated_at"}

@@ -89,6 +89,10 @@ type upsert struct {
 	keys  []string // conflict target; the other columns are updated
 	// ignore keeps existing rows as they are (insert only what is new).
 	ignore bool
+	// newer, when set, names a column: an existing row is updated only when
+	// the incoming value of that column is greater (a current-state row
+	// never moves back, even when writers race).
+	newer string
 }
 
 // exec writes rows (each len(cols) values, converted with arg) in as few
@@ -174,7 +178,11 @@ func (u upsert) sql(dialect string, n int) string {
 				}
 			}
 			if len(sets) > 0 {
-				fmt.Fprintf(&b, " WHEN MATCHED THEN UPDATE SET %s", strings.Join(sets, ", "))
+				cond := ""
+				if u.newer != "" {
+					cond = fmt.Sprintf(" AND t.%s < s.%s", quoteIdent(dialect, u.newer), quoteIdent(dialect, u.newer))
+				}
+				fmt.Fprintf(&b, " WHEN MATCHED%s THEN UPDATE SET %s", cond, strings.Join(sets, ", "))
 			}
 		}
 		src := make([]string, len(cols))
@@ -197,6 +205,9 @@ func (u upsert) sql(dialect string, n int) string {
 		b.WriteString("NOTHING")
 	} else {
 		fmt.Fprintf(&b, "UPDATE SET %s", strings.Join(sets, ", "))
+		if u.newer != "" {
+			fmt.Fprintf(&b, " WHERE %s.%s < excluded.%s", u.table, u.newer, u.newer)
+		}
 	}
 	return b.String()
 }

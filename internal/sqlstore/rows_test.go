@@ -21,6 +21,19 @@ func TestUpsertSQL(t *testing.T) {
 		{DialectPostgres, upsert{table: "t", cols: []string{"a", "b"}, keys: []string{"a"}, ignore: true}, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT (a) DO NOTHING"},
 		{DialectSQLServer, upsert{table: "t", cols: []string{"a", "b"}, keys: []string{"a"}, ignore: true}, "MERGE INTO t WITH (HOLDLOCK) AS t USING (VALUES (@p1, @p2), (@p3, @p4)) AS s (a, b) ON t.a = s.a WHEN NOT MATCHED THEN INSERT (a, b) VALUES (s.a, s.b);"},
 	}
+	guarded := upsert{table: "agent_realtime_current", cols: []string{"snapshot_time", "agent_id", "status_name"}, keys: []string{"agent_id"}, newer: "snapshot_time"}
+	cases = append(cases,
+		struct {
+			dialect string
+			u       upsert
+			want    string
+		}{DialectPostgres, guarded, "INSERT INTO agent_realtime_current (snapshot_time, agent_id, status_name) VALUES ($1, $2, $3), ($4, $5, $6) ON CONFLICT (agent_id) DO UPDATE SET snapshot_time = excluded.snapshot_time, status_name = excluded.status_name WHERE agent_realtime_current.snapshot_time < excluded.snapshot_time"},
+		struct {
+			dialect string
+			u       upsert
+			want    string
+		}{DialectSQLServer, guarded, "MERGE INTO agent_realtime_current WITH (HOLDLOCK) AS t USING (VALUES (@p1, @p2, @p3), (@p4, @p5, @p6)) AS s (snapshot_time, agent_id, status_name) ON t.agent_id = s.agent_id WHEN MATCHED AND t.snapshot_time < s.snapshot_time THEN UPDATE SET snapshot_time = s.snapshot_time, status_name = s.status_name WHEN NOT MATCHED THEN INSERT (snapshot_time, agent_id, status_name) VALUES (s.snapshot_time, s.agent_id, s.status_name);"},
+	)
 	for _, tc := range cases {
 		if got := tc.u.sql(tc.dialect, 2); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.dialect, got, tc.want)
