@@ -100,21 +100,8 @@ func (c *Client) AgentIDs(ctx context.Context) ([]string, error) {
 //
 // start and end are as for QueueIntervalMetrics.
 func (c *Client) AgentIntervalMetrics(ctx context.Context, agentIDs []string, start, end time.Time, loc *time.Location) ([]connectreporting.AgentIntervalMetric, error) {
-	if !start.Before(end) {
-		return nil, fmt.Errorf("connectapi: GetMetricDataV2: start %s is not before end %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
-	}
-	if end.Sub(start) >= MaxFifteenMinRange {
-		return nil, fmt.Errorf("connectapi: GetMetricDataV2: range %s is not less than 3 days", end.Sub(start))
-	}
-	tz, err := zoneName(loc)
-	if err != nil {
-		return nil, err
-	}
-	if len(agentIDs) == 0 {
-		return nil, nil
-	}
-	arn, err := c.InstanceARN(ctx)
-	if err != nil {
+	tz, arn, skip, err := c.metricWindow(ctx, len(agentIDs), start, end, loc)
+	if err != nil || skip {
 		return nil, err
 	}
 	var out []connectreporting.AgentIntervalMetric

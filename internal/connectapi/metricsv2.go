@@ -178,6 +178,26 @@ func (c *Client) StandardQueueIDs(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
+// metricWindow checks the range and zone of a GetMetricDataV2 call and
+// returns the zone's name and the instance ARN; skip is true when there are
+// no ids to ask for.
+func (c *Client) metricWindow(ctx context.Context, ids int, start, end time.Time, loc *time.Location) (tz, arn string, skip bool, err error) {
+	if !start.Before(end) {
+		return "", "", false, fmt.Errorf("connectapi: GetMetricDataV2: start %s is not before end %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
+	}
+	if end.Sub(start) >= MaxFifteenMinRange {
+		return "", "", false, fmt.Errorf("connectapi: GetMetricDataV2: range %s is not less than 3 days", end.Sub(start))
+	}
+	if tz, err = zoneName(loc); err != nil {
+		return "", "", false, err
+	}
+	if ids == 0 {
+		return tz, "", true, nil
+	}
+	arn, err = c.InstanceARN(ctx)
+	return tz, arn, false, err
+}
+
 // QueueIntervalMetrics runs GetMetricDataV2 for queueIDs over [start, end):
 // filters QUEUE (at most 100 ids per request) and CHANNEL (VOICE, CHAT,
 // TASK), groupings QUEUE and CHANNEL, interval FIFTEEN_MIN in loc (an IANA
@@ -190,21 +210,8 @@ func (c *Client) StandardQueueIDs(ctx context.Context) ([]string, error) {
 // 3 days; the API keeps 3 months of data and EndTime cannot lie in the
 // future. Callers slice longer ranges (package historical does).
 func (c *Client) QueueIntervalMetrics(ctx context.Context, queueIDs []string, start, end time.Time, loc *time.Location) ([]connectreporting.IntervalMetric, error) {
-	if !start.Before(end) {
-		return nil, fmt.Errorf("connectapi: GetMetricDataV2: start %s is not before end %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
-	}
-	if end.Sub(start) >= MaxFifteenMinRange {
-		return nil, fmt.Errorf("connectapi: GetMetricDataV2: range %s is not less than 3 days", end.Sub(start))
-	}
-	tz, err := zoneName(loc)
-	if err != nil {
-		return nil, err
-	}
-	if len(queueIDs) == 0 {
-		return nil, nil
-	}
-	arn, err := c.InstanceARN(ctx)
-	if err != nil {
+	tz, arn, skip, err := c.metricWindow(ctx, len(queueIDs), start, end, loc)
+	if err != nil || skip {
 		return nil, err
 	}
 	var out []connectreporting.IntervalMetric
