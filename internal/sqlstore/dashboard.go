@@ -56,11 +56,11 @@ func floatPtr(v sql.NullFloat64) *float64 {
 	return &x
 }
 
-// queueNames returns the current name of every queue (configuration rows
-// with valid_to NULL).
-func (s *Store) queueNames(ctx context.Context) (map[string]string, error) {
+// idNames runs a query of two text columns, an id and a name, and returns
+// the non-empty names by id.
+func (s *Store) idNames(ctx context.Context, query string) (map[string]string, error) {
 	out := map[string]string{}
-	err := s.each(ctx, "SELECT queue_id, name FROM "+quoteIdent(s.dialect, "queue")+" WHERE valid_to IS NULL", nil, func(r *sql.Rows) error {
+	err := s.each(ctx, query, nil, func(r *sql.Rows) error {
 		var id string
 		var name sql.NullString
 		if err := r.Scan(&id, &name); err != nil {
@@ -71,6 +71,13 @@ func (s *Store) queueNames(ctx context.Context) (map[string]string, error) {
 		}
 		return nil
 	})
+	return out, err
+}
+
+// queueNames returns the current name of every queue (configuration rows
+// with valid_to NULL).
+func (s *Store) queueNames(ctx context.Context) (map[string]string, error) {
+	out, err := s.idNames(ctx, "SELECT queue_id, name FROM "+quoteIdent(s.dialect, "queue")+" WHERE valid_to IS NULL")
 	if err != nil {
 		return nil, fmt.Errorf("read queue names: %w", err)
 	}
@@ -100,16 +107,7 @@ func (s *Store) users(ctx context.Context) (map[string]userInfo, error) {
 }
 
 func (s *Store) routingProfileNames(ctx context.Context) (map[string]string, error) {
-	out := map[string]string{}
-	err := s.each(ctx, "SELECT routing_profile_id, name FROM routing_profile WHERE valid_to IS NULL", nil, func(r *sql.Rows) error {
-		var id string
-		var name sql.NullString
-		if err := r.Scan(&id, &name); err != nil {
-			return err
-		}
-		out[id] = name.String
-		return nil
-	})
+	out, err := s.idNames(ctx, "SELECT routing_profile_id, name FROM routing_profile WHERE valid_to IS NULL")
 	if err != nil {
 		return nil, fmt.Errorf("read routing profiles: %w", err)
 	}
@@ -683,16 +681,7 @@ func (s *Store) AgentStatusDays(ctx context.Context, rq connectreporting.ReportQ
 	if err != nil {
 		return nil, err
 	}
-	stateNames := map[string]string{}
-	err = s.each(ctx, "SELECT agent_id, username FROM agent_state", nil, func(r *sql.Rows) error {
-		var id string
-		var u sql.NullString
-		if err := r.Scan(&id, &u); err != nil {
-			return err
-		}
-		stateNames[id] = u.String
-		return nil
-	})
+	stateNames, err := s.idNames(ctx, "SELECT agent_id, username FROM agent_state")
 	if err != nil {
 		return nil, fmt.Errorf("agent status report: %w", err)
 	}
