@@ -96,6 +96,18 @@ type Configuration struct {
 	AgentStatuses        []AgentStatus
 }
 
+// Kinds of configuration entity, as ConfigChanges counts them and the logs
+// name them.
+const (
+	ConfigKindUsers                = "users"
+	ConfigKindHierarchyGroups      = "hierarchy_groups"
+	ConfigKindHierarchyLevels      = "hierarchy_levels"
+	ConfigKindRoutingProfiles      = "routing_profiles"
+	ConfigKindRoutingProfileQueues = "routing_profile_queues"
+	ConfigKindQueues               = "queues"
+	ConfigKindAgentStatuses        = "agent_statuses"
+)
+
 // ConfigChanges counts what a configuration sync changed, per kind.
 type ConfigChanges struct {
 	Inserted  map[string]int

@@ -96,17 +96,6 @@ func (s *Syncer) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Kinds, as ConfigChanges and the logs name them.
-const (
-	KindUsers                = "users"
-	KindHierarchyGroups      = "hierarchy_groups"
-	KindHierarchyLevels      = "hierarchy_levels"
-	KindRoutingProfiles      = "routing_profiles"
-	KindRoutingProfileQueues = "routing_profile_queues"
-	KindQueues               = "queues"
-	KindAgentStatuses        = "agent_statuses"
-)
-
 // Poll reads the whole configuration and syncs it to the store. A kind
 // whose read failed (or could not be completed before the deadline) is
 // left nil, so the store leaves it untouched; the other kinds are still
@@ -156,13 +145,13 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	run(func() {
 		list, mod, err := s.API.ListUsers(readCtx)
 		if err != nil {
-			fail(KindUsers, err)
+			fail(connectreporting.ConfigKindUsers, err)
 			return
 		}
 		out, n, err := refresh(readCtx, &s.users, ids(list, func(u connectreporting.User) string { return u.ID }), mod, start, s.policy(), s.API.DescribeUsers)
-		described(KindUsers, n)
+		described(connectreporting.ConfigKindUsers, n)
 		if err != nil {
-			fail(KindUsers, err)
+			fail(connectreporting.ConfigKindUsers, err)
 			return
 		}
 		cfg.Users = out
@@ -170,13 +159,13 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	run(func() {
 		list, mod, err := s.API.ListHierarchyGroups(readCtx)
 		if err != nil {
-			fail(KindHierarchyGroups, err)
+			fail(connectreporting.ConfigKindHierarchyGroups, err)
 			return
 		}
 		out, n, err := refresh(readCtx, &s.groups, ids(list, func(g connectreporting.HierarchyGroup) string { return g.ID }), mod, start, s.policy(), s.API.DescribeHierarchyGroups)
-		described(KindHierarchyGroups, n)
+		described(connectreporting.ConfigKindHierarchyGroups, n)
 		if err != nil {
-			fail(KindHierarchyGroups, err)
+			fail(connectreporting.ConfigKindHierarchyGroups, err)
 			return
 		}
 		cfg.HierarchyGroups = out
@@ -184,7 +173,7 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	run(func() {
 		levels, err := s.API.HierarchyLevels(readCtx)
 		if err != nil {
-			fail(KindHierarchyLevels, err)
+			fail(connectreporting.ConfigKindHierarchyLevels, err)
 			return
 		}
 		if levels == nil {
@@ -195,8 +184,8 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	run(func() {
 		list, mod, err := s.API.ListRoutingProfiles(readCtx)
 		if err != nil {
-			fail(KindRoutingProfiles, err)
-			fail(KindRoutingProfileQueues, errors.New("routing profiles not listed"))
+			fail(connectreporting.ConfigKindRoutingProfiles, err)
+			fail(connectreporting.ConfigKindRoutingProfileQueues, errors.New("routing profiles not listed"))
 			return
 		}
 		if list == nil {
@@ -204,9 +193,9 @@ func (s *Syncer) Poll(ctx context.Context) error {
 		}
 		cfg.RoutingProfiles = list
 		per, n, err := refresh(readCtx, &s.rpqs, ids(list, func(r connectreporting.RoutingProfile) string { return r.ID }), mod, start, s.policy(), s.API.RoutingProfileQueues)
-		described(KindRoutingProfileQueues, n)
+		described(connectreporting.ConfigKindRoutingProfileQueues, n)
 		if err != nil {
-			fail(KindRoutingProfileQueues, err)
+			fail(connectreporting.ConfigKindRoutingProfileQueues, err)
 			return
 		}
 		rpqs := []connectreporting.RoutingProfileQueue{}
@@ -218,13 +207,13 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	run(func() {
 		list, mod, err := s.API.ListQueues(readCtx)
 		if err != nil {
-			fail(KindQueues, err)
+			fail(connectreporting.ConfigKindQueues, err)
 			return
 		}
 		out, n, err := refresh(readCtx, &s.queues, ids(list, func(q connectreporting.Queue) string { return q.ID }), mod, start, s.policy(), s.API.DescribeQueues)
-		described(KindQueues, n)
+		described(connectreporting.ConfigKindQueues, n)
 		if err != nil {
-			fail(KindQueues, err)
+			fail(connectreporting.ConfigKindQueues, err)
 			return
 		}
 		cfg.Queues = out
@@ -232,7 +221,7 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	run(func() {
 		list, err := s.API.ListAgentStatuses(readCtx)
 		if err != nil {
-			fail(KindAgentStatuses, err)
+			fail(connectreporting.ConfigKindAgentStatuses, err)
 			return
 		}
 		if list == nil {

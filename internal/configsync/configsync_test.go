@@ -213,7 +213,7 @@ func TestFailedListingLeavesKindUntouched(t *testing.T) {
 	if n := count(t, st.DB(), "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL"); n != 10 {
 		t.Errorf("users: %d current rows, want 10", n)
 	}
-	if f := s.LastSync().Failed; len(f) != 1 || f[0] != configsync.KindQueues {
+	if f := s.LastSync().Failed; len(f) != 1 || f[0] != connectreporting.ConfigKindQueues {
 		t.Errorf("failed kinds %v", f)
 	}
 }
@@ -245,7 +245,7 @@ func TestDescribesOnlyChangedUsers(t *testing.T) {
 	if err := s.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.LastSync().Described[configsync.KindUsers]; n != 300 {
+	if n := s.LastSync().Described[connectreporting.ConfigKindUsers]; n != 300 {
 		t.Fatalf("first sync described %d users", n)
 	}
 	before := env.Server.Requests(api.OpDescribeUser)
@@ -279,7 +279,7 @@ func TestDeadlineKeepsPartialWork(t *testing.T) {
 	if err := s.Poll(ctx); err == nil {
 		t.Fatal("no error")
 	}
-	partial := s.LastSync().Described[configsync.KindUsers]
+	partial := s.LastSync().Described[connectreporting.ConfigKindUsers]
 	if partial == 0 || partial >= 40 {
 		t.Fatalf("described %d", partial)
 	}

@@ -14,17 +14,6 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
-// Configuration kinds, as counted in connectreporting.ConfigChanges.
-const (
-	KindUsers                = "users"
-	KindHierarchyGroups      = "hierarchy_groups"
-	KindHierarchyLevels      = "hierarchy_levels"
-	KindRoutingProfiles      = "routing_profiles"
-	KindRoutingProfileQueues = "routing_profile_queues"
-	KindQueues               = "queues"
-	KindAgentStatuses        = "agent_statuses"
-)
-
 // configKind maps one kind of configuration entity to its history table.
 type configKind struct {
 	name  string
@@ -57,7 +46,7 @@ func jsonText(v any) string {
 
 var configKinds = []configKind{
 	{
-		name: KindUsers, table: "connect_user", keys: []string{"user_id"},
+		name: connectreporting.ConfigKindUsers, table: "connect_user", keys: []string{"user_id"},
 		cols: []string{"arn", "username", "first_name", "last_name", "email", "routing_profile_id",
 			"hierarchy_group_id", "security_profile_ids", "phone_type", "auto_accept", "after_contact_work_time_limit"},
 		rows: func(c *connectreporting.Configuration) [][]any {
@@ -75,7 +64,7 @@ var configKinds = []configKind{
 		},
 	},
 	{
-		name: KindHierarchyGroups, table: "hierarchy_group", keys: []string{"hierarchy_group_id"},
+		name: connectreporting.ConfigKindHierarchyGroups, table: "hierarchy_group", keys: []string{"hierarchy_group_id"},
 		cols: []string{"arn", "name", "level_id", "level1_group_id", "level2_group_id", "level3_group_id", "level4_group_id", "level5_group_id"},
 		rows: func(c *connectreporting.Configuration) [][]any {
 			if c.HierarchyGroups == nil {
@@ -89,7 +78,7 @@ var configKinds = []configKind{
 		},
 	},
 	{
-		name: KindHierarchyLevels, table: "hierarchy_level", keys: []string{"hierarchy_level_id"},
+		name: connectreporting.ConfigKindHierarchyLevels, table: "hierarchy_level", keys: []string{"hierarchy_level_id"},
 		cols: []string{"arn", "name", "level_number"},
 		rows: func(c *connectreporting.Configuration) [][]any {
 			if c.HierarchyLevels == nil {
@@ -103,7 +92,7 @@ var configKinds = []configKind{
 		},
 	},
 	{
-		name: KindRoutingProfiles, table: "routing_profile", keys: []string{"routing_profile_id"},
+		name: connectreporting.ConfigKindRoutingProfiles, table: "routing_profile", keys: []string{"routing_profile_id"},
 		cols: []string{"arn", "name", "description", "default_outbound_queue_id", "concurrency"},
 		rows: func(c *connectreporting.Configuration) [][]any {
 			if c.RoutingProfiles == nil {
@@ -117,7 +106,7 @@ var configKinds = []configKind{
 		},
 	},
 	{
-		name: KindRoutingProfileQueues, table: "routing_profile_queue", keys: []string{"routing_profile_id", "queue_id", "channel"},
+		name: connectreporting.ConfigKindRoutingProfileQueues, table: "routing_profile_queue", keys: []string{"routing_profile_id", "queue_id", "channel"},
 		cols: []string{"priority", "delay"},
 		rows: func(c *connectreporting.Configuration) [][]any {
 			if c.RoutingProfileQueues == nil {
@@ -131,7 +120,7 @@ var configKinds = []configKind{
 		},
 	},
 	{
-		name: KindQueues, table: "queue", keys: []string{"queue_id"},
+		name: connectreporting.ConfigKindQueues, table: "queue", keys: []string{"queue_id"},
 		cols: []string{"arn", "name", "queue_type", "description", "status", "max_contacts", "hours_of_operation_id"},
 		rows: func(c *connectreporting.Configuration) [][]any {
 			if c.Queues == nil {
@@ -145,7 +134,7 @@ var configKinds = []configKind{
 		},
 	},
 	{
-		name: KindAgentStatuses, table: "agent_status", keys: []string{"agent_status_id"},
+		name: connectreporting.ConfigKindAgentStatuses, table: "agent_status", keys: []string{"agent_status_id"},
 		cols: []string{"arn", "name", "status_type", "state", "display_order"},
 		rows: func(c *connectreporting.Configuration) [][]any {
 			if c.AgentStatuses == nil {

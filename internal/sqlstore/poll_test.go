@@ -185,7 +185,7 @@ func TestIntegrationSyncConfiguration(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ch.Inserted[KindUsers] != 2 || ch.Inserted[KindRoutingProfileQueues] != 2 || ch.Inserted[KindQueues] != 1 {
+			if ch.Inserted[connectreporting.ConfigKindUsers] != 2 || ch.Inserted[connectreporting.ConfigKindRoutingProfileQueues] != 2 || ch.Inserted[connectreporting.ConfigKindQueues] != 1 {
 				t.Errorf("first sync: %+v", ch)
 			}
 			// The same configuration again (later): nothing changes.
@@ -193,7 +193,7 @@ func TestIntegrationSyncConfiguration(t *testing.T) {
 			if ch, err = s.SyncConfiguration(ctx, cfg); err != nil {
 				t.Fatal(err)
 			}
-			if len(ch.Inserted)+len(ch.Updated)+len(ch.Deleted) != 0 || ch.Unchanged[KindUsers] != 2 {
+			if len(ch.Inserted)+len(ch.Updated)+len(ch.Deleted) != 0 || ch.Unchanged[connectreporting.ConfigKindUsers] != 2 {
 				t.Errorf("unchanged sync: %+v", ch)
 			}
 			// Ann moves team, Bob leaves, Cat joins; queues not read this time.
@@ -207,7 +207,7 @@ func TestIntegrationSyncConfiguration(t *testing.T) {
 			if ch, err = s.SyncConfiguration(ctx, cfg); err != nil {
 				t.Fatal(err)
 			}
-			if ch.Updated[KindUsers] != 1 || ch.Inserted[KindUsers] != 1 || ch.Deleted[KindUsers] != 1 || ch.Deleted[KindRoutingProfileQueues] != 1 || ch.Unchanged[KindQueues] != 0 {
+			if ch.Updated[connectreporting.ConfigKindUsers] != 1 || ch.Inserted[connectreporting.ConfigKindUsers] != 1 || ch.Deleted[connectreporting.ConfigKindUsers] != 1 || ch.Deleted[connectreporting.ConfigKindRoutingProfileQueues] != 1 || ch.Unchanged[connectreporting.ConfigKindQueues] != 0 {
 				t.Errorf("changing sync: %+v", ch)
 			}
 			wantRows(t, s, "SELECT user_id, username, hierarchy_group_id, security_profile_ids, auto_accept, valid_from, valid_to FROM connect_user ORDER BY user_id, valid_from",
