@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/connect-reporting/connect-reporting/internal/kinesalite"
+	"github.com/connect-reporting/connect-reporting/internal/daemon/kinesalitetest"
 )
 
 // flakyKinesis fails every third entry of each call's first attempt.
@@ -98,30 +98,11 @@ func (failingKinesis) PutRecords(_ context.Context, in *kinesis.PutRecordsInput,
 }
 
 func TestKinesisSinkKinesalite(t *testing.T) {
-	endpoint := kinesalite.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	client := kinesis.New(kinesis.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
-		}),
-	})
+	client := kinesalitetest.Client(kinesalitetest.Start(t))
 	for _, name := range []string{"agent-events", "ctr"} {
-		if _, err := client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(1)}); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			out, err := client.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if out.StreamDescription.StreamStatus == types.StreamStatusActive {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		kinesalitetest.CreateStream(ctx, t, client, name, 1)
 	}
 	cfg := dayConfig()
 	cfg.Agents = 30
