@@ -105,14 +105,8 @@ func (s *Server) getCurrentMetricData(q *request) (any, *apiError) {
 	if len(req.CurrentMetrics) == 0 {
 		return nil, invalidParam("CurrentMetrics is required")
 	}
-	if e := listFilter(f.Queues, "filters.queues", 100); e != nil {
+	if e := queueOrProfileFilters(f); e != nil {
 		return nil, e
-	}
-	if e := listFilter(f.RoutingProfiles, "filters.routingProfiles", 100); e != nil {
-		return nil, e
-	}
-	if f.Queues == nil && f.RoutingProfiles == nil {
-		return nil, invalidParam("At least one of the filters Queues or RoutingProfiles is required")
 	}
 	if f.Queues != nil && f.RoutingProfiles != nil {
 		return nil, invalidParam("Queues and RoutingProfiles filters cannot be used together")
@@ -545,4 +539,20 @@ func (s *Server) userData(f *userDataFilters, states map[string]bool) []userData
 		out = append(out, w)
 	}
 	return out
+}
+
+// queueOrProfileFilters checks the Queues and RoutingProfiles filters that
+// GetCurrentMetricData and GetMetricData share: at most 100 of each, and at
+// least one of the two.
+func queueOrProfileFilters(f *filters) *apiError {
+	if e := listFilter(f.Queues, "filters.queues", 100); e != nil {
+		return e
+	}
+	if e := listFilter(f.RoutingProfiles, "filters.routingProfiles", 100); e != nil {
+		return e
+	}
+	if f.Queues == nil && f.RoutingProfiles == nil {
+		return invalidParam("At least one of the filters Queues or RoutingProfiles is required")
+	}
+	return nil
 }

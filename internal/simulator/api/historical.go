@@ -511,14 +511,8 @@ func (s *Server) getMetricData(q *request) (any, *apiError) {
 	if f == nil {
 		return nil, invalidParam("Filters is required")
 	}
-	if e := listFilter(f.Queues, "filters.queues", 100); e != nil {
+	if e := queueOrProfileFilters(f); e != nil {
 		return nil, e
-	}
-	if e := listFilter(f.RoutingProfiles, "filters.routingProfiles", 100); e != nil {
-		return nil, e
-	}
-	if f.Queues == nil && f.RoutingProfiles == nil {
-		return nil, invalidParam("At least one of the filters Queues or RoutingProfiles is required")
 	}
 	if len(f.RoutingStepExpressions)+len(f.AgentStatuses)+len(f.Subtypes)+len(f.ValidationTestTypes) > 0 {
 		return nil, invalidParam("RoutingStepExpression is not a valid filter for GetMetricData")
