@@ -24,41 +24,47 @@ var mssqlSQL = sync.OnceValue(buildMSSQLIngestSQL)
 
 type mssqlIngestSQL struct{ events, contacts, rejected string }
 
-// mssqlBin is the collation that makes key and hash comparisons byte-wise
-// (code-point-wise), as in Go and the other dialects.
-const mssqlBin = "COLLATE Latin1_General_BIN2"
+// mssqlBin is the collation of every id column (migration 00007): it
+// compares code points, as Go and the other dialects do. Orderings name it
+// explicitly, so they stay binary whatever a column's collation.
+const mssqlBin = "COLLATE Latin1_General_100_BIN2"
 
-func mssqlType(k colKind) string {
-	switch k {
-	case kTime:
-		return "datetime2(7)"
-	case kInt, kNullInt:
-		return "bigint"
-	case kRaw:
-		return "nvarchar(max)"
+// mssqlStaged is one column of a staging table variable: its name, the
+// exact type of the table column it feeds (see mssqlColType) and the type
+// OPENJSON reads its JSON value as.
+type mssqlStaged struct{ name, typ string }
+
+// mssqlStageCols stages the named columns of table; extra columns (name,
+// type) are appended.
+func mssqlStageCols(table string, names []string, extra ...mssqlStaged) []mssqlStaged {
+	out := make([]mssqlStaged, 0, len(names)+len(extra))
+	for _, n := range names {
+		out = append(out, mssqlStaged{n, mssqlColType(table, n)})
 	}
-	return "nvarchar(450)"
+	return append(out, extra...)
 }
 
-// mssqlWith is the OPENJSON WITH clause and the table-variable declaration
-// for the columns.
-func mssqlWith(names []string, kinds []colKind) (with, decl string) {
-	var w, d strings.Builder
-	for i, n := range names {
+// mssqlStageSQL declares the table variable @v with the staged columns (the
+// first one its primary key when key is set) and fills it from the JSON
+// array parameter param.
+func mssqlStageSQL(v, param string, cols []mssqlStaged, key bool) string {
+	var decl, with strings.Builder
+	names := make([]string, len(cols))
+	for i, c := range cols {
 		if i > 0 {
-			w.WriteString(",\n\t")
-			d.WriteString(",\n\t")
+			decl.WriteString(",\n\t")
+			with.WriteString(",\n\t")
 		}
-		fmt.Fprintf(&w, "%s %s '$.%s'", n, mssqlType(kinds[i]), n)
-		// No COLLATE: table variables take the database's default collation,
-		// like the tables they are joined with (differing implicit collations
-		// cannot be compared: Msg 468). Orderings name mssqlBin explicitly.
-		fmt.Fprintf(&d, "%s %s", n, mssqlType(kinds[i]))
-		if i == 0 {
-			d.WriteString(" PRIMARY KEY")
+		names[i] = c.name
+		fmt.Fprintf(&decl, "%s %s", c.name, c.typ)
+		if i == 0 && key {
+			decl.WriteString(" PRIMARY KEY")
 		}
+		fmt.Fprintf(&with, "%s %s '$.%s'", c.name, mssqlWide(c.typ), c.name)
 	}
-	return w.String(), d.String()
+	list := strings.Join(names, ", ")
+	return "DECLARE " + v + " TABLE (\n\t" + decl.String() + ");\n" +
+		"INSERT INTO " + v + " (" + list + ")\nSELECT " + list + " FROM OPENJSON(" + param + ") WITH (\n\t" + with.String() + ");\n"
 }
 
 func prefixed(p string, names []string) string {
@@ -70,11 +76,12 @@ func prefixed(p string, names []string) string {
 }
 
 func buildMSSQLIngestSQL() mssqlIngestSQL {
-	var q mssqlIngestSQL
-	evNames := append(colNames(agentEventCols), "hist", "st")
-	evKinds := append(kindsOf(agentEventCols), kInt, kInt)
-	with, decl := mssqlWith(evNames, evKinds)
+	return mssqlIngestSQL{events: mssqlEventsSQL(), contacts: mssqlContactsSQL(), rejected: mssqlRejectedSQL()}
+}
+
+func mssqlEventsSQL() string {
 	aeNames := colNames(agentEventCols)
+	staged := mssqlStageCols("agent_event", aeNames, mssqlStaged{"hist", "bit"}, mssqlStaged{"st", "bit"})
 	stNames := make([]string, len(agentStateCols))
 	stFrom := make([]string, len(agentStateCols))
 	stSets := make([]string, 0, len(agentStateCols))
@@ -85,21 +92,16 @@ func buildMSSQLIngestSQL() mssqlIngestSQL {
 			stSets = append(stSets, c.name+" = n."+c.name)
 		}
 	}
-	q.events = `SET NOCOUNT ON;
+	return `SET NOCOUNT ON;
 SET XACT_ABORT ON;
-DECLARE @t TABLE (
-	` + decl + `);
-INSERT INTO @t (` + strings.Join(evNames, ", ") + `)
-SELECT ` + strings.Join(evNames, ", ") + ` FROM OPENJSON(@p1) WITH (
-	` + with + `);
-DECLARE @ins TABLE (event_id nvarchar(450));
+` + mssqlStageSQL("@t", "@p1", staged, true) + `DECLARE @ins TABLE (event_id ` + mssqlColType("agent_event", "event_id") + `);
 INSERT INTO agent_event (` + strings.Join(aeNames, ", ") + `)
 OUTPUT inserted.event_id INTO @ins (event_id)
 SELECT ` + prefixed("t.", aeNames) + `
 FROM @t t
 WHERE t.hist = 1
 	AND NOT EXISTS (SELECT 1 FROM agent_event a WITH (UPDLOCK, HOLDLOCK) WHERE a.event_id = t.event_id);
-DECLARE @up TABLE (last_event_id nvarchar(450));
+DECLARE @up TABLE (last_event_id ` + mssqlColType("agent_state", "last_event_id") + `);
 MERGE agent_state WITH (HOLDLOCK) AS s
 USING (SELECT ` + strings.Join(stFrom, ", ") + ` FROM @t t WHERE t.st = 1)
 	AS n (` + strings.Join(stNames, ", ") + `)
@@ -113,21 +115,21 @@ WHEN NOT MATCHED BY TARGET
 OUTPUT inserted.last_event_id INTO @up (last_event_id);
 SELECT (SELECT COUNT(*) FROM @ins) AS stored,
 	(SELECT COUNT(*) FROM @up u JOIN @t t ON t.event_id = u.last_event_id WHERE t.hist = 0) AS heartbeats;`
+}
 
+// mssqlAttrCols are the staged columns of contact_attribute; name_sha256,
+// its key beside contact_id (migration 00007), is computed from the name.
+var mssqlAttrCols = []string{"contact_id", "name", "value"}
+
+func mssqlContactsSQL() string {
 	crNames := colNames(contactRecordCols)
-	with, decl = mssqlWith(crNames, kindsOf(contactRecordCols))
 	crSets := make([]string, 0, len(crNames))
 	for _, n := range crNames[1:] {
 		crSets = append(crSets, n+" = n."+n)
 	}
-	q.contacts = `SET NOCOUNT ON;
+	return `SET NOCOUNT ON;
 SET XACT_ABORT ON;
-DECLARE @c TABLE (
-	` + decl + `);
-INSERT INTO @c (` + strings.Join(crNames, ", ") + `)
-SELECT ` + strings.Join(crNames, ", ") + ` FROM OPENJSON(@p1) WITH (
-	` + with + `);
-DECLARE @up TABLE (contact_id nvarchar(450));
+` + mssqlStageSQL("@c", "@p1", mssqlStageCols("contact_record", crNames), true) + `DECLARE @up TABLE (contact_id ` + mssqlColType("contact_record", "contact_id") + `);
 MERGE contact_record WITH (HOLDLOCK) AS o
 USING @c AS n
 ON o.contact_id = n.contact_id
@@ -137,38 +139,41 @@ WHEN NOT MATCHED BY TARGET
 	THEN INSERT (` + strings.Join(crNames, ", ") + `) VALUES (` + prefixed("n.", crNames) + `)
 OUTPUT inserted.contact_id INTO @up (contact_id);
 DELETE ca FROM contact_attribute ca JOIN @up u ON u.contact_id = ca.contact_id;
-INSERT INTO contact_attribute (contact_id, name, value)
-SELECT a.contact_id, a.name, a.value
-FROM OPENJSON(@p2) WITH (contact_id nvarchar(450) '$.contact_id', name nvarchar(450) '$.name', value nvarchar(max) '$.value') a
+` + mssqlStageSQL("@a", "@p2", mssqlStageCols("contact_attribute", mssqlAttrCols), false) + `INSERT INTO contact_attribute (contact_id, name, name_sha256, value)
+SELECT a.contact_id, a.name, CAST(HASHBYTES('SHA2_256', a.name) AS binary(32)), a.value
+FROM @a a
 JOIN @up u ON u.contact_id = a.contact_id;
 SELECT COUNT(*) AS stored FROM @up;`
+}
 
+// mssqlRejectedSQL appends rejected records, except one already parked
+// (same source, sequence number, partition key and payload). OPENJSON
+// decodes the base64 payload itself (WITH ... varbinary(max)). Records with
+// a sequence number are looked up on the filtered index (source,
+// sequence_number) WHERE sequence_number IS NOT NULL; UPDLOCK, HOLDLOCK
+// hold the looked-up range, so two batches parking the same record
+// serialise instead of both inserting it.
+func mssqlRejectedSQL() string {
 	rjNames := colNames(rejectedCols)
-	rjKinds := kindsOf(rejectedCols)
-	for i, n := range rjNames {
-		if n == "payload" {
-			rjKinds[i] = kText // base64 text, decoded below
-		}
-	}
-	with, _ = mssqlWith(rjNames, rjKinds)
-	sel := make([]string, len(rjNames))
-	for i, n := range rjNames {
-		sel[i] = "j." + n
-		if n == "payload" {
-			sel[i] = `CAST(N'' AS xml).value('xs:base64Binary(sql:column("j.payload"))', 'varbinary(max)')`
-		}
-	}
-	q.rejected = `SET NOCOUNT ON;
-INSERT INTO rejected_record (` + strings.Join(rjNames, ", ") + `)
-SELECT ` + strings.Join(sel, ", ") + `
-FROM OPENJSON(@p1) WITH (
-	` + strings.Replace(with, "payload nvarchar(450)", "payload nvarchar(max)", 1) + `) j
-WHERE NOT EXISTS (SELECT 1 FROM rejected_record r
-	WHERE r.source = j.source
-		AND r.payload = ` + sel[len(sel)-1] + `
-		AND (r.sequence_number = j.sequence_number OR (r.sequence_number IS NULL AND j.sequence_number IS NULL))
-		AND (r.partition_key = j.partition_key OR (r.partition_key IS NULL AND j.partition_key IS NULL)));`
-	return q
+	same := `r.source = j.source
+		AND (r.partition_key = j.partition_key OR (r.partition_key IS NULL AND j.partition_key IS NULL))
+		AND r.payload = j.payload`
+	return `SET NOCOUNT ON;
+SET XACT_ABORT ON;
+` + mssqlStageSQL("@r", "@p1", mssqlStageCols("rejected_record", rjNames), false) + `INSERT INTO rejected_record (` + strings.Join(rjNames, ", ") + `)
+SELECT ` + prefixed("j.", rjNames) + `
+FROM @r j
+WHERE j.sequence_number IS NOT NULL
+	AND NOT EXISTS (SELECT 1 FROM rejected_record r WITH (UPDLOCK, HOLDLOCK)
+		WHERE r.sequence_number IS NOT NULL AND r.sequence_number = j.sequence_number
+		AND ` + same + `)
+UNION ALL
+SELECT ` + prefixed("j.", rjNames) + `
+FROM @r j
+WHERE j.sequence_number IS NULL
+	AND NOT EXISTS (SELECT 1 FROM rejected_record r WITH (UPDLOCK, HOLDLOCK)
+		WHERE r.sequence_number IS NULL
+		AND ` + same + `);`
 }
 
 // mssqlTime formats a timestamp for OPENJSON's datetime2 conversion: ISO
@@ -250,18 +255,9 @@ func mssqlContactsJSON(crs []contactRow) (records, attrs string, err error) {
 	}
 	as := []attr{}
 	for i := range crs {
-		// contact_attribute's key compares names in the database's
-		// collation, usually case-insensitive and blind to trailing spaces:
-		// names equal under it are stored once (the last in byte order), or
-		// the duplicate key would fail the batch on every retry.
-		seen := make(map[string]int, len(crs[i].attrs))
+		// Names are distinct by exact bytes (a map's keys): contact_attribute
+		// is keyed on their SHA-256, so no collation folds two into one.
 		for _, a := range crs[i].attrs {
-			k := strings.ToLower(strings.TrimRight(a.name, " "))
-			if j, dup := seen[k]; dup {
-				as[j] = attr{crs[i].ContactID, a.name, a.value}
-				continue
-			}
-			seen[k] = len(as)
 			as = append(as, attr{crs[i].ContactID, a.name, a.value})
 		}
 	}

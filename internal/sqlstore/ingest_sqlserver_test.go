@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -93,38 +95,95 @@ func TestIntegrationSQLServerStoreBatch(t *testing.T) {
 	t.Run("replay", func(t *testing.T) { storeBatchReplay(t, "sqlserver") })
 }
 
-// TestSQLServerIngestCollations: the staging tables take the database's
-// collation, like the tables they are joined with (two different implicit
-// collations cannot be compared: Msg 468); only orderings name a binary
-// collation, on both sides.
-func TestSQLServerIngestCollations(t *testing.T) {
+// TestSQLServerStagingTypes: every staging column has the type of the
+// table column it feeds, as the migrations leave it (issue 13: error text
+// was staged as nvarchar(450) and cut; channel as nvarchar(450), so a long
+// one failed the MERGE; the payload went through an XML cast). OPENJSON
+// reads text whole (nvarchar(max)), so a value too long for its column
+// fails the staging INSERT (Msg 2628) instead of being cut silently.
+func TestSQLServerStagingTypes(t *testing.T) {
+	schema, err := mssqlSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
 	q := buildMSSQLIngestSQL()
-	for name, sql := range map[string]string{"events": q.events, "contacts": q.contacts, "rejected": q.rejected} {
-		for _, line := range strings.Split(sql, "\n") {
-			if !strings.Contains(line, "COLLATE") {
+	staged := map[string]string{"@t": "agent_event", "@c": "contact_record", "@a": "contact_attribute", "@r": "rejected_record"}
+	decl := regexp.MustCompile(`(?s)DECLARE (@\w+) TABLE \(\n(.*?)\);`)
+	seen := map[string]bool{}
+	for _, sql := range []string{q.events, q.contacts, q.rejected} {
+		if strings.Contains(sql, "xml") {
+			t.Errorf("XML cast left in the SQL:\n%s", sql)
+		}
+		for _, m := range decl.FindAllStringSubmatch(sql, -1) {
+			table, ok := staged[m[1]]
+			if !ok {
 				continue
 			}
-			if strings.Count(line, "COLLATE") < 2 || !strings.Contains(line, ">") {
-				t.Errorf("%s: COLLATE outside a two-sided ordering: %s", name, strings.TrimSpace(line))
+			seen[m[1]] = true
+			for _, line := range strings.Split(m[2], ",\n") {
+				f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), " PRIMARY KEY"))
+				name, typ := f[0], strings.Join(f[1:], " ")
+				if name == "hist" || name == "st" {
+					continue
+				}
+				if want := schema[table][name]; typ != want {
+					t.Errorf("%s.%s staged as %q, column is %q", table, name, typ, want)
+				}
 			}
+		}
+	}
+	if len(seen) != len(staged) {
+		t.Errorf("staging tables found %v, want %v", seen, staged)
+	}
+	for col, want := range map[string]string{
+		"rejected_record.error": "nvarchar(max)", "rejected_record.payload": "varbinary(max)",
+		"contact_record.channel": "nvarchar(32)", "contact_attribute.name": "nvarchar(max)",
+		"agent_event.event_id": "nvarchar(128) " + mssqlBin, "contact_record.contact_id": "nvarchar(128) " + mssqlBin,
+	} {
+		table, name, _ := strings.Cut(col, ".")
+		if got := schema[table][name]; got != want {
+			t.Errorf("%s is %q after the migrations, want %q", col, got, want)
 		}
 	}
 }
 
-// TestSQLServerAttributeNamesFold: attribute names that SQL Server's
-// default collation takes as equal are staged once, so the batch cannot
-// fail on contact_attribute's key.
-func TestSQLServerAttributeNamesFold(t *testing.T) {
+// TestSQLServerRejectedDedup: the dedup of rejected records seeks the
+// filtered index (no "OR ... IS NULL" on sequence_number) and holds the
+// range it looked up (UPDLOCK, HOLDLOCK) in both of its branches.
+func TestSQLServerRejectedDedup(t *testing.T) {
+	sql := buildMSSQLIngestSQL().rejected
+	if n := strings.Count(sql, "FROM rejected_record r WITH (UPDLOCK, HOLDLOCK)"); n != 2 {
+		t.Errorf("%d locked NOT EXISTS lookups, want 2:\n%s", n, sql)
+	}
+	if strings.Contains(sql, "sequence_number IS NULL AND j.sequence_number IS NULL") || strings.Contains(sql, "OR (r.sequence_number") {
+		t.Errorf("sequence_number compared with OR ... IS NULL (defeats the filtered index):\n%s", sql)
+	}
+	if !strings.Contains(sql, "r.sequence_number IS NOT NULL AND r.sequence_number = j.sequence_number") {
+		t.Errorf("the lookup does not state the filtered index's predicate:\n%s", sql)
+	}
+}
+
+// TestSQLServerAttributeNames: attribute names are distinct by exact bytes,
+// as on the other dialects: names that a case-insensitive collation would
+// take as equal are all staged (contact_attribute is keyed on the names'
+// SHA-256, so they cannot collide), none is lost.
+func TestSQLServerAttributeNames(t *testing.T) {
 	p := prepareBatch(connectreporting.Batch{ContactRecords: []connectreporting.ContactRecord{{
 		ContactID: "c1", LastUpdateTimestamp: t0, Raw: []byte(`{}`),
-		Attributes: map[string]string{"AccountId": "1", "accountid": "2", "tier ": "x", "tier": "y", "lang": "en"},
+		Attributes: map[string]string{"AccountId": "1", "accountid": "2", "tier ": "x", "tier": "y", strings.Repeat("n", 10000): "long"},
 	}}}, false)
 	_, attrs, err := mssqlContactsJSON(p.contacts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `[{"contact_id":"c1","name":"accountid","value":"2"},{"contact_id":"c1","name":"lang","value":"en"},{"contact_id":"c1","name":"tier ","value":"x"}]`
-	if attrs != want {
-		t.Errorf("attributes\n got %s\nwant %s", attrs, want)
+	var got []struct{ Name, Value string }
+	if err := json.Unmarshal([]byte(attrs), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d attributes staged, want 5: %s", len(got), attrs)
+	}
+	if !strings.Contains(buildMSSQLIngestSQL().contacts, "CAST(HASHBYTES('SHA2_256', a.name) AS binary(32))") {
+		t.Error("contact_attribute rows are not keyed on the SHA-256 of the name")
 	}
 }

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -63,6 +66,9 @@ func TestIntegrationMigrateCatalog(t *testing.T) {
 					sort.Strings(key)
 					wk := slices.Clone(want.key)
 					sort.Strings(wk)
+					if want.table == "contact_attribute" && dialect == DialectSQLServer {
+						wk = []string{"contact_id", "name_sha256"} // the name's SHA-256 (migration 00007)
+					}
 					if !slices.Equal(key, wk) {
 						t.Errorf("%s: primary key %v, want %v", want.table, key, wk)
 					}
@@ -73,8 +79,9 @@ func TestIntegrationMigrateCatalog(t *testing.T) {
 				t.Fatal(err)
 			}
 			files, _ := MigrationSQL(dialect)
-			if int(v) != len(files) {
-				t.Errorf("schema version %d, want %d (one per migration file)", v, len(files))
+			newest := slices.Max(slices.Collect(maps.Keys(files)))
+			if want, _ := strconv.Atoi(newest[:5]); int(v) != want {
+				t.Errorf("schema version %d, want %d (the newest migration, %s)", v, want, newest)
 			}
 			again, err := s.Migrate(ctx)
 			if err != nil {
@@ -136,11 +143,12 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	var all strings.Builder
-	for _, name := range []string{"00001_core.sql", "00002_ingest.sql", "00003_stream_checkpoint.sql", "00004_dashboard_indexes.sql", "00005_agent_interval_metric.sql"} {
-		sql, ok := files[name]
-		if !ok {
-			t.Fatalf("no %s", name)
-		}
+	names := slices.Sorted(maps.Keys(files))
+	if !slices.Contains(names, "00007_keys_collation.sql") {
+		t.Fatalf("no 00007_keys_collation.sql in %v", names)
+	}
+	for _, name := range names {
+		sql := files[name]
 		up, _, _ := strings.Cut(sql, "-- +goose Down")
 		all.WriteString(up)
 	}
@@ -211,4 +219,112 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSQLServerKeysWithinLimits reads the SQL Server schema as the
+// migrations leave it and checks every primary key against the 900-byte
+// clustered-key limit and every index against the 1,700-byte nonclustered
+// limit (issue 13: contact_attribute's key was 1,800 bytes, several keys
+// 908, rejected_record's index 1,800), and that every Connect id column has
+// the one binary-collated id type, so ids compare by exact bytes as in Go
+// and joins between id columns never meet a collation conflict.
+func TestSQLServerKeysWithinLimits(t *testing.T) {
+	files, err := MigrationSQL(DialectSQLServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := parseMSSQLSchema(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, indexes := mssqlKeys(files)
+	check := func(what, table string, cols []string, limit int) {
+		total := 0
+		for _, c := range cols {
+			n, err := mssqlKeyBytes(schema[table][c])
+			if err != nil {
+				t.Errorf("%s of %s: column %s: %v", what, table, c, err)
+			}
+			total += n
+		}
+		if total > limit {
+			t.Errorf("%s of %s %v is %d bytes, over SQL Server's %d", what, table, cols, total, limit)
+		}
+	}
+	for table := range schema {
+		if len(keys[table]) == 0 {
+			t.Errorf("%s has no primary key", table)
+		}
+		check("primary key", table, keys[table], 900)
+		for col, typ := range schema[table] {
+			if strings.HasSuffix(col, "_id") && col != "shard_id" && typ != "nvarchar(128) "+mssqlBin {
+				t.Errorf("id column %s.%s is %s, want nvarchar(128) %s", table, col, typ, mssqlBin)
+			}
+		}
+	}
+	for name, ix := range indexes {
+		check("index "+name, ix[0], ix[1:], 1700)
+	}
+}
+
+// mssqlKeys returns the primary-key columns of each table and the columns
+// of each index (table first), as the Up migrations leave them.
+func mssqlKeys(files map[string]string) (map[string][]string, map[string][]string) {
+	keys, indexes := map[string][]string{}, map[string][]string{}
+	cols := func(s string) []string {
+		var out []string
+		for _, c := range strings.Split(s, ",") {
+			out = append(out, strings.Trim(strings.TrimSpace(c), "[]"))
+		}
+		return out
+	}
+	create := regexp.MustCompile(`(?s)CREATE TABLE (\S+) \((.*?)\n\);`)
+	inline := regexp.MustCompile(`(?m)^\s+(\S+)\s+[^\n]*PRIMARY KEY\s*,?$`)
+	tableKey := regexp.MustCompile(`PRIMARY KEY \(([^)]*)\)`)
+	addKey := regexp.MustCompile(`ALTER TABLE (\S+) ADD CONSTRAINT \S+ PRIMARY KEY CLUSTERED \(([^)]*)\)`)
+	createIx := regexp.MustCompile(`CREATE INDEX (\S+) ON (\S+) \(([^)]*)\)`)
+	dropIx := regexp.MustCompile(`DROP INDEX (\S+) ON`)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		up, _, _ := strings.Cut(files[name], "-- +goose Down")
+		for _, m := range create.FindAllStringSubmatch(up, -1) {
+			table := strings.Trim(m[1], "[]")
+			if k := tableKey.FindStringSubmatch(m[2]); k != nil {
+				keys[table] = cols(k[1])
+			} else if k := inline.FindStringSubmatch(m[2]); k != nil {
+				keys[table] = []string{k[1]}
+			}
+		}
+		for _, line := range strings.Split(up, "\n") {
+			if m := addKey.FindStringSubmatch(line); m != nil {
+				keys[strings.Trim(m[1], "[]")] = cols(m[2])
+			}
+			if m := dropIx.FindStringSubmatch(line); m != nil {
+				delete(indexes, m[1])
+			}
+			if m := createIx.FindStringSubmatch(line); m != nil {
+				indexes[m[1]] = append([]string{m[2]}, cols(m[3])...)
+			}
+		}
+	}
+	return keys, indexes
+}
+
+// mssqlKeyBytes is the most bytes a value of an SQL Server type takes in
+// an index key.
+func mssqlKeyBytes(typ string) (int, error) {
+	typ, _, _ = strings.Cut(typ, " ")
+	switch typ {
+	case "datetime2(7)", "bigint", "float":
+		return 8, nil
+	case "integer", "int":
+		return 4, nil
+	}
+	if n, ok := strings.CutPrefix(typ, "nvarchar("); ok {
+		v, err := strconv.Atoi(strings.TrimSuffix(n, ")"))
+		return 2 * v, err
+	}
+	if n, ok := strings.CutPrefix(typ, "binary("); ok {
+		return strconv.Atoi(strings.TrimSuffix(n, ")"))
+	}
+	return 0, fmt.Errorf("type %q cannot be a key column", typ)
 }
