@@ -26,6 +26,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
+	"github.com/connect-reporting/connect-reporting/internal/web"
 )
 
 func init() {
@@ -62,6 +63,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	cfg, err := sf.config(time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, loc))
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
+	}
+	var auth web.Auth
+	if *addr != "" {
+		if auth, err = m.dashboardAuth(*addr); err != nil {
+			return err
+		}
 	}
 	if m.Getenv("LOG_LEVEL") == "" {
 		m.Logger = newLogger(m.Stderr, "warn", "text")
@@ -133,7 +140,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	})
 	if *addr != "" {
 		h := newDashboard(store, loc, m.Logger, 0)
-		g.Go(func() error { return m.serveHTTP(gctx, *addr, "demo: dashboard", h) })
+		g.Go(func() error { return m.serveDashboard(gctx, *addr, "demo: dashboard", h, auth) })
 	}
 	if !*quiet {
 		g.Go(func() error { return demoSummary(gctx, m.Stdout, store, sim, &counts) })

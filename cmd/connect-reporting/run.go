@@ -91,6 +91,11 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 	if cfg.LogLevel != "" || cfg.LogFormat != "" {
 		m.Logger = newLogger(m.Stderr, firstSet(m.Getenv("LOG_LEVEL"), cfg.LogLevel), firstSet(m.Getenv("LOG_FORMAT"), cfg.LogFormat))
 	}
+	if addr := cfg.Dashboard.Addr; addr != "" {
+		if _, err := m.dashboardAuth(addr); err != nil {
+			return fmt.Errorf("run: dashboard.addr: %w", err)
+		}
+	}
 	if *check {
 		var names []string
 		for _, s := range cfg.Schedules() {

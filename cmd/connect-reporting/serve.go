@@ -23,7 +23,11 @@ func init() {
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)
 		}
-		return m.serveHTTP(ctx, addr, "dashboard", newDashboard(env.store, loc, m.Logger, 0))
+		auth, err := m.dashboardAuth(addr)
+		if err != nil {
+			return err
+		}
+		return m.serveDashboard(ctx, addr, "dashboard", newDashboard(env.store, loc, m.Logger, 0), auth)
 	}
 }
 
@@ -87,7 +91,7 @@ func (m *Main) serveHTTP(ctx context.Context, addr, what string, h http.Handler)
 func runServe(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("serve", "serve --db DSN [--addr 127.0.0.1:8080] [--time-zone ZONE] [--refresh 5s]")
 	db := m.dbFlag(fs)
-	addr := fs.String("addr", "127.0.0.1:8080", "address the dashboard listens on (loopback by default; it has no login)")
+	addr := fs.String("addr", "127.0.0.1:8080", "address the dashboard listens on (beyond loopback it needs DASHBOARD_TOKEN or DASHBOARD_USER/DASHBOARD_PASSWORD)")
 	tz := fs.String("time-zone", "", "IANA time zone of \"today\" and of the reports (default $TIME_ZONE, else UTC)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often the page reloads the wallboard")
 	if err := fs.Parse(args); err != nil {
@@ -103,9 +107,13 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	if *refresh < time.Second {
 		return &ExitError{Code: 2, Err: errors.New("--refresh: at least 1s")}
 	}
+	auth, err := m.dashboardAuth(*addr)
+	if err != nil {
+		return err
+	}
 	s, err := m.openStore(ctx, *db, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
-	return m.serveHTTP(ctx, *addr, "dashboard", newDashboard(s, loc, m.Logger, *refresh))
+	return m.serveDashboard(ctx, *addr, "dashboard", newDashboard(s, loc, m.Logger, *refresh), auth)
 }
