@@ -174,7 +174,7 @@ const statsSQL = `SELECT queue_id, channel, MAX(queue_name),
 	SUM(CASE WHEN connected_to_agent_timestamp IS NOT NULL THEN
 		COALESCE(agent_interaction_duration_seconds, 0) + COALESCE(customer_hold_duration_seconds, 0)
 		+ COALESCE(after_contact_work_duration_seconds, 0) ELSE 0 END),
-	SUM(CASE WHEN connected_to_agent_timestamp IS NOT NULL AND queue_duration_seconds <= ? THEN 1 ELSE 0 END)
+	SUM(CASE WHEN connected_to_agent_timestamp IS NOT NULL AND queue_duration_seconds < ? THEN 1 ELSE 0 END)
 FROM contact_record
 WHERE enqueue_timestamp >= ? AND enqueue_timestamp < ? AND queue_id IS NOT NULL
 GROUP BY queue_id, channel`
@@ -532,7 +532,7 @@ func (s *Store) QueueIntervals(ctx context.Context, rq connectreporting.ReportQu
 		case !conn.IsZero():
 			st.Handled++
 			st.HandleSeconds += float64(talk.Int64 + hold.Int64 + acw.Int64)
-			if queueDur.Valid && queueDur.Int64 <= sl {
+			if queueDur.Valid && queueDur.Int64 < sl {
 				st.AnsweredInThreshold++
 			}
 		case !disc.IsZero():

@@ -92,7 +92,8 @@ func fillDashboard(t *testing.T, s *Store) {
 			dashContact("c3", "q1", "old-name", "VOICE", hm(1, 5), 50, false, true, 0, 0, 0),
 			dashContact("c4", "q1", "old-name", "VOICE", hm(1, 20), -1, false, false, 0, 0, 0),
 			dashContact("c5", "q1", "old-name", "CHAT", hm(9, 30), 5, true, true, 60, 0, 0),
-			// q2 has no configuration row: its name comes from the records.
+			// q2 has no configuration row: its name comes from the records. Queued
+			// exactly 20 s: not within the service level (Connect: less than).
 			dashContact("c6", "q2", "Sales", "VOICE", hm(9, 45), 20, true, true, 90, 0, 10),
 			// Yesterday in London: not today.
 			dashContact("c7", "q1", "old-name", "VOICE", time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC), 5, true, true, 10, 0, 0),
@@ -187,11 +188,11 @@ func TestIntegrationDashboardWallboard(t *testing.T) {
 			}
 			wantLines(t, "wallboard queues", queues,
 				"q3 q3 CHAT | snap=2026-03-29T09:59:30Z inq=0 oldest=0 online=2 avail=2 oncontact=0 acw=0 | offered=0 handled=0 abandoned=0 waiting=0 handle=0 aht=- in20=0 sl=-",
-				"q2 Sales VOICE | snap=nil inq=nil oldest=nil online=nil avail=nil oncontact=nil acw=nil | offered=1 handled=1 abandoned=0 waiting=0 handle=100 aht=100.00 in20=1 sl=100.00",
+				"q2 Sales VOICE | snap=nil inq=nil oldest=nil online=nil avail=nil oncontact=nil acw=nil | offered=1 handled=1 abandoned=0 waiting=0 handle=100 aht=100.00 in20=0 sl=0.00",
 				"q1 Support CHAT | snap=nil inq=nil oldest=nil online=nil avail=nil oncontact=nil acw=nil | offered=1 handled=1 abandoned=0 waiting=0 handle=60 aht=60.00 in20=1 sl=100.00",
 				"q1 Support VOICE | snap=2026-03-29T09:59:30Z inq=2 oldest=45 online=5 avail=1 oncontact=3 acw=1 | offered=4 handled=2 abandoned=1 waiting=1 handle=390 aht=195.00 in20=1 sl=33.33",
 			)
-			if got, want := statsString(wb.Total), "offered=6 handled=4 abandoned=1 waiting=1 handle=550 aht=137.50 in20=3 sl=60.00"; got != want {
+			if got, want := statsString(wb.Total), "offered=6 handled=4 abandoned=1 waiting=1 handle=550 aht=137.50 in20=2 sl=40.00"; got != want {
 				t.Errorf("total %s, want %s", got, want)
 			}
 			var agents []string
@@ -272,7 +273,7 @@ func TestIntegrationDashboardQueueIntervals(t *testing.T) {
 				"2026-03-29T00:00:00Z 00:00-01:00 Support VOICE | offered=2 handled=2 abandoned=0 waiting=0 handle=390 aht=195.00 in20=1 sl=50.00",
 				// 01:00 UTC is 02:00 BST: the hour 01:00-02:00 local never was.
 				"2026-03-29T02:00:00+01:00 01:00-02:00 Support VOICE | offered=2 handled=0 abandoned=1 waiting=1 handle=0 aht=- in20=0 sl=0.00",
-				"2026-03-29T10:00:00+01:00 09:00-10:00 Sales VOICE | offered=1 handled=1 abandoned=0 waiting=0 handle=100 aht=100.00 in20=1 sl=100.00",
+				"2026-03-29T10:00:00+01:00 09:00-10:00 Sales VOICE | offered=1 handled=1 abandoned=0 waiting=0 handle=100 aht=100.00 in20=0 sl=0.00",
 				"2026-03-29T10:00:00+01:00 09:00-10:00 Support CHAT | offered=1 handled=1 abandoned=0 waiting=0 handle=60 aht=60.00 in20=1 sl=100.00",
 			)
 			quarter := day

@@ -8,6 +8,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -49,9 +50,19 @@ type Options struct {
 	// QueryTimeout bounds each database read (10 s when zero).
 	QueryTimeout time.Duration
 	Logger       *slog.Logger
-	// Now is the clock (time.Now when nil); tests fix it.
+	// Now is the clock (time.Now when nil); tests fix it, and the demo
+	// passes the simulator's clock.
 	Now func() time.Time
+	// Simulated says that Now is a simulated clock (the demo): the page
+	// says so.
+	Simulated bool
+	// ClockRate is how many seconds Now advances per wall-clock second (1
+	// when zero; the demo's --speed), so the page's clock keeps pace.
+	ClockRate float64
 }
+
+// MaxServiceLevelSeconds bounds the ?sl= threshold.
+const MaxServiceLevelSeconds = 3600
 
 //go:embed assets
 var assets embed.FS
@@ -64,6 +75,8 @@ type Handler struct {
 
 	zonesMu sync.Mutex
 	zones   map[string]*time.Location
+
+	wallboards *wallboardCache
 }
 
 // New returns the dashboard's handler:
@@ -95,7 +108,11 @@ func New(r Reader, opts Options) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Handler{r: r, opts: opts, mux: http.NewServeMux(), zones: map[string]*time.Location{}}
+	if opts.ClockRate <= 0 {
+		opts.ClockRate = 1
+	}
+	h := &Handler{r: r, opts: opts, mux: http.NewServeMux(), zones: map[string]*time.Location{},
+		wallboards: newWallboardCache(opts.Refresh)}
 	static, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic(err) // the embedded tree is part of the binary
@@ -222,12 +239,29 @@ func (h *Handler) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), h.opts.QueryTimeout)
 }
 
+// threshold returns the ?sl= service-level threshold in seconds or the
+// default one.
+func (h *Handler) threshold(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("sl")
+	if s == "" {
+		return h.opts.ServiceLevelSeconds, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxServiceLevelSeconds {
+		return 0, fmt.Errorf("sl %q: want whole seconds from 1 to %d", s, MaxServiceLevelSeconds)
+	}
+	return n, nil
+}
+
 type configResponse struct {
-	TimeZone            string `json:"time_zone"`
-	RefreshSeconds      int    `json:"refresh_seconds"`
-	ServiceLevelSeconds int    `json:"service_level_seconds"`
-	MaxReportDays       int    `json:"max_report_days"`
-	Today               string `json:"today"`
+	TimeZone            string    `json:"time_zone"`
+	RefreshSeconds      int       `json:"refresh_seconds"`
+	ServiceLevelSeconds int       `json:"service_level_seconds"`
+	MaxReportDays       int       `json:"max_report_days"`
+	Today               string    `json:"today"`
+	Now                 time.Time `json:"now"`
+	Simulated           bool      `json:"simulated"`
+	ClockRate           float64   `json:"clock_rate"`
 }
 
 func (h *Handler) config(w http.ResponseWriter, r *http.Request) {
@@ -236,29 +270,17 @@ func (h *Handler) config(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%v", err)
 		return
 	}
+	now := h.opts.Now()
 	writeJSON(w, http.StatusOK, configResponse{
 		TimeZone:            h.opts.Location.String(),
 		RefreshSeconds:      max(1, int(h.opts.Refresh.Round(time.Second)/time.Second)),
 		ServiceLevelSeconds: h.opts.ServiceLevelSeconds,
 		MaxReportDays:       MaxReportDays,
-		Today:               h.opts.Now().In(loc).Format(time.DateOnly),
+		Today:               now.In(loc).Format(time.DateOnly),
+		Now:                 now.UTC(),
+		Simulated:           h.opts.Simulated,
+		ClockRate:           h.opts.ClockRate,
 	})
-}
-
-func (h *Handler) wallboard(w http.ResponseWriter, r *http.Request) {
-	loc, err := h.zone(r)
-	if err != nil {
-		badRequest(w, "%v", err)
-		return
-	}
-	ctx, cancel := h.ctx(r)
-	defer cancel()
-	wb, err := h.r.Wallboard(ctx, connectreporting.WallboardQuery{Now: h.opts.Now(), Location: loc, ServiceLevelSeconds: h.opts.ServiceLevelSeconds})
-	if err != nil {
-		h.failed(w, r, "wallboard", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wb)
 }
 
 type healthResponse struct {
@@ -286,7 +308,9 @@ type reportResponse struct {
 	From          time.Time `json:"from"`
 	To            time.Time `json:"to"`
 	PeriodMinutes int       `json:"period_minutes"` // 0: days
-	Rows          any       `json:"rows"`
+	// ServiceLevelSeconds is the threshold of the service-level figures.
+	ServiceLevelSeconds int `json:"service_level_seconds"`
+	Rows                any `json:"rows"`
 }
 
 // parseBound reads a report bound: a date (YYYY-MM-DD, a local day in loc)
@@ -319,51 +343,65 @@ func parsePeriod(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("period %q: want 15, 30, 60 or day", s)
 }
 
-// report parses the common parameters and runs one report.
-// Reports by day (daysOnly) ignore ?period=.
+// reportQuery reads the common parameters of a report: ?from=&to= (local
+// dates or RFC 3339 instants, default today), ?tz=, ?period= (unless the
+// report is by day) and ?sl=.
+func (h *Handler) reportQuery(r *http.Request, daysOnly bool) (connectreporting.ReportQuery, error) {
+	loc, err := h.zone(r)
+	if err != nil {
+		return connectreporting.ReportQuery{}, err
+	}
+	q := r.URL.Query()
+	now := h.opts.Now()
+	fromS, toS := q.Get("from"), q.Get("to")
+	if fromS == "" {
+		fromS = now.In(loc).Format(time.DateOnly)
+	}
+	if toS == "" {
+		toS = fromS
+	}
+	from, err := parseBound(fromS, loc, false)
+	if err != nil {
+		return connectreporting.ReportQuery{}, fmt.Errorf("from: %w", err)
+	}
+	to, err := parseBound(toS, loc, true)
+	if err != nil {
+		return connectreporting.ReportQuery{}, fmt.Errorf("to: %w", err)
+	}
+	if !from.Before(to) {
+		return connectreporting.ReportQuery{}, errors.New("from must be before to")
+	}
+	if to.Sub(from) > MaxReportDays*25*time.Hour {
+		return connectreporting.ReportQuery{}, fmt.Errorf("range longer than %d days", MaxReportDays)
+	}
+	var period time.Duration
+	if !daysOnly {
+		if period, err = parsePeriod(q.Get("period")); err != nil {
+			return connectreporting.ReportQuery{}, err
+		}
+	}
+	sl, err := h.threshold(r)
+	if err != nil {
+		return connectreporting.ReportQuery{}, err
+	}
+	return connectreporting.ReportQuery{From: from, To: to, Location: loc, Period: period, Now: now, ServiceLevelSeconds: sl}, nil
+}
+
+// report parses the common parameters and runs one report; ?format=csv
+// answers its rows as a CSV download. Reports by day (daysOnly) ignore
+// ?period=.
 func (h *Handler) report(name string, daysOnly bool, run func(ctx context.Context, rq connectreporting.ReportQuery) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		loc, err := h.zone(r)
+		format := r.URL.Query().Get("format")
+		if format != "" && format != "json" && format != "csv" {
+			badRequest(w, "format %q: want json or csv", format)
+			return
+		}
+		rq, err := h.reportQuery(r, daysOnly)
 		if err != nil {
 			badRequest(w, "%v", err)
 			return
 		}
-		q := r.URL.Query()
-		now := h.opts.Now()
-		today := now.In(loc).Format(time.DateOnly)
-		fromS, toS := q.Get("from"), q.Get("to")
-		if fromS == "" {
-			fromS = today
-		}
-		if toS == "" {
-			toS = fromS
-		}
-		from, err := parseBound(fromS, loc, false)
-		if err != nil {
-			badRequest(w, "from: %v", err)
-			return
-		}
-		to, err := parseBound(toS, loc, true)
-		if err != nil {
-			badRequest(w, "to: %v", err)
-			return
-		}
-		if !from.Before(to) {
-			badRequest(w, "from must be before to")
-			return
-		}
-		if to.Sub(from) > MaxReportDays*25*time.Hour {
-			badRequest(w, "range longer than %d days", MaxReportDays)
-			return
-		}
-		var period time.Duration
-		if !daysOnly {
-			if period, err = parsePeriod(q.Get("period")); err != nil {
-				badRequest(w, "%v", err)
-				return
-			}
-		}
-		rq := connectreporting.ReportQuery{From: from, To: to, Location: loc, Period: period, Now: now, ServiceLevelSeconds: h.opts.ServiceLevelSeconds}
 		ctx, cancel := h.ctx(r)
 		defer cancel()
 		rows, err := run(ctx, rq)
@@ -371,9 +409,30 @@ func (h *Handler) report(name string, daysOnly bool, run func(ctx context.Contex
 			h.failed(w, r, name+" report", err)
 			return
 		}
-		writeJSON(w, http.StatusOK, reportResponse{Report: name, TimeZone: loc.String(), From: from, To: to,
-			PeriodMinutes: int(rq.Period / time.Minute), Rows: rows})
+		if format == "csv" {
+			h.writeReportCSV(w, r, name, rq, rows)
+			return
+		}
+		writeJSON(w, http.StatusOK, reportResponse{Report: name, TimeZone: rq.Location.String(), From: rq.From, To: rq.To,
+			PeriodMinutes: int(rq.Period / time.Minute), ServiceLevelSeconds: rq.ServiceLevelSeconds, Rows: rows})
 	}
+}
+
+// writeReportCSV answers rows as an attachment named after the report, its
+// local dates and its zone.
+func (h *Handler) writeReportCSV(w http.ResponseWriter, r *http.Request, name string, rq connectreporting.ReportQuery, rows any) {
+	last := rq.To.Add(-time.Nanosecond).In(rq.Location).Format(time.DateOnly)
+	file := name + "_" + rq.From.In(rq.Location).Format(time.DateOnly) + "_" + last + "_" +
+		strings.NewReplacer("/", "-", "+", "plus").Replace(rq.Location.String()) + ".csv"
+	var buf bytes.Buffer
+	if err := writeCSV(&buf, rows); err != nil {
+		h.failed(w, r, name+" CSV", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
 }
 
 func (h *Handler) queueIntervals(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {

@@ -227,6 +227,9 @@ func TestErrors(t *testing.T) {
 		{"/api/reports/queue-intervals?from=yesterday", 400, "from: want a date"},
 		{"/api/reports/queue-intervals?from=2026-03-29&to=2026-03-01", 400, "from must be before to"},
 		{"/api/reports/queue-intervals?from=2026-01-01&to=2026-03-29", 400, "range longer than 62 days"},
+		{"/api/wallboard?sl=0", 400, "want whole seconds from 1 to 3600"},
+		{"/api/reports/queue-intervals?sl=20.5", 400, "want whole seconds"},
+		{"/api/reports/queue-intervals?format=xml", 400, "want json or csv"},
 		{"/api/nothing", 404, ""},
 		{"/static/", 404, ""},
 	} {
@@ -320,7 +323,7 @@ func TestPageAndAssets(t *testing.T) {
 		}
 	}
 	res, body = get(t, h, "/api/config")
-	if res.StatusCode != http.StatusOK || string(body) != `{"time_zone":"Europe/London","refresh_seconds":5,"service_level_seconds":20,"max_report_days":62,"today":"2026-03-29"}`+"\n" {
+	if res.StatusCode != http.StatusOK || string(body) != `{"time_zone":"Europe/London","refresh_seconds":5,"service_level_seconds":20,"max_report_days":62,"today":"2026-03-29","now":"2026-03-29T10:00:00Z","simulated":false,"clock_rate":1}`+"\n" {
 		t.Errorf("config: %s", body)
 	}
 }

@@ -1,0 +1,8 @@
+package web
+
+// WriteCSV is writeCSV for the tests of package web_test.
+var WriteCSV = writeCSV
+
+// ResetWallboardCache empties the wallboard cache, so that a benchmark
+// measures one query per round.
+func (h *Handler) ResetWallboardCache() { h.wallboards.reset() }
