@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -43,6 +44,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	db := fs.String("db", "sqlite:connect-reporting-demo.db", "database (SQLite by default; any DSN works)")
 	addr := fs.String("addr", "127.0.0.1:8080", "dashboard address (\"\" for none)")
 	sf := addSimFlags(fs, 60)
+	fs.Lookup("start").Usage = "simulated start time, RFC 3339 (default: 08:00 today in --time-zone, as agents log in)"
 	duration := fs.Duration("duration", 0, "stop after this long (default: until interrupted)")
 	delay := fs.Duration("delay", 5*time.Second, "real-time poll interval (wall clock)")
 	throttle := fs.Float64("throttle", 0, "fraction of Connect API calls the simulator throttles (the pollers retry)")
@@ -139,7 +141,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return nil
 	})
 	if *addr != "" {
-		h := newDashboard(store, loc, m.Logger, 0)
+		h := newDashboard(store, demoDashboardOptions(loc, m.Logger, sim, *sf.speed))
 		g.Go(func() error { return m.serveDashboard(gctx, *addr, "demo: dashboard", h, auth) })
 	}
 	if !*quiet {
@@ -151,6 +153,14 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "\ndemo: stopped at simulated %s: %s\n", sim.Now().In(loc).Format("15:04"), counts.String())
 	return err
+}
+
+// demoDashboardOptions put the dashboard on the simulator's clock: "now",
+// "today", ages and staleness are simulated time, so the first screen is
+// live and the reports offer only days the simulation reached; the page
+// says that the clock is simulated and runs it at --speed.
+func demoDashboardOptions(loc *time.Location, logger *slog.Logger, sim *simulator.Simulator, speed float64) web.Options {
+	return web.Options{Location: loc, Logger: logger, Now: sim.Now, Simulated: true, ClockRate: speed}
 }
 
 // demoHistoricalEvery runs the historical poller about once per simulated

@@ -1,12 +1,21 @@
 package main
 
 import (
+	"context"
 	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/simulator"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
 // TestDemo runs the whole demo for a few seconds at high speed and checks
@@ -68,5 +77,63 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(out, "demo: dashboard: http://127.0.0.1:") {
 		t.Errorf("no dashboard URL in %q", out)
+	}
+}
+
+// TestDemoDashboardClock: the demo's dashboard takes the simulator's time
+// as now and says it is simulated, so the first screen of a simulated
+// morning is that morning (not the wall clock's day), and no data is stale.
+func TestDemoDashboardClock(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "clock.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	loc, _ := time.LoadLocation("America/New_York")
+	start := time.Date(2026, 3, 29, 8, 0, 0, 0, loc)
+	cfg := simulator.DefaultConfig(3, 5, 1)
+	cfg.Start, cfg.Location = start, loc
+	sim, err := simulator.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.RunUntil(start.Add(90 * time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	h := newDashboard(store, demoDashboardOptions(loc, nil, sim, 60))
+	get := func(path string, v any) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cfgRes struct {
+		Today     string    `json:"today"`
+		Now       time.Time `json:"now"`
+		Simulated bool      `json:"simulated"`
+		ClockRate float64   `json:"clock_rate"`
+	}
+	get("/api/config", &cfgRes)
+	simNow := start.Add(90 * time.Minute).UTC()
+	if cfgRes.Today != "2026-03-29" || !cfgRes.Now.Equal(simNow) || !cfgRes.Simulated || cfgRes.ClockRate != 60 {
+		t.Errorf("config %+v, want today 2026-03-29, now %s, simulated at 60x", cfgRes, simNow)
+	}
+	var wb connectreporting.Wallboard
+	get("/api/wallboard", &wb)
+	if wb.Day != "2026-03-29" || !wb.GeneratedAt.Equal(simNow) || !wb.Health.CheckedAt.Equal(simNow) {
+		t.Errorf("wallboard day %s generated %s checked %s, want the simulated %s", wb.Day, wb.GeneratedAt, wb.Health.CheckedAt, simNow)
+	}
+}
+
+// TestDemoStartHelp: --start's help says what the demo does without it.
+func TestDemoStartHelp(t *testing.T) {
+	_, errOut, _ := run(t, map[string]string{}, "", "demo", "--help")
+	if !strings.Contains(errOut, "default: 08:00 today in --time-zone") || strings.Contains(errOut, "default: now") {
+		t.Errorf("demo --help: %s", errOut)
 	}
 }

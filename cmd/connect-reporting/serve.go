@@ -27,15 +27,15 @@ func init() {
 		if err != nil {
 			return err
 		}
-		return m.serveDashboard(ctx, addr, "dashboard", newDashboard(env.store, loc, m.Logger, 0), auth)
+		return m.serveDashboard(ctx, addr, "dashboard", newDashboard(env.store, web.Options{Location: loc, Logger: m.Logger}), auth)
 	}
 }
 
-// newDashboard returns the dashboard on store s: "today" and the reports in
-// loc by default, the wallboard refreshed every refresh (5 s when zero).
-// demo and run serve the same handler.
-func newDashboard(s *sqlstore.Store, loc *time.Location, logger *slog.Logger, refresh time.Duration) http.Handler {
-	return web.New(s, web.Options{Location: loc, Logger: logger, Refresh: refresh})
+// newDashboard returns the dashboard on store s with opts ("today" and the
+// reports in opts.Location, the wallboard refreshed every opts.Refresh, 5 s
+// when zero). serve, demo and run serve the same handler.
+func newDashboard(s *sqlstore.Store, opts web.Options) http.Handler {
+	return web.New(s, opts)
 }
 
 // dashboardZone is the --time-zone flag, defaulting to TIME_ZONE, then UTC.
@@ -115,5 +115,5 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	return m.serveDashboard(ctx, *addr, "dashboard", newDashboard(s, loc, m.Logger, *refresh), auth)
+	return m.serveDashboard(ctx, *addr, "dashboard", newDashboard(s, web.Options{Location: loc, Logger: m.Logger, Refresh: *refresh}), auth)
 }
