@@ -252,12 +252,28 @@ func (s *Store) syncKind(ctx context.Context, tx *sql.Tx, k configKind, rows [][
 			closeRows = append(closeRows, old)
 			ch.Updated[k.name]++
 		}
-		row := append(append([]any{}, r[:len(k.keys)]...), validFrom, nil, hash)
+		row := append(append([]any{}, r[:len(k.keys)]...), validFrom, time.Time{}, hash) // valid_to NULL
 		writes = append(writes, append(row, r[len(k.keys):]...))
 	}
 	for _, old := range cur { // no longer listed: deleted in Connect
 		closeRows = append(closeRows, old)
 		ch.Deleted[k.name]++
+	}
+	if err := s.closeConfigRows(ctx, tx, k, table, closeRows, readAt); err != nil {
+		return fmt.Errorf("close rows: %w", err)
+	}
+	u := upsert{table: k.table, cols: cols, keys: append(append([]string{}, k.keys...), "valid_from")}
+	return u.exec(ctx, tx, s.dialect, writes)
+}
+
+// closeConfigRows sets valid_to = readAt on the given current rows: one
+// statement on SQL Server (per 2,000 parameters), one per row elsewhere.
+func (s *Store) closeConfigRows(ctx context.Context, tx *sql.Tx, k configKind, table string, rows []currentRow, readAt time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if s.dialect == DialectSQLServer {
+		return mssqlCloseRows(ctx, tx, k.keys, table, rows, readAt)
 	}
 	where := make([]string, 0, len(k.keys)+1)
 	for _, key := range k.keys {
@@ -265,15 +281,14 @@ func (s *Store) syncKind(ctx context.Context, tx *sql.Tx, k configKind, rows [][
 	}
 	where = append(where, "valid_from = ?")
 	closeSQL := s.q("UPDATE " + table + " SET valid_to = ? WHERE " + strings.Join(where, " AND "))
-	for _, old := range closeRows {
+	for _, old := range rows {
 		args := append([]any{arg(s.dialect, readAt)}, old.keys...)
 		args = append(args, arg(s.dialect, old.validFrom))
 		if _, err := tx.ExecContext(ctx, closeSQL, args...); err != nil {
-			return fmt.Errorf("close row: %w", err)
+			return err
 		}
 	}
-	u := upsert{table: k.table, cols: cols, keys: append(append([]string{}, k.keys...), "valid_from")}
-	return u.exec(ctx, tx, s.dialect, writes)
+	return nil
 }
 
 func (s *Store) currentConfig(ctx context.Context, tx *sql.Tx, k configKind, table string) (map[string]currentRow, error) {
@@ -282,7 +297,14 @@ func (s *Store) currentConfig(ctx context.Context, tx *sql.Tx, k configKind, tab
 		sel = append(sel, quoteIdent(s.dialect, key))
 	}
 	sel = append(sel, "valid_from", "content_hash")
-	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+" WHERE valid_to IS NULL")
+	if s.dialect == DialectPostgres {
+		// The PostgreSQL counterpart of SQL Server's UPDLOCK, HOLDLOCK (see
+		// currentRowsLock): overlapping syncs of a kind take turns.
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+			return nil, fmt.Errorf("lock %s: %w", table, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+currentRowsLock(s.dialect)+" WHERE valid_to IS NULL")
 	if err != nil {
 		return nil, fmt.Errorf("read current rows: %w", err)
 	}

@@ -37,7 +37,9 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 	if p.empty() {
 		return p.res, nil
 	}
-	res, err := runBatch(ctx, s.DB(), w, p)
+	res, err := retryDeadlocks(ctx, s, "store batch", func() (connectreporting.BatchResult, error) {
+		return runBatch(ctx, s.DB(), w, p)
+	})
 	if err != nil {
 		s.logger().ErrorContext(ctx, "store batch failed",
 			"agent_events", len(b.AgentEvents), "contact_records", len(b.ContactRecords),

@@ -43,7 +43,7 @@ func (s *Store) StoreQueueSnapshots(ctx context.Context, snaps []connectreportin
 	}
 	return s.inTx(ctx, "store queue snapshots", func(tx *sql.Tx) error {
 		hist := upsert{table: "queue_realtime_snapshot", cols: queueSnapshotCols, keys: []string{"snapshot_time", "queue_id", "channel"}}
-		if err := hist.exec(ctx, tx, s.dialect, rows); err != nil {
+		if err := hist.exec(ctx, tx, s.dialect, lastPerKey(rows, 0, 1, 2)); err != nil {
 			return err
 		}
 		return s.refreshCurrent(ctx, tx, "queue_realtime_current", queueSnapshotCols, []string{"queue_id", "channel"}, latestRows(rows, 0, 1, 2))
@@ -78,11 +78,45 @@ func (s *Store) StoreAgentSnapshots(ctx context.Context, snaps []connectreportin
 	}
 	return s.inTx(ctx, "store agent snapshots", func(tx *sql.Tx) error {
 		hist := upsert{table: "agent_realtime_snapshot", cols: agentSnapshotCols, keys: []string{"snapshot_time", "agent_id"}}
-		if err := hist.exec(ctx, tx, s.dialect, rows); err != nil {
+		if err := hist.exec(ctx, tx, s.dialect, lastPerKey(rows, 0, 1)); err != nil {
 			return err
 		}
 		return s.refreshCurrent(ctx, tx, "agent_realtime_current", agentSnapshotCols, []string{"agent_id"}, latestRows(rows, 0, 1))
 	})
+}
+
+// rowKey is the key of a row (the values at keyIdx) as the databases
+// compare it: times to the microsecond, in UTC.
+func rowKey(r []any, keyIdx []int) string {
+	var b strings.Builder
+	for _, j := range keyIdx {
+		if t, ok := r[j].(time.Time); ok {
+			b.WriteString(t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
+		} else {
+			fmt.Fprint(&b, r[j])
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// lastPerKey keeps the last row of each key (the values at keyIdx), in
+// first-seen order: one statement may not write a row twice (SQL Server's
+// MERGE fails with Msg 8672, PostgreSQL's ON CONFLICT DO UPDATE "cannot
+// affect row a second time").
+func lastPerKey(rows [][]any, keyIdx ...int) [][]any {
+	at := make(map[string]int, len(rows))
+	out := make([][]any, 0, len(rows))
+	for _, r := range rows {
+		k := rowKey(r, keyIdx)
+		if i, dup := at[k]; dup {
+			out[i] = r
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, r)
+	}
+	return out
 }
 
 // latestRows keeps, per key (the values at keyIdx), the row with the newest
@@ -91,10 +125,7 @@ func latestRows(rows [][]any, timeIdx int, keyIdx ...int) [][]any {
 	best := map[string]int{}
 	var order []string
 	for i, r := range rows {
-		k := ""
-		for _, j := range keyIdx {
-			k += fmt.Sprint(r[j]) + "\x00"
-		}
+		k := rowKey(r, keyIdx)
 		b, ok := best[k]
 		if !ok {
 			best[k] = i
@@ -140,23 +171,15 @@ func (s *Store) storeIntervalRows(ctx context.Context, what, table, idCol string
 		return nil
 	}
 	now := s.now().UTC()
-	seen := map[string]int{}
 	rows := make([][]any, 0, n)
 	for i := range n {
 		m := at(i)
 		if m.id == "" || m.name == "" || m.start.IsZero() || m.end.IsZero() {
 			return fmt.Errorf("%s: metric %d lacks %s, name or interval", what, i, idCol)
 		}
-		ch := connectreporting.NormalizeChannel(m.channel)
-		k := m.id + "\x00" + ch + "\x00" + m.start.UTC().String() + "\x00" + m.name
-		row := []any{m.id, ch, m.start, m.name, m.end, m.value, now}
-		if j, dup := seen[k]; dup {
-			rows[j] = row
-			continue
-		}
-		seen[k] = len(rows)
-		rows = append(rows, row)
+		rows = append(rows, []any{m.id, connectreporting.NormalizeChannel(m.channel), m.start, m.name, m.end, m.value, now})
 	}
+	rows = lastPerKey(rows, 0, 1, 2, 3)
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
 		cols := append([]string{idCol}, intervalMetricCols[1:]...)
 		u := upsert{table: table, cols: cols, keys: cols[:4]}

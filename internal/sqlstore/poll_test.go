@@ -249,3 +249,32 @@ func TestIntegrationStreamCheckpoints(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationSnapshotsRepeatedKeys: one call may carry the same history
+// key twice (the same queue and channel, "TASKS" and "TASK" folding to one;
+// the same agent) without failing (PostgreSQL's ON CONFLICT cannot update a
+// row twice in one statement, SQL Server's MERGE fails with Msg 8672); the
+// last observation of a key is the one stored.
+func TestIntegrationSnapshotsRepeatedKeys(t *testing.T) {
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			s := openIngestStore(t, dialect, Options{})
+			q := func(ch string, online float64) connectreporting.QueueSnapshot {
+				return connectreporting.QueueSnapshot{SnapshotTime: p0, QueueID: "q1", Channel: ch, AgentsOnline: f64(online)}
+			}
+			if err := s.StoreQueueSnapshots(ctx, []connectreporting.QueueSnapshot{q("VOICE", 1), q("TASKS", 2), q("VOICE", 3), q("TASK", 4)}); err != nil {
+				t.Fatal(err)
+			}
+			wantRows(t, s, "SELECT channel, agents_online FROM queue_realtime_snapshot ORDER BY channel",
+				"TASK|4.000", "VOICE|3.000")
+			a := func(status string) connectreporting.AgentSnapshot {
+				return connectreporting.AgentSnapshot{SnapshotTime: p0, AgentID: "a1", StatusName: status}
+			}
+			if err := s.StoreAgentSnapshots(ctx, []connectreporting.AgentSnapshot{a("Available"), a("Lunch")}); err != nil {
+				t.Fatal(err)
+			}
+			wantRows(t, s, "SELECT agent_id, status_name FROM agent_realtime_snapshot", "a1|Lunch")
+		})
+	}
+}

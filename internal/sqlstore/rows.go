@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/golang-sql/civil"
+	mssql "github.com/microsoft/go-mssqldb"
 )
 
 // This file holds the small SQL builder behind the lower-volume writes
@@ -49,10 +52,20 @@ func arg(dialect string, v any) any {
 	switch x := v.(type) {
 	case time.Time:
 		if x.IsZero() {
+			if dialect == DialectSQLServer {
+				return mssql.NullDateTime{} // a datetime2 NULL
+			}
 			return nil
 		}
-		if dialect == DialectSQLite {
+		switch dialect {
+		case DialectSQLite:
 			return x.UTC().Format("2006-01-02T15:04:05.000Z")
+		case DialectSQLServer:
+			// A time.Time would travel as datetimeoffset(7), making SQL
+			// Server convert the datetime2 column side of a comparison (no
+			// index seek; range locks beyond the key). civil.DateTime
+			// travels as datetime2(7).
+			return civil.DateTimeOf(x.UTC())
 		}
 		return x.UTC()
 	case *float64:
@@ -212,8 +225,14 @@ func (u upsert) sql(dialect string, n int) string {
 	return b.String()
 }
 
-// inTx runs f in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, what string, f func(tx *sql.Tx) error) (err error) {
+// inTx runs f in a transaction, committing when it returns nil; a
+// transaction chosen as a deadlock victim runs again (retryDeadlocks).
+func (s *Store) inTx(ctx context.Context, what string, f func(tx *sql.Tx) error) error {
+	_, err := retryDeadlocks(ctx, s, what, func() (struct{}, error) { return struct{}{}, s.inTxOnce(ctx, what, f) })
+	return err
+}
+
+func (s *Store) inTxOnce(ctx context.Context, what string, f func(tx *sql.Tx) error) (err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%s: begin transaction: %w", what, err)

@@ -80,6 +80,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %w", d.Dialect, d.Redacted, err)
 	}
+	if d.Dialect == DialectSQLServer {
+		if err := mssqlCheckCompatibility(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if !opts.SkipMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
 			db.Close()
@@ -159,6 +165,9 @@ func (s *Store) provider() (*goose.Provider, error) {
 			return nil, fmt.Errorf("migration lock: %w", err)
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	if s.dialect == DialectSQLServer {
+		opts = append(opts, goose.WithSessionLocker(mssqlMigrationLock{timeout: 15 * time.Minute}))
 	}
 	p, err := goose.NewProvider(gd, s.db, fsys, opts...)
 	if err != nil {
