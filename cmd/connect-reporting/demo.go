@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"golang.org/x/sync/errgroup"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -30,8 +29,28 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/web"
 )
 
-func init() {
-	register(command{name: "demo", summary: "simulated contact centre + the full pipeline + dashboard on embedded SQLite", run: runDemo})
+// demoOptions are demo's flags.
+type demoOptions struct {
+	db, addr        string
+	sim             simFlags
+	duration, delay time.Duration
+	throttle        float64
+	quiet           bool
+}
+
+// demo is the running demo: the simulator, its Connect API and the
+// pipeline's parts, on one store.
+type demo struct {
+	opts    demoOptions
+	auth    web.Auth // the dashboard's login
+	cfg     simulator.Config
+	loc     *time.Location
+	store   *sqlstore.Store
+	sim     *simulator.Simulator
+	apiURL  string
+	counts  demoCounts
+	pollers Pollers
+	sched   *daemon.Scheduler
 }
 
 // runDemo drives the real pipeline from a simulated Connect instance: its
@@ -40,89 +59,117 @@ func init() {
 // HTTP with the real AWS SDK client, all into one SQLite file, with the
 // dashboard served beside it.
 func runDemo(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("demo", "demo [--db PATH.db] [--addr 127.0.0.1:8080] [--agents N] [--queues N] [--speed X] [--duration D]")
-	db := fs.String("db", "sqlite:connect-reporting-demo.db", "database (SQLite by default; any DSN works)")
-	addr := fs.String("addr", "127.0.0.1:8080", "dashboard address (\"\" for none)")
-	sf := addSimFlags(fs, 60)
-	fs.Lookup("start").Usage = "simulated start time, RFC 3339 (default: 08:00 today in --time-zone, as agents log in)"
-	duration := fs.Duration("duration", 0, "stop after this long (default: until interrupted)")
-	delay := fs.Duration("delay", 5*time.Second, "real-time poll interval (wall clock)")
-	throttle := fs.Float64("throttle", 0, "fraction of Connect API calls the simulator throttles (the pollers retry)")
-	quiet := fs.Bool("quiet", false, "no live summary line")
-	if err := fs.Parse(args); err != nil {
+	opts, err := m.parseDemoFlags(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("demo: unexpected arguments %q", fs.Args())}
-	}
-	loc, err := m.dashboardZone(*sf.tz)
+	d, err := m.newDemo(opts)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
-	}
-	// Default start: 08:00 today in the centre's time zone, so agents are
-	// logging in as the demo starts.
-	now := time.Now().In(loc)
-	cfg, err := sf.config(time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, loc))
-	if err != nil {
-		return &ExitError{Code: 2, Err: err}
-	}
-	var auth web.Auth
-	if *addr != "" {
-		if auth, err = m.dashboardAuth(*addr); err != nil {
-			return err
-		}
+		return err
 	}
 	if m.Getenv("LOG_LEVEL") == "" {
 		m.Logger = newLogger(m.Stderr, "warn", "text")
 	}
-	if *duration > 0 {
+	if opts.duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *duration)
+		ctx, cancel = context.WithTimeout(ctx, opts.duration)
 		defer cancel()
 	}
-
-	store, err := m.openStore(ctx, *db, sqlstore.Options{})
-	if err != nil {
+	if err := m.startDemo(ctx, d); err != nil {
 		return err
 	}
-	engine := &ingest.Engine{Store: store, Logger: m.Logger}
-	var counts demoCounts
+	err = m.runDemoParts(ctx, d)
+	fmt.Fprintf(m.Stdout, "\ndemo: stopped at simulated %s: %s\n", d.sim.Now().In(d.loc).Format("15:04"), d.counts.String())
+	return err
+}
+
+// parseDemoFlags parses demo's command line.
+func (m *Main) parseDemoFlags(args []string) (demoOptions, error) {
+	var o demoOptions
+	fs := m.newFlagSet("demo", "demo [--db PATH.db] [--addr 127.0.0.1:8080] [--agents N] [--queues N] [--speed X] [--duration D]")
+	fs.StringVar(&o.db, "db", "sqlite:connect-reporting-demo.db", "database (SQLite by default; any DSN works)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "dashboard address (\"\" for none)")
+	o.sim = addSimFlags(fs, 60, "08:00 today in --time-zone, as agents log in")
+	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (default: until interrupted)")
+	fs.DurationVar(&o.delay, "delay", 5*time.Second, "real-time poll interval (wall clock)")
+	fs.Float64Var(&o.throttle, "throttle", 0, "fraction of Connect API calls the simulator throttles (the pollers retry)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no live summary line")
+	pos, err := m.parse(fs, args)
+	if err != nil {
+		return o, err
+	}
+	if len(pos) > 0 {
+		return o, usageError("demo", "unexpected arguments %q", pos)
+	}
+	return o, nil
+}
+
+// newDemo checks the options and configures the simulated instance: by
+// default it starts at 08:00 today in the centre's time zone, so agents are
+// logging in as the demo starts.
+func (m *Main) newDemo(o demoOptions) (*demo, error) {
+	loc, err := m.dashboardZone(*o.sim.tz)
+	if err != nil {
+		return nil, usageError("demo", "%v", err)
+	}
+	now := time.Now().In(loc)
+	cfg, err := o.sim.config(time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, loc))
+	if err != nil {
+		return nil, usageError("demo", "%v", err)
+	}
+	d := &demo{opts: o, cfg: cfg, loc: loc}
+	if o.addr != "" {
+		if d.auth, err = m.dashboardAuth(o.addr); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// startDemo opens the store, starts the simulated Connect API and builds
+// the pollers on the real SDK client pointed at it.
+func (m *Main) startDemo(ctx context.Context, d *demo) error {
+	var err error
+	if d.store, err = m.openStore(ctx, d.opts.db, sqlstore.Options{}); err != nil {
+		return err
+	}
+	engine := &ingest.Engine{Store: d.store, Logger: m.Logger}
 	sink := simulator.SinkFunc(func(ctx context.Context, recs []simulator.Record) error {
 		// A flush that has started completes, even as the demo stops.
-		return counts.ingest(context.WithoutCancel(ctx), engine, recs)
+		return d.counts.ingest(context.WithoutCancel(ctx), engine, recs)
 	})
-	sim, err := simulator.New(cfg, sink)
-	if err != nil {
+	if d.sim, err = simulator.New(d.cfg, sink); err != nil {
 		return err
 	}
-	srv := api.New(sim, api.Options{ThrottleRate: *throttle, Seed: uint64(*sf.seed)})
-	url, err := srv.Start()
-	if err != nil {
+	srv := api.New(d.sim, api.Options{ThrottleRate: d.opts.throttle, Seed: uint64(*d.opts.sim.seed)})
+	if d.apiURL, err = srv.Start(); err != nil {
 		return err
 	}
-	defer srv.Close()
-
+	m.OnClose(func() error { srv.Close(); return nil })
 	client := connectapi.New(aws.Config{
-		Region:      cfg.Region,
+		Region:      d.cfg.Region,
 		Credentials: credentials.NewStaticCredentialsProvider("demo", "demo", ""),
-	}, connectapi.Options{InstanceID: cfg.InstanceID, Limiter: demoLimiter(*sf.speed), Logger: m.Logger},
-		func(o *connect.Options) { o.BaseEndpoint = aws.String(url) })
-	pollers := NewPollers(store, client, PollerOptions{RealtimeDelay: *delay, Loop: true, Logger: m.Logger})
-	pollers.Realtime.Now = sim.Now
-	pollers.Config.Now = sim.Now
-	hist := &historical.Poller{API: client, Store: store, TimeZone: loc, InitialBackfill: time.Hour, Now: sim.Now, Logger: m.Logger}
+	}, connectapi.Options{InstanceID: d.cfg.InstanceID, Limiter: demoLimiter(*d.opts.sim.speed), Logger: m.Logger, Endpoint: d.apiURL})
+	d.pollers = NewPollers(d.store, client, PollerOptions{RealtimeDelay: d.opts.delay, Loop: true, Logger: m.Logger})
+	d.pollers.Realtime.Now = d.sim.Now
+	d.pollers.Config.Now = d.sim.Now
+	hist := &historical.Poller{API: client, Store: d.store, TimeZone: d.loc, InitialBackfill: time.Hour, Now: d.sim.Now, Logger: m.Logger}
 	// The pollers run on the wall clock (at --speed 60 a minute is an hour
 	// of the contact centre): the real-time poller loops every --delay, the
 	// scheduler runs the historical and configuration pollers.
-	sched := &daemon.Scheduler{Logger: m.Logger, Jobs: []daemon.Job{
-		{Name: "config", Poller: pollers.Config, Every: time.Minute},
-		{Name: "historical", Poller: hist, Every: demoHistoricalEvery(*sf.speed)},
+	d.sched = &daemon.Scheduler{Logger: m.Logger, Jobs: []daemon.Job{
+		{Name: "config", Poller: d.pollers.Config, Every: time.Minute},
+		{Name: "historical", Poller: hist, Every: demoHistoricalEvery(*d.opts.sim.speed)},
 	}}
-
 	fmt.Fprintf(m.Stdout, "demo: simulated instance %s, %d agents, %d queues, %gx speed from %s; database %s\n",
-		cfg.InstanceID, cfg.Agents, len(cfg.Queues), *sf.speed, cfg.Start.Format("2006-01-02 15:04 MST"), *db)
-	fmt.Fprintf(m.Stdout, "demo: Connect API %s (AWS_ENDPOINT_URL_CONNECT=%s, instance id %s)\n", url, url, cfg.InstanceID)
+		d.cfg.InstanceID, d.cfg.Agents, len(d.cfg.Queues), *d.opts.sim.speed, d.cfg.Start.Format("2006-01-02 15:04 MST"), d.opts.db)
+	fmt.Fprintf(m.Stdout, "demo: Connect API %s (AWS_ENDPOINT_URL_CONNECT=%s, instance id %s)\n", d.apiURL, d.apiURL, d.cfg.InstanceID)
+	return nil
+}
 
+// runDemoParts runs the simulation, the pollers, the dashboard and the live
+// summary until ctx ends (or one of them fails).
+func (m *Main) runDemoParts(ctx context.Context, d *demo) error {
 	// The pollers get a context without --duration's deadline: a deadline
 	// means "Lambda invocation" to them, and they would stop short of it.
 	pollCtx, stopPolls := context.WithCancel(context.WithoutCancel(ctx))
@@ -132,26 +179,25 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		<-gctx.Done()
 		stopPolls()
 	}()
-	g.Go(func() error { return sim.Run(gctx, *sf.speed, 0) })
-	g.Go(func() error { return sched.Run(pollCtx) })
+	g.Go(func() error { return d.sim.Run(gctx, *d.opts.sim.speed, 0) })
+	g.Go(func() error { return d.sched.Run(pollCtx) })
 	g.Go(func() error {
-		if err := pollers.Realtime.Poll(pollCtx); err != nil && pollCtx.Err() == nil {
+		if err := d.pollers.Realtime.Poll(pollCtx); err != nil && pollCtx.Err() == nil {
 			return fmt.Errorf("real-time poller: %w", err)
 		}
 		return nil
 	})
-	if *addr != "" {
-		h := newDashboard(store, demoDashboardOptions(loc, m.Logger, sim, *sf.speed))
-		g.Go(func() error { return m.serveDashboard(gctx, *addr, "demo: dashboard", h, auth) })
+	if d.opts.addr != "" {
+		h := newDashboard(d.store, demoDashboardOptions(d.loc, m.Logger, d.sim, *d.opts.sim.speed))
+		g.Go(func() error { return m.serveDashboard(gctx, d.opts.addr, "demo: dashboard", h, d.auth) })
 	}
-	if !*quiet {
-		g.Go(func() error { return demoSummary(gctx, m.Stdout, store, sim, &counts) })
+	if !d.opts.quiet {
+		g.Go(func() error { return demoSummary(gctx, m.Stdout, d.store, d.sim, &d.counts) })
 	}
-	err = g.Wait()
+	err := g.Wait()
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, http.ErrServerClosed)) {
 		err = nil
 	}
-	fmt.Fprintf(m.Stdout, "\ndemo: stopped at simulated %s: %s\n", sim.Now().In(loc).Format("15:04"), counts.String())
 	return err
 }
 

@@ -132,7 +132,7 @@ func TestDemoDashboardClock(t *testing.T) {
 
 // TestDemoStartHelp: --start's help says what the demo does without it.
 func TestDemoStartHelp(t *testing.T) {
-	_, errOut, _ := run(t, map[string]string{}, "", "demo", "--help")
+	errOut, _, _ := run(t, map[string]string{}, "", "demo", "--help") // help is on stdout
 	if !strings.Contains(errOut, "default: 08:00 today in --time-zone") || strings.Contains(errOut, "default: now") {
 		t.Errorf("demo --help: %s", errOut)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -10,33 +9,29 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
-func init() {
-	register(command{name: "ingest", summary: "load agent events or contact records from files (JSON lines, Firehose, .gz)", run: runIngest})
-}
-
+// runIngest is `ingest agent-events|ctr [FILE...|-] --db DSN`.
 func runIngest(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("ingest", "ingest agent-events|ctr [FILE...|-] --db DSN")
+	fs := m.newFlagSet("ingest", "ingest agent-events|ctr [FILE...|-] --db DSN [--heartbeats] [--batch N]\n\nReads FILEs (JSON lines, concatenated JSON as Firehose writes it, .gz), or standard input for - or no FILE.")
 	db := m.dbFlag(fs)
 	heartbeats := fs.Bool("heartbeats", false, "keep HEART_BEAT agent events as agent_event rows")
 	chunk := fs.Int("batch", ingest.DefaultChunkSize, "records per transaction")
-	if len(args) == 0 {
-		fs.Usage()
-		return &ExitError{Code: 2, Err: errors.New("ingest: say agent-events or ctr")}
+	pos, err := m.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError("ingest", "say agent-events or ctr")
 	}
 	var source string
-	switch args[0] {
+	switch pos[0] {
 	case "agent-events", "agent-event", "agentevents":
 		source = connectreporting.SourceAgentEvents
 	case "ctr", "ctrs", "contact-records":
 		source = connectreporting.SourceCTR
 	default:
-		fs.Usage()
-		return &ExitError{Code: 2, Err: fmt.Errorf("ingest: %q is not agent-events or ctr", args[0])}
+		return usageError("ingest", "%q is not agent-events or ctr", pos[0])
 	}
-	files, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		return err
-	}
+	files := pos[1:]
 	if len(files) == 0 {
 		files = []string{"-"}
 	}

@@ -11,13 +11,12 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
-// The binary runs as a Lambda function when AWS_LAMBDA_RUNTIME_API is set:
-// internal/lambda reads the configuration and serves the function named by
-// _HANDLER with the handlers lambdaFactory builds.
-func init() {
-	lambdaStart = func(ctx context.Context, m *Main) error {
-		return lambda.Run(ctx, m.Getenv, lambdaFactory, lambda.Options{Logger: m.Logger})
-	}
+// runLambda runs the binary as a Lambda function (Main.Run calls it when
+// AWS_LAMBDA_RUNTIME_API is set): internal/lambda reads the configuration
+// and serves the function named by _HANDLER with the handlers lambdaFactory
+// builds.
+func runLambda(ctx context.Context, m *Main) error {
+	return lambda.Run(ctx, m.Getenv, lambdaFactory, lambda.Options{Logger: m.Logger})
 }
 
 // lambdaMaxOpenConns caps each container's pool: a container serves one

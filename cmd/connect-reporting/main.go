@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,7 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -65,16 +66,32 @@ type Main struct {
 	Getenv func(string) string
 	Logger *slog.Logger
 
+	// commands are the sub-commands, in the order the usage lists them.
+	commands []command
+	// lambda runs the binary as a Lambda function; Run calls it when
+	// AWS_LAMBDA_RUNTIME_API is set.
+	lambda  func(ctx context.Context, m *Main) error
 	closers []func() error
 }
 
-// NewMain returns a Main wired to the process's streams and environment.
+// NewMain returns a Main wired to the process's streams and environment,
+// with the command table and the Lambda runtime.
 func NewMain() *Main {
 	return &Main{
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
+		commands: []command{
+			{"demo", "simulated contact centre + the full pipeline + dashboard on embedded SQLite", runDemo},
+			{"run", "daemon: stream consumers, scheduled pollers, dashboard (--config FILE)", runDaemon},
+			{"migrate", "create or upgrade the schema (also done at every start)", runMigrate},
+			{"ingest", "load agent events or contact records from files (JSON lines, Firehose, .gz)", runIngest},
+			{"poll", "one poller run: " + strings.Join(pollerNames(), " | "), runPoll},
+			{"serve", "dashboard only: live wallboard and reports from the database", runServe},
+			{"simulate", "the simulated Connect API (and its record streams) alone, for any AWS client", runSimulate},
+		},
+		lambda: runLambda,
 	}
 }
 
@@ -91,43 +108,47 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// command is one sub-command. Sub-commands live in files of their own and
-// register themselves in init.
+// command is one sub-command of the table NewMain builds.
 type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, m *Main, args []string) error
 }
 
-var commands = map[string]command{}
-
-func register(c command) { commands[c.name] = c }
-
 // Run runs the program with the given arguments (without the program name).
+// A command's -h/--help prints its usage on stdout and returns nil; no
+// command at all prints the usage on stderr and returns flag.ErrHelp (exit 2).
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if m.Logger == nil {
 		m.Logger = newLogger(m.Stderr, m.Getenv("LOG_LEVEL"), m.Getenv("LOG_FORMAT"))
 	}
-	if m.Getenv("AWS_LAMBDA_RUNTIME_API") != "" && lambdaStart != nil {
-		return lambdaStart(ctx, m)
+	if m.Getenv("AWS_LAMBDA_RUNTIME_API") != "" && m.lambda != nil {
+		return m.lambda(ctx, m)
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return flag.ErrHelp
+	}
+	if args[0] == "help" && len(args) > 1 {
+		args = []string{args[1], "--help"} // help CMD is CMD --help
+	}
+	if args[0] == "help" || isHelpFlag(args[0]) {
 		m.usage(m.Stdout)
-		if len(args) == 0 {
-			return flag.ErrHelp
-		}
 		return nil
 	}
-	c, ok := commands[args[0]]
-	if !ok {
+	i := slices.IndexFunc(m.commands, func(c command) bool { return c.name == args[0] })
+	if i < 0 {
 		m.usage(m.Stderr)
-		return fmt.Errorf("unknown command %q", args[0])
+		return &ExitError{Code: 2, Err: fmt.Errorf("unknown command %q", args[0])}
 	}
-	return c.run(ctx, m, args[1:])
+	err := m.commands[i].run(ctx, m, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage asked for is printed
+	}
+	return err
 }
 
-// lambdaStart is set by the Lambda runtime wiring (lambda.go) when built in.
-var lambdaStart func(ctx context.Context, m *Main) error
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "--h" }
 
 func (m *Main) usage(w io.Writer) {
 	fmt.Fprintln(w, "connect-reporting lands Amazon Connect data in SQL.")
@@ -135,16 +156,11 @@ func (m *Main) usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: connect-reporting <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	for _, c := range m.commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'connect-reporting <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "Run 'connect-reporting <command> --help' for a command's flags.")
 	fmt.Fprintln(w, "When AWS_LAMBDA_RUNTIME_API is set the binary runs as a Lambda function and dispatches on _HANDLER.")
 }
 
@@ -167,25 +183,35 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
+// newFlagSet returns a flag set for `connect-reporting USAGE` that reports
+// errors instead of exiting; parse it with Main.parse.
 func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "Usage: connect-reporting %s\n\nFlags:\n", usage)
+		fmt.Fprintf(fs.Output(), "Usage: connect-reporting %s\n\nFlags:\n", usage)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseInterspersed parses flags that may come before, between or after the
-// positional arguments (`ingest ctr a.json b.json --db x.db`) and returns
-// the positional ones. "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+// parse parses flags that may come before, between or after the positional
+// arguments (`ingest ctr a.json b.json --db x.db`) and returns the
+// positional ones; "--" ends the flags. -h or --help prints the usage on
+// stdout and returns flag.ErrHelp (Run turns it into success); a bad flag is
+// a usage error (exit 2).
+func (m *Main) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	defer fs.SetOutput(m.Stderr)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				m.Stdout.Write(out.Bytes())
+				return nil, err
+			}
+			return nil, usageError(fs.Name(), "%v", err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -197,4 +223,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// usageError is a mistake on the command line of command name: exit 2, and
+// a pointer to the command's help.
+func usageError(name, format string, a ...any) error {
+	return &ExitError{Code: 2, Err: fmt.Errorf("%s: %s (see 'connect-reporting %s --help')", name, fmt.Sprintf(format, a...), name)}
 }

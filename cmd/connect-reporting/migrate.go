@@ -7,15 +7,13 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
-func init() {
-	register(command{name: "migrate", summary: "create or upgrade the schema (also done at every start)", run: runMigrate})
-}
-
 func runMigrate(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("migrate", "migrate --db DSN")
 	db := m.dbFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if pos, err := m.parse(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return usageError("migrate", "unexpected arguments %q", pos)
 	}
 	s, err := m.openStore(ctx, *db, sqlstore.Options{SkipMigrate: true})
 	if err != nil {

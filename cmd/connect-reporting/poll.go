@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,16 +20,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
-// `poll <poller>` runs one poller against a Connect instance. Each poller is
-// a sub-command registering itself with registerPoll (realtime and config
-// here, historical in poll_historical.go).
-func init() {
-	register(command{name: "poll", summary: "one poller run: " + pollNames(), run: runPoll})
-	registerPoll(pollCommand{name: "realtime", summary: "queue and agent real-time snapshots (OnboardObservations)", setup: setupRealtime})
-	registerPoll(pollCommand{name: "config", summary: "users, hierarchy, routing profiles, queues, agent statuses with history (OnboardUserGroups)", setup: setupConfig})
-}
-
-// pollCommand is one poller of `poll`.
+// pollCommand is one poller of `poll <poller>`.
 type pollCommand struct {
 	name    string
 	summary string
@@ -37,20 +29,21 @@ type pollCommand struct {
 	setup func(fs *flag.FlagSet) func(ctx context.Context, env *PollEnv) error
 }
 
-var pollCommands = map[string]pollCommand{}
-
-func registerPoll(c pollCommand) { pollCommands[c.name] = c }
-
-func pollNames() string {
-	names := make([]string, 0, len(pollCommands)+1)
-	for n := range pollCommands {
-		names = append(names, n)
+// pollCommands are the pollers of `poll`, in the order the usage lists them.
+func pollCommands() []pollCommand {
+	return []pollCommand{
+		{"realtime", "queue and agent real-time snapshots (OnboardObservations)", setupRealtime},
+		{"historical", "historical queue and agent metrics per 15-minute interval, checkpointed; --from/--to backfills (OnboardMetrics)", setupHistorical},
+		{"config", "users, hierarchy, routing profiles, queues, agent statuses with history (OnboardUserGroups)", setupConfig},
 	}
-	if _, ok := pollCommands["historical"]; !ok {
-		names = append(names, "historical")
+}
+
+func pollerNames() []string {
+	var names []string
+	for _, c := range pollCommands() {
+		names = append(names, c.name)
 	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
+	return names
 }
 
 // PollEnv is what a poller sub-command gets: the parsed common flags, the
@@ -118,52 +111,49 @@ func NewPollers(store connectreporting.Store, c *connectapi.Client, o PollerOpti
 	}
 }
 
-func (m *Main) pollUsage() string {
-	names := make([]string, 0, len(pollCommands))
-	for n := range pollCommands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return "poll " + strings.Join(names, "|") + " --instance ID --db DSN [--delay D] [--duration D] [flags]"
-}
+const pollUsage = "poll realtime|historical|config --instance ID --db DSN [--delay D] [--duration D] [flags]"
 
+// runPoll is `poll <poller>`: one run of a poller against a Connect instance.
 func runPoll(ctx context.Context, m *Main, args []string) error {
+	cmds := pollCommands()
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(m.Stderr, "Usage: connect-reporting %s\n\nPollers:\n", m.pollUsage())
-		names := make([]string, 0, len(pollCommands))
-		for n := range pollCommands {
-			names = append(names, n)
+		w := m.Stderr
+		if len(args) > 0 && isHelpFlag(args[0]) {
+			w = m.Stdout
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(m.Stderr, "  %-11s %s\n", n, pollCommands[n].summary)
+		fmt.Fprintf(w, "Usage: connect-reporting %s\n\nPollers:\n", pollUsage)
+		for _, c := range cmds {
+			fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 		}
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintln(w, "\nRun 'connect-reporting poll <poller> --help' for a poller's flags.")
+		if w == m.Stdout {
 			return nil
 		}
-		return &ExitError{Code: 2, Err: errors.New("poll: name a poller")}
+		return usageError("poll", "name a poller: %s", strings.Join(pollerNames(), ", "))
 	}
-	pc, ok := pollCommands[args[0]]
-	if !ok {
-		return &ExitError{Code: 2, Err: fmt.Errorf("poll: unknown poller %q (have %s)", args[0], pollNames())}
+	i := slices.IndexFunc(cmds, func(c pollCommand) bool { return c.name == args[0] })
+	if i < 0 {
+		return usageError("poll", "unknown poller %q (have %s)", args[0], strings.Join(pollerNames(), ", "))
 	}
+	pc := cmds[i]
 	fs := m.newFlagSet("poll "+pc.name, "poll "+pc.name+" --instance ID --db DSN [flags]")
 	instance := fs.String("instance", "", "Amazon Connect instance id or ARN (default $INSTANCE_ID)")
 	db := m.dbFlag(fs)
 	delay := fs.Duration("delay", 0, "realtime: pause between rounds (default 5s); config and historical: pause between API calls (default none)")
 	duration := fs.Duration("duration", 0, "realtime: keep polling for this long (default: one round)")
 	run := pc.setup(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := m.parse(fs, args[1:])
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("poll %s: unexpected arguments %q", pc.name, fs.Args())}
+	if len(pos) > 0 {
+		return usageError(fs.Name(), "unexpected arguments %q", pos)
 	}
 	if *instance == "" {
 		*instance = m.Getenv("INSTANCE_ID")
 	}
 	if *instance == "" {
-		return &ExitError{Code: 2, Err: errors.New("no Connect instance: give --instance ID or set INSTANCE_ID")}
+		return usageError(fs.Name(), "no Connect instance: give --instance ID or set INSTANCE_ID")
 	}
 	store, err := m.openStore(ctx, *db, sqlstore.Options{})
 	if err != nil {

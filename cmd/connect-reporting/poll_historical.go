@@ -10,18 +10,10 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/historical"
 )
 
-// `poll historical`: one run of the OnboardMetrics poller (GetMetricDataV2
+// setupHistorical is `poll historical`: one run of the OnboardMetrics poller (GetMetricDataV2
 // queue metrics per 15-minute interval of the time zone, from the checkpoint
 // to the last completed interval), or with --from and --to a backfill of
 // that range. The common flags (--instance, --db, --delay) are poll's.
-func init() {
-	registerPoll(pollCommand{
-		name:    "historical",
-		summary: "historical queue metrics per 15-minute interval, checkpointed; --from/--to backfills (OnboardMetrics)",
-		setup:   setupHistorical,
-	})
-}
-
 func setupHistorical(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
 	from := fs.String("from", "", "backfill from this time (RFC 3339; with --to)")
 	to := fs.String("to", "", "backfill up to this time (RFC 3339; with --from; clamped to the last completed interval)")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/connect-reporting/connect-reporting/internal/configsync"
@@ -20,10 +19,6 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/realtime"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
-
-func init() {
-	register(command{name: "run", summary: "daemon: stream consumers, scheduled pollers, dashboard (--config FILE)", run: runDaemon})
-}
 
 const runUsage = "run --config FILE [--check]"
 
@@ -36,129 +31,170 @@ type daemonEnv struct {
 	sched    *daemon.Scheduler // nil without pollers
 }
 
-// daemonDashboard is the hook for the dashboard (internal/web): when set
-// (by the file that wires the web package) and dashboard.addr is
-// configured, run serves the dashboard with the daemon's store and its
-// consumer and scheduler statistics until ctx is cancelled.
-var daemonDashboard func(ctx context.Context, m *Main, addr string, env *daemonEnv) error
-
-// daemonPollers builds the configured pollers. All three share one Connect
-// client, so one rate limiter per Connect API serves the whole process.
-var daemonPollers = map[string]func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error){
-	daemon.PollerRealtime: func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error) {
-		// One round per scheduled run, whatever the job's timeout: the
-		// scheduler is the loop (a deadline would switch Poll to its
-		// Lambda-style loop).
-		p := &realtime.Poller{API: client, Store: env.store, Logger: m.Logger.With("poller", "realtime")}
-		return daemon.PollerFunc(p.Round), nil
-	},
-	daemon.PollerHistorical: func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error) {
-		loc, err := env.cfg.Location()
-		if err != nil {
-			return nil, err
-		}
-		return &historical.Poller{API: client, Store: env.store, TimeZone: loc, Logger: m.Logger.With("poller", "historical")}, nil
-	},
-	daemon.PollerConfigSync: func(m *Main, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error) {
-		return &configsync.Syncer{API: client, Store: env.store, Logger: m.Logger.With("poller", "config")}, nil
-	},
-}
-
 // runDaemon is `run --config FILE`: the Kinesis consumers, the scheduled
-// pollers and (when built in and configured) the dashboard, until ctx is
-// cancelled (SIGINT/SIGTERM), then a graceful stop: in-flight batches are
-// stored and checkpointed.
+// pollers and (when configured) the dashboard, until ctx is cancelled
+// (SIGINT/SIGTERM), then a graceful stop: in-flight batches are stored and
+// checkpointed.
 func runDaemon(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlagSet("run", runUsage)
-	path := fs.String("config", "", "daemon configuration, YAML or JSON (see deploy/daemon.example.yaml)")
-	check := fs.Bool("check", false, "validate the configuration and exit")
-	pos, err := parseInterspersed(fs, args)
+	path, check, err := m.parseRunFlags(args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("run: unexpected arguments %q", pos)}
-	}
-	if *path == "" {
-		fs.Usage()
-		return &ExitError{Code: 2, Err: errors.New("run: give --config FILE")}
-	}
-	cfg, err := daemon.LoadConfig(*path, m.Getenv)
+	cfg, err := m.loadDaemonConfig(path)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("run: %w", err)}
-	}
-	// The file's log settings, unless the environment says otherwise.
-	if cfg.LogLevel != "" || cfg.LogFormat != "" {
-		m.Logger = newLogger(m.Stderr, firstSet(m.Getenv("LOG_LEVEL"), cfg.LogLevel), firstSet(m.Getenv("LOG_FORMAT"), cfg.LogFormat))
+		return err
 	}
 	if addr := cfg.Dashboard.Addr; addr != "" {
 		if _, err := m.dashboardAuth(addr); err != nil {
 			return fmt.Errorf("run: dashboard.addr: %w", err)
 		}
 	}
-	if *check {
-		var names []string
-		for _, s := range cfg.Schedules() {
-			names = append(names, fmt.Sprintf("%s every %s", s.Name, s.Every))
-		}
-		if len(names) == 0 {
-			names = []string{"none"}
-		}
-		fmt.Fprintf(m.Stdout, "%s: ok: %d streams, pollers: %s\n", *path, len(cfg.Streams), strings.Join(names, ", "))
+	if check {
+		printDaemonCheck(m, path, cfg)
 		return nil
 	}
+	env, err := m.buildDaemon(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return m.runDaemonParts(ctx, path, env)
+}
 
+// parseRunFlags parses run's command line: --config FILE and --check.
+func (m *Main) parseRunFlags(args []string) (path string, check bool, err error) {
+	fs := m.newFlagSet("run", runUsage)
+	fs.StringVar(&path, "config", "", "daemon configuration, YAML or JSON (see deploy/daemon.example.yaml)")
+	fs.BoolVar(&check, "check", false, "validate the configuration and exit")
+	pos, err := m.parse(fs, args)
+	switch {
+	case err != nil:
+		return "", false, err
+	case len(pos) > 0:
+		return "", false, usageError("run", "unexpected arguments %q", pos)
+	case path == "":
+		return "", false, usageError("run", "give --config FILE")
+	}
+	return path, check, nil
+}
+
+// loadDaemonConfig reads the configuration file and applies its log
+// settings, unless the environment says otherwise.
+func (m *Main) loadDaemonConfig(path string) (*daemon.Config, error) {
+	cfg, err := daemon.LoadConfig(path, m.Getenv)
+	if err != nil {
+		return nil, &ExitError{Code: 2, Err: fmt.Errorf("run: %w", err)}
+	}
+	if cfg.LogLevel != "" || cfg.LogFormat != "" {
+		m.Logger = newLogger(m.Stderr, firstSet(m.Getenv("LOG_LEVEL"), cfg.LogLevel), firstSet(m.Getenv("LOG_FORMAT"), cfg.LogFormat))
+	}
+	return cfg, nil
+}
+
+// printDaemonCheck is run --check's answer: what the configuration runs.
+func printDaemonCheck(m *Main, path string, cfg *daemon.Config) {
+	var names []string
+	for _, s := range cfg.Schedules() {
+		names = append(names, fmt.Sprintf("%s every %s", s.Name, s.Every))
+	}
+	if len(names) == 0 {
+		names = []string{"none"}
+	}
+	fmt.Fprintf(m.Stdout, "%s: ok: %d streams, pollers: %s\n", path, len(cfg.Streams), strings.Join(names, ", "))
+}
+
+// buildDaemon opens the store and the AWS configuration and builds the
+// consumer (when streams are configured) and the scheduler (when pollers
+// are).
+func (m *Main) buildDaemon(ctx context.Context, cfg *daemon.Config) (*daemonEnv, error) {
 	env := &daemonEnv{cfg: cfg}
+	var err error
 	env.store, err = sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{
 		Storage: cfg.Database.Storage, StoreHeartbeats: cfg.Database.StoreHeartbeats, Logger: m.Logger,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.OnClose(env.store.Close)
 	if env.aws, err = m.daemonAWSConfig(ctx, cfg); err != nil {
-		return err
+		return nil, err
 	}
-
 	if len(cfg.Streams) > 0 {
-		kc := kinesis.NewFromConfig(env.aws, func(o *kinesis.Options) {
-			if cfg.Endpoints.Kinesis != "" {
-				o.BaseEndpoint = aws.String(cfg.Endpoints.Kinesis)
-			}
-		})
-		env.consumer = &daemon.Consumer{
-			Client:      kc,
-			Checkpoints: env.store,
-			Ingester:    &ingest.Engine{Store: env.store, Logger: m.Logger, ChunkSize: cfg.Database.BatchSize},
-			Streams:     cfg.ConsumerStreams(),
-			Logger:      m.Logger.With("component", "consumer"),
-		}
-		cfg.Consumer.Apply(env.consumer)
+		env.consumer = m.daemonConsumer(env)
 	}
-	if sch := cfg.Schedules(); len(sch) > 0 {
-		client := connectapi.New(env.aws, connectapi.Options{InstanceID: cfg.InstanceID, Logger: m.Logger}, func(o *connect.Options) {
-			if cfg.Endpoints.Connect != "" {
-				o.BaseEndpoint = aws.String(cfg.Endpoints.Connect)
-			}
-		})
-		env.sched = &daemon.Scheduler{Logger: m.Logger.With("component", "scheduler")}
-		for _, s := range sch {
-			build := daemonPollers[s.Name]
-			if build == nil {
-				m.Logger.Warn("poller configured but not built into this binary; skipped", "poller", s.Name)
-				continue
-			}
-			p, err := build(m, env, client)
-			if err != nil {
-				return fmt.Errorf("run: poller %s: %w", s.Name, err)
-			}
-			env.sched.Jobs = append(env.sched.Jobs, daemon.Job{Name: s.Name, Poller: p, Every: s.Every, Timeout: s.Timeout, Hours: s.Hours})
-		}
-		if len(env.sched.Jobs) == 0 {
-			env.sched = nil
-		}
+	if env.sched, err = m.daemonScheduler(env); err != nil {
+		return nil, err
 	}
+	if env.consumer == nil && env.sched == nil {
+		return nil, errors.New("run: nothing to run (no streams and no pollers configured)")
+	}
+	return env, nil
+}
 
+// daemonConsumer is the Kinesis consumer of the configured streams.
+func (m *Main) daemonConsumer(env *daemonEnv) *daemon.Consumer {
+	cfg := env.cfg
+	kc := kinesis.NewFromConfig(env.aws, func(o *kinesis.Options) {
+		if cfg.Endpoints.Kinesis != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoints.Kinesis)
+		}
+	})
+	c := &daemon.Consumer{
+		Client:      kc,
+		Checkpoints: env.store,
+		Ingester:    &ingest.Engine{Store: env.store, Logger: m.Logger, ChunkSize: cfg.Database.BatchSize},
+		Streams:     cfg.ConsumerStreams(),
+		Logger:      m.Logger.With("component", "consumer"),
+	}
+	cfg.Consumer.Apply(c)
+	return c
+}
+
+// daemonScheduler schedules the configured pollers (nil when none is). All
+// share one Connect client, so one rate limiter per Connect API serves the
+// whole process.
+func (m *Main) daemonScheduler(env *daemonEnv) (*daemon.Scheduler, error) {
+	sch := env.cfg.Schedules()
+	if len(sch) == 0 {
+		return nil, nil
+	}
+	client := connectapi.New(env.aws, connectapi.Options{InstanceID: env.cfg.InstanceID, Logger: m.Logger, Endpoint: env.cfg.Endpoints.Connect})
+	sched := &daemon.Scheduler{Logger: m.Logger.With("component", "scheduler")}
+	for _, s := range sch {
+		p, err := m.daemonPoller(s.Name, env, client)
+		if err != nil {
+			return nil, fmt.Errorf("run: poller %s: %w", s.Name, err)
+		}
+		sched.Jobs = append(sched.Jobs, daemon.Job{Name: s.Name, Poller: p, Every: s.Every, Timeout: s.Timeout, Hours: s.Hours})
+	}
+	return sched, nil
+}
+
+// daemonPoller builds the poller the configuration names.
+func (m *Main) daemonPoller(name string, env *daemonEnv, client *connectapi.Client) (daemon.Poller, error) {
+	logger := m.Logger.With("poller", name)
+	switch name {
+	case daemon.PollerRealtime:
+		// One round per scheduled run, whatever the job's timeout: the
+		// scheduler is the loop (a deadline would switch Poll to its
+		// Lambda-style loop).
+		p := &realtime.Poller{API: client, Store: env.store, Logger: logger}
+		return daemon.PollerFunc(p.Round), nil
+	case daemon.PollerHistorical:
+		loc, err := env.cfg.Location()
+		if err != nil {
+			return nil, err
+		}
+		return &historical.Poller{API: client, Store: env.store, TimeZone: loc, Logger: logger}, nil
+	case daemon.PollerConfigSync:
+		return &configsync.Syncer{API: client, Store: env.store, Logger: logger}, nil
+	}
+	return nil, fmt.Errorf("unknown poller %q", name)
+}
+
+// runDaemonParts runs the consumer, the scheduler and the dashboard until
+// ctx ends or one of them fails (which stops the others: better than half
+// a daemon).
+func (m *Main) runDaemonParts(ctx context.Context, path string, env *daemonEnv) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -174,31 +210,22 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("%s: %w", name, err))
 				mu.Unlock()
-				cancel() // one part failing stops the daemon: better than half a daemon
+				cancel()
 			}
 		}()
 	}
+	jobs := 0
 	if env.consumer != nil {
 		part("consumer", env.consumer.Run)
 	}
 	if env.sched != nil {
 		part("scheduler", env.sched.Run)
-	}
-	if addr := cfg.Dashboard.Addr; addr != "" {
-		if daemonDashboard == nil {
-			m.Logger.Warn("dashboard.addr is set but the dashboard is not built into this binary yet; not serving it", "addr", addr)
-		} else {
-			part("dashboard", func(ctx context.Context) error { return daemonDashboard(ctx, m, addr, env) })
-		}
-	}
-	jobs := 0
-	if env.sched != nil {
 		jobs = len(env.sched.Jobs)
 	}
-	m.Logger.Info("daemon started", "config", *path, "streams", len(cfg.Streams), "pollers", jobs, "database", env.store.Dialect())
-	if env.consumer == nil && env.sched == nil {
-		return errors.New("run: nothing to run (no streams, and no poller built in)")
+	if addr := env.cfg.Dashboard.Addr; addr != "" {
+		part("dashboard", func(ctx context.Context) error { return daemonDashboard(ctx, m, addr, env) })
 	}
+	m.Logger.Info("daemon started", "config", path, "streams", len(env.cfg.Streams), "pollers", jobs, "database", env.store.Dialect())
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		m.Logger.Error("daemon stopped on an error", "error", err)

@@ -14,21 +14,18 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/web"
 )
 
-func init() {
-	register(command{name: "serve", summary: "dashboard only: live wallboard and reports from the database", run: runServe})
-	// run serves the same dashboard when dashboard.addr is configured, in
-	// the daemon's time_zone.
-	daemonDashboard = func(ctx context.Context, m *Main, addr string, env *daemonEnv) error {
-		loc, err := env.cfg.Location()
-		if err != nil {
-			return fmt.Errorf("dashboard: %w", err)
-		}
-		auth, err := m.dashboardAuth(addr)
-		if err != nil {
-			return err
-		}
-		return m.serveDashboard(ctx, addr, "dashboard", newDashboard(env.store, web.Options{Location: loc, Logger: m.Logger}), auth)
+// daemonDashboard serves the dashboard for `run` (dashboard.addr set) on the
+// daemon's store, in the daemon's time_zone, until ctx is cancelled.
+func daemonDashboard(ctx context.Context, m *Main, addr string, env *daemonEnv) error {
+	loc, err := env.cfg.Location()
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
 	}
+	auth, err := m.dashboardAuth(addr)
+	if err != nil {
+		return err
+	}
+	return m.serveDashboard(ctx, addr, "dashboard", newDashboard(env.store, web.Options{Location: loc, Logger: m.Logger}), auth)
 }
 
 // newDashboard returns the dashboard on store s with opts ("today" and the
@@ -94,11 +91,10 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address the dashboard listens on (beyond loopback it needs DASHBOARD_TOKEN or DASHBOARD_USER/DASHBOARD_PASSWORD)")
 	tz := fs.String("time-zone", "", "IANA time zone of \"today\" and of the reports (default $TIME_ZONE, else UTC)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often the page reloads the wallboard")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := m.parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))}
+	} else if len(pos) > 0 {
+		return usageError("serve", "unexpected arguments %q", pos)
 	}
 	loc, err := m.dashboardZone(*tz)
 	if err != nil {

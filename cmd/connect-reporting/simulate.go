@@ -14,10 +14,6 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 )
 
-func init() {
-	register(command{name: "simulate", summary: "the simulated Connect API (and its record streams) alone, for any AWS client", run: runSimulate})
-}
-
 // simFlags are the flags shared by simulate and demo.
 type simFlags struct {
 	instance      *string
@@ -31,14 +27,16 @@ type simFlags struct {
 	redeliverRate *float64
 }
 
-func addSimFlags(fs *flag.FlagSet, defaultSpeed float64) simFlags {
+// addSimFlags registers the simulator's flags on fs; startDefault says what
+// --start defaults to.
+func addSimFlags(fs *flag.FlagSet, defaultSpeed float64, startDefault string) simFlags {
 	return simFlags{
 		instance:      fs.String("instance-id", "", "instance id of the simulated instance (default: derived from --seed)"),
 		agents:        fs.Int("agents", 50, "agents"),
 		queues:        fs.Int("queues", 4, "standard queues"),
 		speed:         fs.Float64("speed", defaultSpeed, "simulated seconds per wall-clock second (60: an hour a minute)"),
 		seed:          fs.Int64("seed", 1, "seed: the same seed and start give the same contact centre"),
-		start:         fs.String("start", "", "simulated start time, RFC 3339 (default: now, to the second)"),
+		start:         fs.String("start", "", "simulated start time, RFC 3339 (default: "+startDefault+")"),
 		tz:            fs.String("time-zone", "UTC", "the contact centre's IANA time zone (shifts, arrival profile)"),
 		dupRate:       fs.Float64("duplicates", 0.02, "fraction of records delivered twice, as Kinesis may"),
 		redeliverRate: fs.Float64("redeliveries", 0.05, "fraction of contact records re-delivered later with a newer LastUpdateTimestamp"),
@@ -70,7 +68,7 @@ func (f simFlags) config(now time.Time) (simulator.Config, error) {
 func runSimulate(ctx context.Context, m *Main, args []string) error {
 	fs := m.newFlagSet("simulate", "simulate --addr 127.0.0.1:PORT [--instance-id ID --agents N --queues N --speed X --seed S] [--out DIR] [--kinesis]")
 	addr := fs.String("addr", "127.0.0.1:8700", "address the Connect API listens on")
-	sf := addSimFlags(fs, 1)
+	sf := addSimFlags(fs, 1, "now, to the second")
 	out := fs.String("out", "", "also write the emitted records to DIR/agent-events.jsonl and DIR/ctr.jsonl")
 	toKinesis := fs.Bool("kinesis", false, "also put the records on Kinesis (standard AWS config; AWS_ENDPOINT_URL_KINESIS for kinesalite)")
 	agentStream := fs.String("agent-stream", "AgentEvents", "Kinesis stream for agent events (with --kinesis)")
@@ -78,8 +76,10 @@ func runSimulate(ctx context.Context, m *Main, args []string) error {
 	throttle := fs.Float64("throttle", 0, "fraction of API calls answered with ThrottlingException")
 	quotas := fs.Bool("quotas", false, "throttle above the Connect API's default request-rate quotas, like the service")
 	latency := fs.Duration("latency", 0, "latency added to every API response")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := m.parse(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return usageError("simulate", "unexpected arguments %q", pos)
 	}
 	cfg, err := sf.config(time.Now())
 	if err != nil {

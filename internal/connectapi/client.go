@@ -179,6 +179,10 @@ type Options struct {
 	MaxBackoff  time.Duration
 	// Logger receives retries and throttles at debug level (default: slog.Default()).
 	Logger *slog.Logger
+	// Endpoint is the Connect API's base URL (the simulator's, say); empty
+	// means the standard resolution: AWS_ENDPOINT_URL_CONNECT,
+	// AWS_ENDPOINT_URL, else the region's endpoint.
+	Endpoint string
 }
 
 // Client calls the Amazon Connect API for one instance. It is safe for
@@ -201,8 +205,8 @@ type Client struct {
 
 // New returns a Client for opts.InstanceID on the configuration cfg (region,
 // credentials, and the standard endpoint settings: AWS_ENDPOINT_URL_CONNECT,
-// AWS_ENDPOINT_URL, or connect.Options.BaseEndpoint through optFns).
-func New(cfg aws.Config, opts Options, optFns ...func(*connect.Options)) *Client {
+// AWS_ENDPOINT_URL), or on opts.Endpoint when set.
+func New(cfg aws.Config, opts Options) *Client {
 	c := &Client{
 		InstanceID:  opts.InstanceID,
 		instanceARN: opts.InstanceARN,
@@ -240,8 +244,11 @@ func New(cfg aws.Config, opts Options, optFns ...func(*connect.Options)) *Client
 			so.RateLimiter = ratelimit.None
 		})
 		o.APIOptions = append(o.APIOptions, c.addMiddleware)
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
 	}}
-	c.sdk = connect.NewFromConfig(cfg, append(fns, optFns...)...)
+	c.sdk = connect.NewFromConfig(cfg, fns...)
 	return c
 }
 

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
@@ -109,7 +108,8 @@ func mv2Client(t *testing.T, src api.Source, opts api.Options) (*connectapi.Clie
 		MaxAttempts: 12,
 		MaxBackoff:  2 * time.Millisecond,
 		Logger:      nil,
-	}, func(o *connect.Options) { o.BaseEndpoint = aws.String(hs.URL) })
+		Endpoint:    hs.URL,
+	})
 	return c, rec
 }
 

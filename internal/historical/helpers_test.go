@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
@@ -165,7 +164,8 @@ func newClient(t *testing.T, src api.Source, opts api.Options) (*connectapi.Clie
 		MaxAttempts: 15,
 		MaxBackoff:  2 * time.Millisecond,
 		Logger:      slog.New(slog.DiscardHandler),
-	}, func(o *connect.Options) { o.BaseEndpoint = aws.String(hs.URL) })
+		Endpoint:    hs.URL,
+	})
 	return c, rec
 }
 

@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
@@ -75,7 +74,10 @@ func (e *Env) Client(opts connectapi.Options) *connectapi.Client {
 	if opts.MaxAttempts == 0 {
 		opts.MaxAttempts = 20 // 30% injected throttling: 0.3^20 never happens
 	}
-	return connectapi.New(AWSConfig(e.Source.Region()), opts, func(o *connect.Options) { o.BaseEndpoint = aws.String(e.URL) })
+	if opts.Endpoint == "" {
+		opts.Endpoint = e.URL
+	}
+	return connectapi.New(AWSConfig(e.Source.Region()), opts)
 }
 
 // Recorder records the time and operation of every request.

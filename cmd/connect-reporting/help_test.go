@@ -1,0 +1,94 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestHelp: every command's --help (and -h, and `help CMD`) prints its usage
+// on stdout, nothing on stderr, and succeeds.
+func TestHelp(t *testing.T) {
+	cases := []struct {
+		args []string
+		want []string // in stdout
+	}{
+		{[]string{"--help"}, []string{"Usage: connect-reporting <command>", "poll       one poller run: realtime | historical | config"}},
+		{[]string{"-h"}, []string{"Usage: connect-reporting <command>"}},
+		{[]string{"help"}, []string{"Usage: connect-reporting <command>"}},
+		{[]string{"help", "demo"}, []string{"Usage: connect-reporting demo"}},
+		{[]string{"demo", "--help"}, []string{"Usage: connect-reporting demo", "(default: 08:00 today in --time-zone"}},
+		{[]string{"run", "--help"}, []string{"Usage: connect-reporting run --config FILE", "-check"}},
+		{[]string{"migrate", "--help"}, []string{"Usage: connect-reporting migrate --db DSN"}},
+		{[]string{"ingest", "--help"}, []string{"Usage: connect-reporting ingest agent-events|ctr", "-heartbeats"}},
+		{[]string{"ingest", "ctr", "-h"}, []string{"Usage: connect-reporting ingest"}},
+		{[]string{"poll", "--help"}, []string{"Usage: connect-reporting poll realtime|historical|config", "historical "}},
+		{[]string{"poll", "realtime", "--help"}, []string{"Usage: connect-reporting poll realtime", "-duration"}},
+		{[]string{"poll", "historical", "--help"}, []string{"Usage: connect-reporting poll historical", "-from"}},
+		{[]string{"poll", "config", "--help"}, []string{"Usage: connect-reporting poll config", "-instance"}},
+		{[]string{"serve", "--help"}, []string{"Usage: connect-reporting serve", "-refresh"}},
+		{[]string{"simulate", "--help"}, []string{"Usage: connect-reporting simulate", "(default: now, to the second)"}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, errOut, err := run(t, nil, "", tc.args...)
+			if err != nil {
+				t.Fatalf("exit %d: %v", exitCode(err), err)
+			}
+			if errOut != "" {
+				t.Errorf("stderr: %q", errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	// Every command of the table has a --help case above.
+	for _, c := range NewMain().commands {
+		found := false
+		for _, tc := range cases {
+			found = found || tc.args[0] == c.name
+		}
+		if !found {
+			t.Errorf("command %s has no --help case", c.name)
+		}
+	}
+}
+
+// TestCommandLineErrors: newcomers' mistakes get exit code 2 and a message
+// that says what to do.
+func TestCommandLineErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		errHas string // in the error
+		stderr string // in stderr
+	}{
+		{"no command", nil, 2, "", "Usage: connect-reporting <command>"},
+		{"unknown command", []string{"dmeo"}, 2, `unknown command "dmeo"`, "Commands:"},
+		{"unknown flag", []string{"serve", "--port", "8080"}, 2, "serve: flag provided but not defined: -port (see 'connect-reporting serve --help')", ""},
+		{"ingest without kind", []string{"ingest"}, 2, "ingest: say agent-events or ctr", ""},
+		{"ingest bad kind", []string{"ingest", "queues", "--db", "sqlite:x.db"}, 2, `"queues" is not agent-events or ctr`, ""},
+		{"poll without poller", []string{"poll"}, 2, "name a poller: realtime, historical, config", "Pollers:"},
+		{"poll unknown poller", []string{"poll", "queues"}, 2, `unknown poller "queues"`, ""},
+		{"poll without instance", []string{"poll", "realtime", "--db", "sqlite:x.db"}, 2, "give --instance ID or set INSTANCE_ID", ""},
+		{"run without config", []string{"run"}, 2, "run: give --config FILE", ""},
+		{"migrate without db", []string{"migrate"}, 2, "give --db DSN or set DB_DSN", ""},
+		{"demo extra argument", []string{"demo", "now"}, 2, `demo: unexpected arguments ["now"]`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, err := run(t, nil, "", tc.args...)
+			if err == nil || exitCode(err) != tc.code {
+				t.Fatalf("err %v, exit %d; want exit %d", err, exitCode(err), tc.code)
+			}
+			if !strings.Contains(err.Error(), tc.errHas) {
+				t.Errorf("error %q lacks %q", err, tc.errHas)
+			}
+			if !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errOut)
+			}
+		})
+	}
+}
