@@ -67,9 +67,9 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if m.Getenv("LOG_LEVEL") == "" {
-		m.Logger = newLogger(m.Stderr, "warn", "text")
-	}
+	// Warnings only, unless LOG_LEVEL says otherwise: the live summary
+	// line tells what happens.
+	m.setLogger("text", "warn")
 	if opts.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.duration)

@@ -72,6 +72,10 @@ type Main struct {
 	// AWS_LAMBDA_RUNTIME_API is set.
 	lambda  func(ctx context.Context, m *Main) error
 	closers []func() error
+
+	loggerGiven bool      // the caller of Run set Logger: keep it
+	logFormat   string    // --log-format
+	logDefaults [2]string // the command's default log format and level
 }
 
 // NewMain returns a Main wired to the process's streams and environment,
@@ -83,13 +87,13 @@ func NewMain() *Main {
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
 		commands: []command{
-			{"demo", "simulated contact centre + the full pipeline + dashboard on embedded SQLite", runDemo},
-			{"run", "daemon: stream consumers, scheduled pollers, dashboard (--config FILE)", runDaemon},
-			{"migrate", "create or upgrade the schema (also done at every start)", runMigrate},
-			{"ingest", "load agent events or contact records from files (JSON lines, Firehose, .gz)", runIngest},
-			{"poll", "one poller run: " + strings.Join(pollerNames(), " | "), runPoll},
-			{"serve", "dashboard only: live wallboard and reports from the database", runServe},
-			{"simulate", "the simulated Connect API (and its record streams) alone, for any AWS client", runSimulate},
+			{name: "demo", summary: "simulated contact centre + the full pipeline + dashboard on embedded SQLite", run: runDemo},
+			{name: "run", summary: "daemon: stream consumers, scheduled pollers, dashboard (--config FILE)", run: runDaemon, logs: "json"},
+			{name: "migrate", summary: "create or upgrade the schema (also done at every start)", run: runMigrate},
+			{name: "ingest", summary: "load agent events or contact records from files (JSON lines, Firehose, .gz)", run: runIngest},
+			{name: "poll", summary: "one poller run: " + strings.Join(pollerNames(), " | "), run: runPoll},
+			{name: "serve", summary: "dashboard only: live wallboard and reports from the database", run: runServe},
+			{name: "simulate", summary: "the simulated Connect API (and its record streams) alone, for any AWS client", run: runSimulate},
 		},
 		lambda: runLambda,
 	}
@@ -105,6 +109,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.closers[i]())
 	}
 	m.closers = nil
+	m.flushLogs()
 	return errors.Join(errs...)
 }
 
@@ -113,18 +118,21 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, m *Main, args []string) error
+	// logs is the default log format: "text" (people) unless "json"
+	// (a machine reads them).
+	logs string
 }
 
 // Run runs the program with the given arguments (without the program name).
 // A command's -h/--help prints its usage on stdout and returns nil; no
 // command at all prints the usage on stderr and returns flag.ErrHelp (exit 2).
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if m.Logger == nil {
-		m.Logger = newLogger(m.Stderr, m.Getenv("LOG_LEVEL"), m.Getenv("LOG_FORMAT"))
-	}
+	m.loggerGiven = m.Logger != nil
 	if m.Getenv("AWS_LAMBDA_RUNTIME_API") != "" && m.lambda != nil {
+		m.setLogger("json", "info")
 		return m.lambda(ctx, m)
 	}
+	m.setLogger("text", "info")
 	if len(args) == 0 {
 		m.usage(m.Stderr)
 		return flag.ErrHelp
@@ -141,7 +149,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		m.usage(m.Stderr)
 		return &ExitError{Code: 2, Err: fmt.Errorf("unknown command %q", args[0])}
 	}
-	err := m.commands[i].run(ctx, m, args[1:])
+	c := m.commands[i]
+	m.setLogger(firstSet(c.logs, "text"), "info")
+	err := c.run(ctx, m, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // the usage asked for is printed
 	}
@@ -164,30 +174,12 @@ func (m *Main) usage(w io.Writer) {
 	fmt.Fprintln(w, "When AWS_LAMBDA_RUNTIME_API is set the binary runs as a Lambda function and dispatches on _HANDLER.")
 }
 
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lv slog.Level
-	switch strings.ToLower(level) {
-	case "debug":
-		lv = slog.LevelDebug
-	case "warn", "warning":
-		lv = slog.LevelWarn
-	case "error":
-		lv = slog.LevelError
-	default:
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if strings.EqualFold(format, "text") {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
 // newFlagSet returns a flag set for `connect-reporting USAGE` that reports
 // errors instead of exiting; parse it with Main.parse.
 func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
+	fs.StringVar(&m.logFormat, "log-format", "", "logs on stderr: text (compact, for people; the default except for run) or json (default $LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: connect-reporting %s\n\nFlags:\n", usage)
 		fs.PrintDefaults()
@@ -215,14 +207,22 @@ func (m *Main) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			break
 		}
 		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
+			pos = append(pos, rest...)
+			break
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+	if m.logFormat != "" {
+		if !validLogFormat(m.logFormat) {
+			return nil, usageError(fs.Name(), "--log-format %q: want %s", m.logFormat, strings.Join(logFormats, " or "))
+		}
+		m.setLogger(m.logDefaults[0], m.logDefaults[1])
+	}
+	return pos, nil
 }
 
 // usageError is a mistake on the command line of command name: exit 2, and

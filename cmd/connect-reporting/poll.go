@@ -70,7 +70,7 @@ func NewConnectClient(ctx context.Context, instanceID string, delay time.Duratio
 	if instanceID == "" {
 		return nil, errors.New("no Connect instance: give --instance ID (or set INSTANCE_ID)")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(sdkLogger{logger}))
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}

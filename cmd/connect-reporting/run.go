@@ -78,15 +78,13 @@ func (m *Main) parseRunFlags(args []string) (path string, check bool, err error)
 }
 
 // loadDaemonConfig reads the configuration file and applies its log
-// settings, unless the environment says otherwise.
+// settings, unless the command line or the environment says otherwise.
 func (m *Main) loadDaemonConfig(path string) (*daemon.Config, error) {
 	cfg, err := daemon.LoadConfig(path, m.Getenv)
 	if err != nil {
 		return nil, &ExitError{Code: 2, Err: fmt.Errorf("run: %w", err)}
 	}
-	if cfg.LogLevel != "" || cfg.LogFormat != "" {
-		m.Logger = newLogger(m.Stderr, firstSet(m.Getenv("LOG_LEVEL"), cfg.LogLevel), firstSet(m.Getenv("LOG_FORMAT"), cfg.LogFormat))
-	}
+	m.setLogger(firstSet(cfg.LogFormat, "json"), firstSet(cfg.LogLevel, "info"))
 	return cfg, nil
 }
 
@@ -249,7 +247,7 @@ func (m *Main) daemonAWSConfig(ctx context.Context, cfg *daemon.Config) (aws.Con
 	if region != "" {
 		opts = append(opts, awsconfig.WithRegion(region))
 	}
-	c, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	c, err := awsconfig.LoadDefaultConfig(ctx, append(opts, awsconfig.WithLogger(sdkLogger{m.Logger}))...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("run: AWS configuration: %w", err)
 	}

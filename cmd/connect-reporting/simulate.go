@@ -95,7 +95,7 @@ func runSimulate(ctx context.Context, m *Main, args []string) error {
 		sinks = append(sinks, fsink)
 	}
 	if *toKinesis {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
+		awsCfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(sdkLogger{m.Logger}))
 		if err != nil {
 			return fmt.Errorf("AWS configuration: %w", err)
 		}

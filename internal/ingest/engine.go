@@ -120,7 +120,9 @@ func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err er
 		log.Error("ingest failed", append(attrs, "error", err)...)
 		return
 	}
-	log.Info("ingested", attrs...)
+	// Debug: the runtimes log their own line per invocation or shard
+	// progress, and the ingest command prints its counts.
+	log.Debug("ingested", attrs...)
 }
 
 func indexes(lo, hi int) []int {

@@ -135,7 +135,10 @@ func (s *Store) Migrate(ctx context.Context) ([]MigrationResult, error) {
 	out := make([]MigrationResult, 0, len(res))
 	for _, r := range res {
 		out = append(out, MigrationResult{Version: r.Source.Version, Source: r.Source.Path, Duration: r.Duration})
-		s.logger().InfoContext(ctx, "applied migration", "dialect", s.dialect, "version", r.Source.Version, "file", r.Source.Path)
+		s.logger().DebugContext(ctx, "applied migration", "dialect", s.dialect, "version", r.Source.Version, "file", r.Source.Path)
+	}
+	if len(out) > 0 {
+		s.logger().InfoContext(ctx, "schema migrated", "dialect", s.dialect, "applied", len(out), "version", out[len(out)-1].Version)
 	}
 	return out, nil
 }
