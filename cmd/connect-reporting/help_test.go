@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -90,5 +92,28 @@ func TestCommandLineErrors(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errOut)
 			}
 		})
+	}
+}
+
+// TestIngestChecksFilesFirst: a missing file fails before the database is
+// created (exit 1, nothing stored, nothing printed on stdout), and reading
+// standard input is said on stderr.
+func TestIngestChecksFilesFirst(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	out, _, err := run(t, nil, "", "ingest", "ctr", filepath.Join(dir, "missing.jsonl"), dir, "--db", db)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "missing.jsonl: no such file") ||
+		!strings.Contains(err.Error(), dir+" is a directory") {
+		t.Errorf("missing file: %v (exit %d)", err, exitCode(err))
+	}
+	if out != "" {
+		t.Errorf("stdout: %q", out)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("the database was created: %v", err)
+	}
+	out, errOut, err := run(t, nil, "", "ingest", "ctr", "--db", db)
+	if err != nil || !strings.Contains(errOut, "ingest: reading ctr from standard input") || !strings.Contains(out, "-: stored 0") {
+		t.Errorf("stdin: %v\nstdout %q\nstderr %q", err, out, errOut)
 	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
@@ -35,6 +37,10 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
+	// Every file is there and readable before the database is touched.
+	if err := checkFiles(files); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
 	s, err := m.openStore(ctx, *db, sqlstore.Options{StoreHeartbeats: *heartbeats})
 	if err != nil {
 		return err
@@ -42,6 +48,9 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 	e := &ingest.Engine{Store: s, Logger: m.Logger, ChunkSize: *chunk}
 	var total connectreporting.BatchResult
 	for _, f := range files {
+		if f == "-" {
+			fmt.Fprintf(m.Stderr, "ingest: reading %s from standard input\n", pos[0])
+		}
 		res, err := e.IngestFile(ctx, source, f, m.Stdin)
 		total = total.Add(res.BatchResult)
 		fmt.Fprintf(m.Stdout, "%s: stored %d, duplicate %d, rejected %d\n", f, res.Stored, res.Duplicate, res.Rejected)
@@ -56,4 +65,29 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "total: stored %d, duplicate %d, rejected %d\n", total.Stored, total.Duplicate, total.Rejected)
 	}
 	return nil
+}
+
+// checkFiles reports every named file (not "-", standard input) that cannot
+// be opened for reading or is a directory.
+func checkFiles(files []string) error {
+	var errs []error
+	for _, name := range files {
+		if name == "-" {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		st, err := f.Stat()
+		f.Close()
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case st.IsDir():
+			errs = append(errs, fmt.Errorf("%s is a directory", name))
+		}
+	}
+	return errors.Join(errs...)
 }
