@@ -15,6 +15,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/configsync"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
@@ -28,8 +29,11 @@ func TestMain(m *testing.M) {
 func openStore(t testing.TB, dialect string) *sqlstore.Store {
 	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		dsn = pgtest.DSN(t)
+	case "sqlserver":
+		dsn = mssqltest.DSN(t)
 	}
 	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {
@@ -113,7 +117,7 @@ func checkCurrent(t *testing.T, st *sqlstore.Store, src *connectapitest.Static) 
 // profiles (past every page and filter size), 30% of the calls throttled;
 // then a queue renamed, a user deleted and one added.
 func TestSyncMatchesSourceAndKeepsHistory(t *testing.T) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
+	for _, dialect := range mssqltest.Dialects("sqlite", "postgres") {
 		t.Run(dialect, func(t *testing.T) {
 			src := connectapitest.NewStatic(250, 150, 120)
 			env := connectapitest.Start(t, src, api.Options{ThrottleRate: 0.3, Seed: 21})

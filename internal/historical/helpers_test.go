@@ -22,6 +22,7 @@ import (
 
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
@@ -33,13 +34,16 @@ var _ historical.API = (*connectapi.Client)(nil)
 var _ historical.Store = (*sqlstore.Store)(nil)
 
 // dialects the integration tests run on.
-var dialects = []string{"sqlite", "postgres"}
+var dialects = mssqltest.Dialects("sqlite", "postgres")
 
 func openStore(t *testing.T, dialect string) *sqlstore.Store {
 	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		dsn = pgtest.DSN(t)
+	case "sqlserver":
+		dsn = mssqltest.DSN(t)
 	}
 	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/realtime"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
@@ -31,8 +32,11 @@ func TestMain(m *testing.M) {
 func openStore(t testing.TB, dialect string) *sqlstore.Store {
 	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
-	if dialect == "postgres" {
+	switch dialect {
+	case "postgres":
 		dsn = pgtest.DSN(t)
+	case "sqlserver":
+		dsn = mssqltest.DSN(t)
 	}
 	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {
@@ -161,7 +165,7 @@ func count(t *testing.T, db *sql.DB, q string) int {
 // time, 30% of the API calls throttled: the stored snapshots equal what the
 // source reports, on SQLite and PostgreSQL.
 func TestPollMatchesSimulatorTruth(t *testing.T) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
+	for _, dialect := range mssqltest.Dialects("sqlite", "postgres") {
 		t.Run(dialect, func(t *testing.T) {
 			cfg := simulator.DefaultConfig(3, 80, 5)
 			sim, err := simulator.New(cfg)

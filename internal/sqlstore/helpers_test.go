@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 )
 
@@ -14,11 +15,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // ingestDialects lists the dialects the integration tests run on; SQL
 // Server joins when MSSQL_DSN is set.
 func ingestDialects(t testing.TB) []string {
-	ds := []string{DialectSQLite, DialectPostgres}
-	if os.Getenv("MSSQL_DSN") != "" {
-		ds = append(ds, DialectSQLServer)
-	}
-	return ds
+	return mssqltest.Dialects(DialectSQLite, DialectPostgres)
 }
 
 // testDSN returns the DSN of a fresh, empty database of dialect.
@@ -30,7 +27,7 @@ func testDSN(t testing.TB, dialect string) string {
 	case DialectPostgres:
 		return pgtest.DSN(t)
 	case DialectSQLServer:
-		return mssqlTestDSN(t)
+		return mssqltest.DSN(t)
 	}
 	t.Fatalf("unknown dialect %q", dialect)
 	return ""
