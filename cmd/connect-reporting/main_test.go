@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 )
 
@@ -34,6 +35,9 @@ func dsns(t *testing.T) map[string]string {
 	out := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "r.db")}
 	if pgtest.Available() || os.Getenv("CI") != "" {
 		out["postgres"] = pgtest.DSN(t)
+	}
+	if os.Getenv(mssqltest.Env) != "" {
+		out["sqlserver"] = mssqltest.DSN(t)
 	}
 	return out
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/daemon"
 	"github.com/connect-reporting/connect-reporting/internal/daemon/kinesalitetest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
@@ -189,6 +190,9 @@ func dsnFactories() map[string]func(t *testing.T) string {
 	out := map[string]func(t *testing.T) string{"sqlite": sqliteDSN}
 	if pgtest.Available() || os.Getenv("CI") != "" {
 		out["postgres"] = func(t *testing.T) string { return pgtest.DSN(t) }
+	}
+	if os.Getenv(mssqltest.Env) != "" {
+		out["sqlserver"] = func(t *testing.T) string { return mssqltest.DSN(t) }
 	}
 	return out
 }
