@@ -299,12 +299,12 @@ func (s *Store) currentConfig(ctx context.Context, tx *sql.Tx, k configKind, tab
 	sel = append(sel, "valid_from", "content_hash")
 	if s.dialect == DialectPostgres {
 		// The PostgreSQL counterpart of SQL Server's UPDLOCK, HOLDLOCK (see
-		// currentRowsLock): overlapping syncs of a kind take turns.
+		// updateLockHint): overlapping syncs of a kind take turns.
 		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
 			return nil, fmt.Errorf("lock %s: %w", table, err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+currentRowsLock(s.dialect)+" WHERE valid_to IS NULL")
+	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+updateLockHint(s.dialect)+" WHERE valid_to IS NULL")
 	if err != nil {
 		return nil, fmt.Errorf("read current rows: %w", err)
 	}

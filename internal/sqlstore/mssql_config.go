@@ -8,12 +8,14 @@ import (
 	"time"
 )
 
-// currentRowsLock is the table hint under which a configuration sync reads
-// the current rows of a kind on SQL Server: UPDLOCK, HOLDLOCK keep the rows
-// and the key range read until the transaction ends, so a second,
-// overlapping sync waits and then sees the first one's rows, instead of
-// both opening a current row for the same entity.
-func currentRowsLock(dialect string) string {
+// updateLockHint is the table hint of a read that decides a write in the
+// same transaction, on SQL Server: UPDLOCK, HOLDLOCK keep the rows and the
+// key range read (rows that are not there included) until the transaction
+// ends, so a second, overlapping writer waits and then sees the first one's
+// result. A configuration sync reads its current rows so (two syncs cannot
+// both open a current row for one entity), and a stream checkpoint write
+// its shard's row (an older sequence number cannot overwrite a newer one).
+func updateLockHint(dialect string) string {
 	if dialect == DialectSQLServer {
 		return " WITH (UPDLOCK, HOLDLOCK)"
 	}

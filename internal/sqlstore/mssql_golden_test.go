@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-sql/civil"
+	"github.com/jackc/pgx/v5/pgconn"
 	mssql "github.com/microsoft/go-mssqldb"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -318,5 +320,27 @@ func TestSQLServerConfigSync(t *testing.T) {
 	// Two kinds read; [queue] closes two rows, routing_profile_queue one.
 	if reads != 2 || updates != 2 {
 		t.Errorf("%d reads and %d UPDATE statements, want 2 and 2 (one per kind)", reads, updates)
+	}
+}
+
+// TestIsDeadlock tells deadlock victims of both servers from other errors,
+// also when wrapped.
+func TestIsDeadlock(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{mssql.Error{Number: 1205}, true},
+		{fmt.Errorf("store batch: %w", mssql.Error{Number: 1205}), true},
+		{&pgconn.PgError{Code: "40P01"}, true},
+		{fmt.Errorf("write: %w", &pgconn.PgError{Code: "40P01"}), true},
+		{mssql.Error{Number: 2627}, false},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{errors.New("deadlock"), false},
+		{context.Canceled, false},
+	} {
+		if got := isDeadlock(tc.err); got != tc.want {
+			t.Errorf("isDeadlock(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

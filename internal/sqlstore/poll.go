@@ -252,7 +252,9 @@ func (s *Store) SetStreamCheckpoint(ctx context.Context, stream, shardID, seq st
 	}
 	return s.inTx(ctx, "set stream checkpoint "+stream+"/"+shardID, func(tx *sql.Tx) error {
 		var cur string
-		err := tx.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_checkpoint WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&cur)
+		// On SQL Server the read holds the key (present or not) until the
+		// upsert: two writers of one shard take turns (updateLockHint).
+		err := tx.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_checkpoint"+updateLockHint(s.dialect)+" WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&cur)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
