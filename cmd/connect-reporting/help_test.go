@@ -117,3 +117,42 @@ func TestIngestChecksFilesFirst(t *testing.T) {
 		t.Errorf("stdin: %v\nstdout %q\nstderr %q", err, out, errOut)
 	}
 }
+
+// TestPollAWSHints: `poll` without a region or without credentials fails
+// before opening the database, naming AWS_REGION, the credentials'
+// variables and AWS_ENDPOINT_URL_CONNECT for the simulator.
+func TestPollAWSHints(t *testing.T) {
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+		"AWS_SESSION_TOKEN": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "", "AWS_ENDPOINT_URL_CONNECT": "",
+	} {
+		t.Setenv(k, v)
+	}
+	for _, tc := range []struct {
+		name, instance, region, want string
+	}{
+		{"no region", "0a1b2c3d", "", "no AWS region"},
+		{"no credentials", "0a1b2c3d", "eu-west-2", "no AWS credentials"},
+		{"region from the instance ARN, no credentials", "arn:aws:connect:eu-west-2:123456789012:instance/0a1b2c3d", "", "no AWS credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("AWS_REGION", tc.region)
+			db := filepath.Join(t.TempDir(), "r.db")
+			_, _, err := run(t, nil, "", "poll", "realtime", "--instance", tc.instance, "--db", db)
+			if err == nil {
+				t.Fatal("poll succeeded")
+			}
+			for _, w := range []string{tc.want, "AWS_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL_CONNECT"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			if _, err := os.Stat(db); !os.IsNotExist(err) {
+				t.Errorf("the database was created: %v", err)
+			}
+		})
+	}
+}

@@ -62,17 +62,35 @@ type PollEnv struct {
 // (and so every poller) shares the account's quotas through it.
 var processLimiter = connectapi.NewLimiter(nil)
 
+// awsSettingsHint says which settings the Connect client reads.
+const awsSettingsHint = "set AWS_REGION and credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); " +
+	"against the simulator (connect-reporting simulate) also AWS_ENDPOINT_URL_CONNECT=http://127.0.0.1:8700"
+
 // NewConnectClient returns a Connect client for instanceID (an id or ARN)
 // on the AWS SDK's standard configuration chain (region, credentials,
 // AWS_ENDPOINT_URL_CONNECT), sharing the process's rate limiter. delay
-// paces its configuration calls (DELAY).
+// paces its configuration calls (DELAY). A missing region (an instance ARN
+// gives one) or credentials fail here, with a hint at the settings.
 func NewConnectClient(ctx context.Context, instanceID string, delay time.Duration, logger *slog.Logger) (*connectapi.Client, error) {
 	if instanceID == "" {
 		return nil, errors.New("no Connect instance: give --instance ID (or set INSTANCE_ID)")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(sdkLogger{logger}))
+	opts := []func(*config.LoadOptions) error{config.WithLogger(sdkLogger{logger})}
+	if parts := strings.SplitN(instanceID, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		opts = append(opts, config.WithDefaultRegion(parts[3]))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("AWS configuration: %w", err)
+		return nil, fmt.Errorf("AWS configuration: %w; %s", err, awsSettingsHint)
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("no AWS region: %s", awsSettingsHint)
+	}
+	// The credentials are cached, so this costs the first call nothing.
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		return nil, fmt.Errorf("no AWS credentials (%w): %s", err, awsSettingsHint)
 	}
 	return connectapi.New(cfg, connectapi.Options{InstanceID: instanceID, Limiter: processLimiter, Delay: delay, Logger: logger}), nil
 }
@@ -155,20 +173,23 @@ func runPoll(ctx context.Context, m *Main, args []string) error {
 	if *instance == "" {
 		return usageError(fs.Name(), "no Connect instance: give --instance ID or set INSTANCE_ID")
 	}
-	store, err := m.openStore(ctx, *db, sqlstore.Options{})
-	if err != nil {
-		return err
-	}
-	env := &PollEnv{Main: m, Store: store, Delay: *delay, Duration: *duration, Logger: m.Logger}
 	clientDelay := *delay
 	if pc.name == "realtime" {
 		clientDelay = 0 // --delay is the pause between rounds there
 	}
-	env.Client, err = NewConnectClient(ctx, *instance, clientDelay, m.Logger)
+	if _, err := m.dsn(*db); err != nil {
+		return err
+	}
+	// The AWS settings are checked before the database is opened.
+	client, err := NewConnectClient(ctx, *instance, clientDelay, m.Logger)
+	if err != nil {
+		return fmt.Errorf("poll %s: %w", pc.name, err)
+	}
+	store, err := m.openStore(ctx, *db, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
-	return run(ctx, env)
+	return run(ctx, &PollEnv{Main: m, Store: store, Client: client, Delay: *delay, Duration: *duration, Logger: m.Logger})
 }
 
 func setupRealtime(fs *flag.FlagSet) func(context.Context, *PollEnv) error {

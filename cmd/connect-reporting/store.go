@@ -17,11 +17,9 @@ func (m *Main) dbFlag(fs *flag.FlagSet) *string {
 // openStore opens and migrates the store named by dsn (or DB_DSN) and
 // closes it with Main.
 func (m *Main) openStore(ctx context.Context, dsn string, opts sqlstore.Options) (*sqlstore.Store, error) {
-	if dsn == "" {
-		dsn = m.Getenv("DB_DSN")
-	}
-	if dsn == "" {
-		return nil, &ExitError{Code: 2, Err: errors.New("no database: give --db DSN or set DB_DSN")}
+	dsn, err := m.dsn(dsn)
+	if err != nil {
+		return nil, err
 	}
 	opts.Storage = m.Getenv("STORAGE")
 	if opts.Logger == nil {
@@ -33,4 +31,12 @@ func (m *Main) openStore(ctx context.Context, dsn string, opts sqlstore.Options)
 	}
 	m.OnClose(s.Close)
 	return s, nil
+}
+
+// dsn is the --db flag's value, else DB_DSN; neither is a usage error.
+func (m *Main) dsn(flag string) (string, error) {
+	if dsn := firstSet(flag, m.Getenv("DB_DSN")); dsn != "" {
+		return dsn, nil
+	}
+	return "", &ExitError{Code: 2, Err: errors.New("no database: give --db DSN or set DB_DSN")}
 }
