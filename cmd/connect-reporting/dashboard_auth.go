@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 
 	"github.com/connect-reporting/connect-reporting/internal/web"
@@ -23,8 +24,8 @@ func (m *Main) dashboardAuth(addr string) (web.Auth, error) {
 	return a, nil
 }
 
-// serveDashboard serves the dashboard h on addr behind the login a.
-func (m *Main) serveDashboard(ctx context.Context, addr, what string, h http.Handler, a web.Auth) error {
+// serveDashboard serves the dashboard h on ln behind the login a.
+func (m *Main) serveDashboard(ctx context.Context, ln net.Listener, what string, h http.Handler, a web.Auth) error {
 	m.Logger.InfoContext(ctx, "dashboard login", "basic_auth", a.User != "", "bearer_token", a.Token != "")
-	return m.serveHTTP(ctx, addr, what, web.RequireAuth(h, a))
+	return m.serveHTTP(ctx, ln, what, web.RequireAuth(h, a))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -35,14 +36,15 @@ type demoOptions struct {
 	sim             simFlags
 	duration, delay time.Duration
 	throttle        float64
-	quiet           bool
+	quiet, fresh    bool
 }
 
 // demo is the running demo: the simulator, its Connect API and the
 // pipeline's parts, on one store.
 type demo struct {
 	opts    demoOptions
-	auth    web.Auth // the dashboard's login
+	auth    web.Auth     // the dashboard's login
+	ln      net.Listener // the dashboard's, nil without --addr
 	cfg     simulator.Config
 	loc     *time.Location
 	store   *sqlstore.Store
@@ -94,6 +96,7 @@ func (m *Main) parseDemoFlags(args []string) (demoOptions, error) {
 	fs.DurationVar(&o.delay, "delay", 5*time.Second, "real-time poll interval (wall clock)")
 	fs.Float64Var(&o.throttle, "throttle", 0, "fraction of Connect API calls the simulator throttles (the pollers retry)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no live summary line")
+	fs.BoolVar(&o.fresh, "fresh", false, "start with an empty database: delete the SQLite file of --db (and its -wal and -shm) first")
 	pos, err := m.parse(fs, args)
 	if err != nil {
 		return o, err
@@ -122,8 +125,13 @@ func (m *Main) newDemo(o demoOptions) (*demo, error) {
 		if d.auth, err = m.dashboardAuth(o.addr); err != nil {
 			return nil, err
 		}
+		// The port is taken before anything is stored.
+		if d.ln, err = m.listen(o.addr, "demo: dashboard", "choose another with --addr, e.g. --addr 127.0.0.1:8081 (or --addr \"\" for none)"); err != nil {
+			return nil, err
+		}
+		m.OnClose(func() error { d.ln.Close(); return nil })
 	}
-	return d, nil
+	return d, m.prepareDemoDB(o)
 }
 
 // startDemo opens the store, starts the simulated Connect API and builds
@@ -187,9 +195,9 @@ func (m *Main) runDemoParts(ctx context.Context, d *demo) error {
 		}
 		return nil
 	})
-	if d.opts.addr != "" {
+	if d.ln != nil {
 		h := newDashboard(d.store, demoDashboardOptions(d.loc, m.Logger, d.sim, *d.opts.sim.speed))
-		g.Go(func() error { return m.serveDashboard(gctx, d.opts.addr, "demo: dashboard", h, d.auth) })
+		g.Go(func() error { return m.serveDashboard(gctx, d.ln, "demo: dashboard", h, d.auth) })
 	}
 	if !d.opts.quiet {
 		g.Go(func() error { return demoSummary(gctx, m.Stdout, d.store, d.sim, &d.counts) })
@@ -199,6 +207,47 @@ func (m *Main) runDemoParts(ctx context.Context, d *demo) error {
 		err = nil
 	}
 	return err
+}
+
+// prepareDemoDB deletes the SQLite file of --db with --fresh, or says that
+// the demo resumes the database an earlier run left.
+func (m *Main) prepareDemoDB(o demoOptions) error {
+	path := sqliteFile(o.db)
+	if path == "" {
+		if o.fresh {
+			return usageError("demo", "--fresh deletes a SQLite file; --db %s is not one (empty that database yourself)", o.db)
+		}
+		return nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil || st.Size() == 0:
+		return nil
+	case o.fresh:
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("demo: --fresh: %w", err)
+			}
+		}
+		fmt.Fprintf(m.Stdout, "demo: deleted %s; starting with an empty database\n", path)
+	default:
+		fmt.Fprintf(m.Stdout, "demo: resuming %s from an earlier run: the simulated day starts again, so records stored before count as duplicates; --fresh starts with an empty database\n", path)
+	}
+	return nil
+}
+
+// sqliteFile is the file of a SQLite DSN ("" for other databases and for
+// :memory:).
+func sqliteFile(dsn string) string {
+	d, err := sqlstore.ParseDSN(dsn, "")
+	if err != nil || d.Dialect != sqlstore.DialectSQLite {
+		return ""
+	}
+	path, _, _ := strings.Cut(strings.TrimPrefix(d.Conn, "file:"), "?")
+	if path == ":memory:" {
+		return ""
+	}
+	return path
 }
 
 // demoDashboardOptions put the dashboard on the simulator's clock: "now",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +155,45 @@ func TestPollAWSHints(t *testing.T) {
 				t.Errorf("the database was created: %v", err)
 			}
 		})
+	}
+}
+
+// TestDemoPortTaken: with the dashboard's port in use the demo fails before
+// it stores anything, and suggests --addr.
+func TestDemoPortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	_, _, err = run(t, nil, "", "demo", "--db", "sqlite:"+db, "--addr", ln.Addr().String(), "--duration", "2s", "--quiet")
+	if err == nil || !strings.Contains(err.Error(), ln.Addr().String()+" is in use") || !strings.Contains(err.Error(), "--addr 127.0.0.1:8081") {
+		t.Errorf("demo on a taken port: %v", err)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("the demo created its database: %v", err)
+	}
+}
+
+// TestDemoResumeAndFresh: a demo on the database of an earlier run says it
+// resumes it and offers --fresh; --fresh deletes it first.
+func TestDemoResumeAndFresh(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if _, _, err := run(t, nil, "", "migrate", "--db", "sqlite:"+db); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"demo", "--db", "sqlite:" + db, "--addr", "", "--duration", "1s", "--quiet", "--speed", "60", "--agents", "3", "--queues", "1"}
+	out, _, err := run(t, nil, "", args...)
+	if err != nil || !strings.Contains(out, "demo: resuming "+db+" from an earlier run") || !strings.Contains(out, "--fresh starts with an empty database") {
+		t.Errorf("resume: %v\n%s", err, out)
+	}
+	out, _, err = run(t, nil, "", append(args, "--fresh")...)
+	if err != nil || !strings.Contains(out, "demo: deleted "+db+"; starting with an empty database") || strings.Contains(out, "resuming") {
+		t.Errorf("--fresh: %v\n%s", err, out)
+	}
+	_, _, err = run(t, nil, "", "demo", "--db", "postgres://u@127.0.0.1:1/x", "--fresh", "--addr", "")
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "--fresh deletes a SQLite file") {
+		t.Errorf("--fresh on PostgreSQL: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 	_ "time/tzdata" // time zones for the dashboard's selector on hosts without zoneinfo
 
@@ -25,7 +26,11 @@ func daemonDashboard(ctx context.Context, m *Main, addr string, env *daemonEnv) 
 	if err != nil {
 		return err
 	}
-	return m.serveDashboard(ctx, addr, "dashboard", newDashboard(env.store, web.Options{Location: loc, Logger: m.Logger}), auth)
+	ln, err := m.listen(addr, "dashboard", "set another dashboard.addr in the configuration")
+	if err != nil {
+		return err
+	}
+	return m.serveDashboard(ctx, ln, "dashboard", newDashboard(env.store, web.Options{Location: loc, Logger: m.Logger}), auth)
 }
 
 // newDashboard returns the dashboard on store s with opts ("today" and the
@@ -50,13 +55,22 @@ func (m *Main) dashboardZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// serveHTTP serves h on addr until ctx ends, then shuts down gracefully. It
-// prints "<what>: http://ADDR/" on stdout once it is listening.
-func (m *Main) serveHTTP(ctx context.Context, addr, what string, h http.Handler) error {
+// listen listens on addr for what; an address in use gets a hint at how to
+// choose another.
+func (m *Main) listen(addr, what, hint string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("%s: listen on %s: %w", what, addr, err)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s: %s is in use by another program: %s", what, addr, hint)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: listen on %s: %w", what, addr, err)
+	}
+	return ln, nil
+}
+
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully. It
+// prints "<what>: http://ADDR/" on stdout first.
+func (m *Main) serveHTTP(ctx context.Context, ln net.Listener, what string, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -77,7 +91,7 @@ func (m *Main) serveHTTP(ctx context.Context, addr, what string, h http.Handler)
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(shutCtx)
+	err := srv.Shutdown(shutCtx)
 	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
@@ -107,9 +121,14 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	ln, err := m.listen(*addr, "dashboard", "choose another with --addr, e.g. --addr 127.0.0.1:8081")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	s, err := m.openStore(ctx, *db, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
-	return m.serveDashboard(ctx, *addr, "dashboard", newDashboard(s, web.Options{Location: loc, Logger: m.Logger, Refresh: *refresh}), auth)
+	return m.serveDashboard(ctx, ln, "dashboard", newDashboard(s, web.Options{Location: loc, Logger: m.Logger, Refresh: *refresh}), auth)
 }
