@@ -46,8 +46,11 @@ type Options struct {
 type Store struct {
 	db      *sql.DB
 	dialect string
-	opts    Options
-	now     func() time.Time
+	// sqliteConn is the driver connection string of a SQLite store, which
+	// names its start lock (sqlite_lock.go).
+	sqliteConn string
+	opts       Options
+	now        func() time.Time
 }
 
 var _ connectreporting.Store = (*Store)(nil)
@@ -76,7 +79,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{db: db, dialect: d.Dialect, opts: opts, now: time.Now}
-	if err := db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx, d); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %w", d.Dialect, d.Redacted, err)
 	}
@@ -93,6 +96,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// ping checks the database answers; a SQLite file's first connection
+// (which turns on WAL) is taken under its start lock.
+func (s *Store) ping(ctx context.Context, d DSN) error {
+	if d.Dialect != DialectSQLite {
+		return s.db.PingContext(ctx)
+	}
+	s.sqliteConn = d.Conn
+	return withSQLiteStartLock(ctx, d.Conn, func() error { return s.db.PingContext(ctx) })
 }
 
 // DB is the underlying pool, for reports and tests.
@@ -122,7 +135,8 @@ type MigrationResult struct {
 
 // Migrate applies every pending migration of the dialect and returns what it
 // applied (nothing when the schema is current). Concurrent migrations of one
-// PostgreSQL database wait for each other (advisory lock).
+// database wait for each other: an advisory lock on PostgreSQL, a lock file
+// beside a SQLite database (sqlite_lock.go).
 func (s *Store) Migrate(ctx context.Context) ([]MigrationResult, error) {
 	p, err := s.provider()
 	if err != nil {
@@ -171,6 +185,9 @@ func (s *Store) provider() (*goose.Provider, error) {
 	}
 	if s.dialect == DialectSQLServer {
 		opts = append(opts, goose.WithSessionLocker(mssqlMigrationLock{timeout: 15 * time.Minute}))
+	}
+	if s.dialect == DialectSQLite {
+		opts = append(opts, goose.WithLocker(newSQLiteStartLock(s.sqliteConn)))
 	}
 	p, err := goose.NewProvider(gd, s.db, fsys, opts...)
 	if err != nil {
