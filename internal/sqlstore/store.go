@@ -135,8 +135,9 @@ type MigrationResult struct {
 
 // Migrate applies every pending migration of the dialect and returns what it
 // applied (nothing when the schema is current). Concurrent migrations of one
-// database wait for each other: an advisory lock on PostgreSQL, a lock file
-// beside a SQLite database (sqlite_lock.go).
+// database wait for each other: an advisory lock on PostgreSQL, an
+// application lock on SQL Server, a lock file beside a SQLite database
+// (sqlite_lock.go).
 func (s *Store) Migrate(ctx context.Context) ([]MigrationResult, error) {
 	p, err := s.provider()
 	if err != nil {
