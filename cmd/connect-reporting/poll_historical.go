@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/connect-reporting/connect-reporting/internal/historical"
@@ -65,6 +66,9 @@ func setupHistorical(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
 			fmt.Fprintf(m.Stdout, "historical %s %s..%s: %d queues, %d agents, %d slices, %d metrics (%d of agents) stored up to %s (%s, %d throttled calls retried)\n",
 				rep.Scope, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339),
 				rep.Queues, rep.Agents, rep.Slices, rep.Metrics, rep.AgentMetrics, rep.Done.Format(time.RFC3339), state, env.Client.Throttled())
+		}
+		if err != nil && strings.Contains(err.Error(), "EndTime cannot be later than the current time") {
+			return fmt.Errorf("%w (the API's clock is behind this machine's; against a simulator started in the past, give --from and --to within its simulated time)", err)
 		}
 		return err
 	}

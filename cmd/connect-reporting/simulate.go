@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -115,8 +116,19 @@ func runSimulate(ctx context.Context, m *Main, args []string) error {
 		cfg.InstanceID, cfg.Region, cfg.AccountID, cfg.Agents, len(cfg.Queues), *sf.speed, cfg.Start.Format(time.RFC3339))
 	fmt.Fprintf(m.Stdout, "Connect API: %s\n  export AWS_ENDPOINT_URL_CONNECT=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x\n  aws connect list-queues --instance-id %s\n",
 		url, url, cfg.Region, cfg.InstanceID)
+	printSimulatedClock(m.Stdout, cfg, *sf.speed)
 	if err := sim.Run(ctx, *sf.speed, 0); err != nil {
 		return fmt.Errorf("simulation: %w", err)
 	}
 	return nil
+}
+
+// printSimulatedClock says that the API answers on the simulated clock and
+// how to poll historical metrics of the simulated time.
+func printSimulatedClock(w io.Writer, cfg simulator.Config, speed float64) {
+	hour := time.Duration(float64(time.Hour) / speed).Round(time.Second)
+	fmt.Fprintf(w, "The API answers on the simulated clock, which starts at %s and runs %gx (a simulated hour every %s).\n",
+		cfg.Start.Format(time.RFC3339), speed, hour)
+	fmt.Fprintf(w, "Historical metrics of its first hour, once it has passed:\n  connect-reporting poll historical --instance %s --db sqlite:simulated.db --from %s --to %s\n",
+		cfg.InstanceID, cfg.Start.Format(time.RFC3339), cfg.Start.Add(time.Hour).Format(time.RFC3339))
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,31 +22,10 @@ import (
 // prints, lists the queues through the real AWS SDK client and checks the
 // records it writes with --out decode.
 func TestSimulateServesConnectAPI(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 	dir := t.TempDir()
-	pr, pw := io.Pipe()
-	m := NewMain()
-	m.Stdout, m.Stderr = pw, io.Discard
-	m.Getenv = func(string) string { return "" }
-	done := make(chan error, 1)
-	go func() {
-		done <- m.Run(ctx, []string{"simulate", "--addr", "127.0.0.1:0", "--agents", "12", "--queues", "3",
-			"--speed", "3600", "--start", "2026-11-23T08:00:00Z", "--out", dir, "--instance-id", "inst-1"})
-		pw.Close()
-	}()
-	sc := bufio.NewScanner(pr)
-	var url string
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "Connect API: "); ok {
-			url = u
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if url == "" {
-		t.Fatalf("simulate printed no endpoint (err %v)", <-done)
-	}
+	url, stop := startSimulate(t, "--agents", "12", "--queues", "3",
+		"--speed", "3600", "--start", "2026-11-23T08:00:00Z", "--out", dir, "--instance-id", "inst-1")
 	client := connect.New(connect.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
 		Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")})
 	out, err := client.ListQueues(ctx, &connect.ListQueuesInput{InstanceId: aws.String("inst-1")})
@@ -80,9 +60,77 @@ func TestSimulateServesConnectAPI(t *testing.T) {
 			t.Errorf("emitted agent event does not decode: %v", err)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("simulate: %v", err)
+	stop()
+}
+
+// startSimulate runs `simulate --addr 127.0.0.1:0 args...` whole and
+// returns the endpoint it prints and a function that stops it.
+func startSimulate(t *testing.T, args ...string) (url string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	m := NewMain()
+	m.Stdout, m.Stderr = pw, io.Discard
+	m.Getenv = func(string) string { return "" }
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Run(ctx, append([]string{"simulate", "--addr", "127.0.0.1:0"}, args...))
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "Connect API: "); ok {
+			url = u
+			break
+		}
 	}
-	m.Close()
+	go io.Copy(io.Discard, pr)
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("simulate: %v", err)
+		}
+		m.Close()
+	}
+	t.Cleanup(stop)
+	if url == "" {
+		cancel()
+		t.Fatalf("simulate printed no endpoint (err %v)", <-done)
+	}
+	return url, stop
+}
+
+// TestSimulateThenPollHistorical is the README's example: `simulate`
+// started in the past at 3600x, then `poll historical --from --to` within
+// the simulated time stores metrics; without --from/--to the API's clock is
+// behind and the error says what to do.
+func TestSimulateThenPollHistorical(t *testing.T) {
+	start := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Hour)
+	url, _ := startSimulate(t, "--agents", "12", "--queues", "2", "--speed", "3600",
+		"--start", start.Format(time.RFC3339), "--instance-id", "inst-1", "--seed", "3")
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL_CONNECT": url, "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none} {
+		t.Setenv(k, v)
+	}
+	time.Sleep(2500 * time.Millisecond) // 2.5 simulated hours
+	db := "sqlite:" + filepath.Join(t.TempDir(), "simulated.db")
+	out, _, err := run(t, nil, "", "poll", "historical", "--instance", "inst-1", "--db", db,
+		"--from", start.Format(time.RFC3339), "--to", start.Add(time.Hour).Format(time.RFC3339))
+	if err != nil {
+		t.Fatalf("poll historical: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`2 queues, \d+ agents, 1 slices, (\d+) metrics`).FindStringSubmatch(out)
+	if m == nil || m[1] == "0" {
+		t.Errorf("poll historical stored no metrics: %s", out)
+	}
+	_, _, err = run(t, nil, "", "poll", "historical", "--instance", "inst-1", "--db", db)
+	if err == nil || !strings.Contains(err.Error(), "give --from and --to within its simulated time") {
+		t.Errorf("poll historical past the simulated clock: %v", err)
+	}
 }
