@@ -138,7 +138,7 @@ func (m *Main) newDemo(o demoOptions) (*demo, error) {
 // the pollers on the real SDK client pointed at it.
 func (m *Main) startDemo(ctx context.Context, d *demo) error {
 	var err error
-	if d.store, err = m.openStore(ctx, d.opts.db, sqlstore.Options{}); err != nil {
+	if d.store, err = m.openStore(ctx, d.opts.db, sqlstore.Options{TimeZones: []*time.Location{d.loc}}); err != nil {
 		return err
 	}
 	engine := &ingest.Engine{Store: d.store, Logger: m.Logger}

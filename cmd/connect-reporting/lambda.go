@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/connect-reporting/connect-reporting/internal/historical"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/lambda"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
@@ -28,11 +30,17 @@ const lambdaMaxOpenConns = 2
 // for a scheduled one. internal/lambda calls it on the first invocation,
 // with the DSN read from SQL_PARAM (or DB_DSN).
 func lambdaFactory(ctx context.Context, cfg lambda.Config) (lambda.Handlers, error) {
+	sl, err := report.ParseServiceLevelSeconds(os.Getenv("SERVICE_LEVEL_SECONDS"))
+	if err != nil {
+		return lambda.Handlers{}, fmt.Errorf("SERVICE_LEVEL_SECONDS: %w", err)
+	}
 	s, err := sqlstore.Open(ctx, cfg.DSN.Reveal(), sqlstore.Options{
-		Storage:         cfg.Storage,
-		StoreHeartbeats: cfg.StoreHeartbeats,
-		MaxOpenConns:    lambdaMaxOpenConns,
-		Logger:          cfg.Logger,
+		Storage:             cfg.Storage,
+		StoreHeartbeats:     cfg.StoreHeartbeats,
+		MaxOpenConns:        lambdaMaxOpenConns,
+		Logger:              cfg.Logger,
+		TimeZones:           []*time.Location{cfg.TimeZone},
+		ServiceLevelSeconds: sl,
 	})
 	if err != nil {
 		return lambda.Handlers{}, err

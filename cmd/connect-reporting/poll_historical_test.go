@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -82,12 +83,12 @@ func TestPollHistorical(t *testing.T) {
 				t.Errorf("stdout %q", out)
 			}
 			n, first, last := intervalRows(t, dsn)
-			if n == 0 || first.Before(now.Add(-25*time.Hour)) || !last.Before(historical.LastCompleted(time.Now(), kolkata)) {
+			if n == 0 || first.Before(now.Add(-25*time.Hour)) || !last.Before(report.LastCompleted(time.Now(), kolkata)) {
 				t.Errorf("%d rows from %s to %s", n, first, last)
 			}
 
 			// Backfill of the day before, flags after positional-free args in any order.
-			from := historical.Floor(now.Add(-48*time.Hour), time.UTC)
+			from := report.Floor(now.Add(-48*time.Hour), time.UTC)
 			to := from.Add(20 * time.Hour)
 			out, errs, err = runHistorical(t, env, "--db", dsn, "--from", from.Format(time.RFC3339), "--instance", histtest.InstanceARN,
 				"--to", to.Format(time.RFC3339), "--time-zone", "Asia/Kolkata")

@@ -105,10 +105,14 @@ func printDaemonCheck(m *Main, path string, cfg *daemon.Config) {
 // are).
 func (m *Main) buildDaemon(ctx context.Context, cfg *daemon.Config) (*daemonEnv, error) {
 	env := &daemonEnv{cfg: cfg}
-	var err error
-	env.store, err = sqlstore.Open(ctx, cfg.Database.DSN, sqlstore.Options{
+	opts := sqlstore.Options{
 		Storage: cfg.Database.Storage, StoreHeartbeats: cfg.Database.StoreHeartbeats, Logger: m.Logger,
-	})
+	}
+	if err := m.reportOptions(&opts); err != nil {
+		return nil, &ExitError{Code: 2, Err: err}
+	}
+	var err error
+	env.store, err = sqlstore.Open(ctx, cfg.Database.DSN, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer ln.Close()
-	s, err := m.openStore(ctx, *db, sqlstore.Options{})
+	s, err := m.openStore(ctx, *db, sqlstore.Options{TimeZones: []*time.Location{loc}})
 	if err != nil {
 		return err
 	}

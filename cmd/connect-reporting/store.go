@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"time"
 
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
@@ -22,6 +25,9 @@ func (m *Main) openStore(ctx context.Context, dsn string, opts sqlstore.Options)
 		return nil, err
 	}
 	opts.Storage = m.Getenv("STORAGE")
+	if err := m.reportOptions(&opts); err != nil {
+		return nil, &ExitError{Code: 2, Err: err}
+	}
 	if opts.Logger == nil {
 		opts.Logger = m.Logger
 	}
@@ -39,4 +45,36 @@ func (m *Main) dsn(flag string) (string, error) {
 		return dsn, nil
 	}
 	return "", &ExitError{Code: 2, Err: errors.New("no database: give --db DSN or set DB_DSN")}
+}
+
+// reportOptions adds what the KPI views need to opts: the TIME_ZONE zones
+// (one IANA zone or a comma-separated list) after any zone the command
+// already put there (its --time-zone), and SERVICE_LEVEL_SECONDS.
+func (m *Main) reportOptions(opts *sqlstore.Options) error {
+	zones, err := report.ParseZones(m.Getenv("TIME_ZONE"))
+	if err != nil {
+		return fmt.Errorf("TIME_ZONE: %w", err)
+	}
+	opts.TimeZones = mergeZones(opts.TimeZones, zones)
+	if opts.ServiceLevelSeconds == 0 {
+		if opts.ServiceLevelSeconds, err = report.ParseServiceLevelSeconds(m.Getenv("SERVICE_LEVEL_SECONDS")); err != nil {
+			return fmt.Errorf("SERVICE_LEVEL_SECONDS: %w", err)
+		}
+	}
+	return nil
+}
+
+// mergeZones returns a followed by the zones of b it lacks (by name).
+func mergeZones(a, b []*time.Location) []*time.Location {
+	out := append([]*time.Location(nil), a...)
+	for _, z := range b {
+		dup := false
+		for _, x := range out {
+			dup = dup || x.String() == z.String()
+		}
+		if !dup {
+			out = append(out, z)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package historical_test
 import (
 	"context"
 	"errors"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,7 +51,7 @@ func TestPollAgentMetrics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			last := historical.LastCompleted(now, ny)
+			last := report.LastCompleted(now, ny)
 			if !rep.Complete() || rep.Queues != 6 || rep.Agents != 130 || rep.Slices != 3 || rep.AgentMetrics == 0 || rep.Metrics <= rep.AgentMetrics {
 				t.Fatalf("report %+v", rep)
 			}
@@ -81,7 +82,7 @@ func TestPollAgentMetrics(t *testing.T) {
 				if r.Channel == connectreporting.ChannelAll {
 					t.Fatalf("agent-time metric stored though the API returned null: %v", r)
 				}
-				if r.IntervalStart.Before(from) || r.IntervalEnd.After(last) || r.IntervalEnd.Sub(r.IntervalStart) != historical.IntervalLength {
+				if r.IntervalStart.Before(from) || r.IntervalEnd.After(last) || r.IntervalEnd.Sub(r.IntervalStart) != report.IntervalLength {
 					t.Fatalf("row outside the polled range: %v", r)
 				}
 				stored[histtest.AgentKey{AgentID: r.QueueID, Channel: r.Channel, IntervalStart: r.IntervalStart, Metric: r.Metric}] = r.Value

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"log/slog"
 	"time"
 
@@ -27,7 +28,7 @@ const (
 	// MaxSlice is the longest range one FIFTEEN_MIN GetMetricDataV2 request
 	// may span: the difference between StartTime and EndTime must be less
 	// than 3 days.
-	MaxSlice = 72*time.Hour - IntervalLength
+	MaxSlice = 72*time.Hour - report.IntervalLength
 	// APIRetention is how far back GetMetricDataV2 has data: 3 months, which
 	// is never less than 89 days.
 	APIRetention = 89 * 24 * time.Hour
@@ -153,9 +154,9 @@ func (p *Poller) sliceSize() time.Duration {
 	if s > MaxSlice {
 		s = MaxSlice
 	}
-	s = s.Truncate(IntervalLength)
-	if s < IntervalLength {
-		s = IntervalLength
+	s = s.Truncate(report.IntervalLength)
+	if s < report.IntervalLength {
+		s = report.IntervalLength
 	}
 	return s
 }
@@ -164,7 +165,7 @@ func (p *Poller) maxBackfill() time.Duration { return orDefault(p.MaxBackfill, D
 
 // earliest is the first interval start the API still has data for.
 func (p *Poller) earliest(now time.Time) time.Time {
-	return Ceil(now.Add(-p.maxBackfill()), p.loc())
+	return report.Ceil(now.Add(-p.maxBackfill()), p.loc())
 }
 
 // Poll runs the poller once: from the checkpoint less Lookback (on the first
@@ -194,7 +195,7 @@ func (p *Poller) PollReport(ctx context.Context) (Report, error) {
 		initial := orDefault(p.InitialBackfill, DefaultInitialBackfill)
 		from = now.Add(-min(initial, p.maxBackfill()))
 	}
-	from = Floor(from, loc)
+	from = report.Floor(from, loc)
 	if e := p.earliest(now); from.Before(e) {
 		if ok {
 			p.logger().Warn("historical: checkpoint older than the API's window; intervals before it are lost",
@@ -205,7 +206,7 @@ func (p *Poller) PollReport(ctx context.Context) (Report, error) {
 		// the API's reach, and a watermark left behind them would never move.
 		cp.Watermark = e
 	}
-	return p.run(ctx, from, LastCompleted(now, loc), cp.Watermark, ok)
+	return p.run(ctx, from, report.LastCompleted(now, loc), cp.Watermark, ok)
 }
 
 // Backfill fetches and stores the intervals of [from, to) (widened to whole
@@ -226,13 +227,13 @@ func (p *Poller) BackfillReport(ctx context.Context, from, to time.Time) (Report
 		return Report{Scope: p.Scope()}, fmt.Errorf("historical: backfill: from %s is not before to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	loc, scope, now := p.loc(), p.Scope(), p.now()
-	f, t := Floor(from, loc), Ceil(to, loc)
+	f, t := report.Floor(from, loc), report.Ceil(to, loc)
 	if e := p.earliest(now); f.Before(e) {
 		p.logger().Warn("historical: backfill starts before the API's window; starting at its start",
 			"from", f, "earliest", e)
 		f = e
 	}
-	if last := LastCompleted(now, loc); t.After(last) {
+	if last := report.LastCompleted(now, loc); t.After(last) {
 		t = last
 	}
 	cp, ok, err := p.Store.Checkpoint(ctx, PollerName, scope)
@@ -277,9 +278,9 @@ func (p *Poller) run(ctx context.Context, from, to, watermark time.Time, haveCP 
 	margin := orDefault(p.StopMargin, DefaultStopMargin)
 	var longest time.Duration
 	for start := from; start.Before(to); {
-		end := Floor(start.Add(size), loc)
+		end := report.Floor(start.Add(size), loc)
 		if !end.After(start) {
-			end = End(start, loc)
+			end = report.End(start, loc)
 		}
 		if end.After(to) {
 			end = to

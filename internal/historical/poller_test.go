@@ -2,6 +2,7 @@ package historical_test
 
 import (
 	"context"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"math"
 	"strings"
 	"testing"
@@ -86,8 +87,8 @@ func TestPollMatchesSimulatorTruth(t *testing.T) {
 			if n := rec.rejected(); n != 0 {
 				t.Errorf("%d requests rejected", n)
 			}
-			if cp, _ := checkpoint(t, store, p); !cp.Equal(historical.LastCompleted(sim.Now(), ny)) {
-				t.Errorf("checkpoint %s, want %s", cp, historical.LastCompleted(sim.Now(), ny))
+			if cp, _ := checkpoint(t, store, p); !cp.Equal(report.LastCompleted(sim.Now(), ny)) {
+				t.Errorf("checkpoint %s, want %s", cp, report.LastCompleted(sim.Now(), ny))
 			}
 
 			stored := byGroup(dump(t, store))
@@ -291,7 +292,7 @@ func TestLateCorrection(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			// Contacts up to the last completed interval only: later runs
 			// see no new intervals, only the correction.
-			src, _ := staticEnv(t, 3, 300, start, historical.Floor(now, time.UTC), now)
+			src, _ := staticEnv(t, 3, 300, start, report.Floor(now, time.UTC), now)
 			client, _ := newClient(t, src, api.Options{})
 			store := openStore(t, dialect)
 			p := &historical.Poller{API: client, Store: store, Now: src.Now, InitialBackfill: now.Sub(start), Logger: testLogger(t)}
@@ -307,7 +308,7 @@ func TestLateCorrection(t *testing.T) {
 					f := &fs[i]
 					if f.Holds > 0 && !f.Initiation.Before(now.Add(-35*time.Minute)) && f.Initiation.Before(now.Add(-20*time.Minute)) {
 						f.HoldSeconds += 30
-						target = groupKey{f.QueueID, f.Channel, historical.Floor(f.Initiation, time.UTC)}
+						target = groupKey{f.QueueID, f.Channel, report.Floor(f.Initiation, time.UTC)}
 						return
 					}
 				}
@@ -539,7 +540,7 @@ func TestDSTDays(t *testing.T) {
 	}{{"2024-10-27", 100}, {"2024-03-31", 92}, {"2024-03-04", 96}} {
 		t.Run(tc.day, func(t *testing.T) {
 			d, _ := time.ParseInLocation("2006-01-02", tc.day, london)
-			start, end := historical.Day(d, london)
+			start, end := report.Day(d, london)
 			now := end.Add(20 * time.Minute)
 			src, _ := staticEnv(t, 1, 1200, start, end, now)
 			client, _ := newClient(t, src, api.Options{})

@@ -37,8 +37,9 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 	if p.empty() {
 		return p.res, nil
 	}
+	days := s.missingDays(batchSpan(p))
 	res, err := retryDeadlocks(ctx, s, "store batch", func() (connectreporting.BatchResult, error) {
-		return runBatch(ctx, s.DB(), w, p)
+		return runBatch(ctx, s.DB(), w, p, func(tx *sql.Tx) error { return s.writeReportDays(ctx, tx, days) })
 	})
 	if err != nil {
 		s.logger().ErrorContext(ctx, "store batch failed",
@@ -46,6 +47,7 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 			"rejected", len(b.Rejected), "err", err)
 		return connectreporting.BatchResult{}, err
 	}
+	s.markDays(days)
 	s.logger().DebugContext(ctx, "stored batch",
 		"stored", res.Stored, "duplicate", res.Duplicate, "rejected", res.Rejected)
 	return res, nil
@@ -56,6 +58,9 @@ type ingestWriter interface {
 	writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (stored, heartbeatsApplied int, err error)
 	writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (stored int, err error)
 	writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error
+	// writeStatusIntervals brings agent_status_interval up to date with the
+	// agent events stored in the transaction (see statusBounds).
+	writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error
 }
 
 func ingestWriterFor(dialect string) (ingestWriter, error) {
@@ -70,7 +75,7 @@ func ingestWriterFor(dialect string) (ingestWriter, error) {
 	return nil, fmt.Errorf("store batch: unsupported dialect %q", dialect)
 }
 
-func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch) (res connectreporting.BatchResult, err error) {
+func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch, also func(*sql.Tx) error) (res connectreporting.BatchResult, err error) {
 	res = p.res
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -88,6 +93,9 @@ func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch) 
 		}
 		res.Stored += stored + hb
 		res.Duplicate += p.historyEvents - stored + p.stateOnlyEvents - hb
+		if err := w.writeStatusIntervals(ctx, tx, statusBounds(p.events)); err != nil {
+			return res, fmt.Errorf("store batch: agent status intervals: %w", err)
+		}
 	}
 	if len(p.contacts) > 0 {
 		stored, err := w.writeContacts(ctx, tx, p.contacts)
@@ -102,6 +110,11 @@ func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch) 
 			return res, fmt.Errorf("store batch: write %d rejected records: %w", len(p.rejected), err)
 		}
 		res.Rejected += len(p.rejected)
+	}
+	if also != nil {
+		if err := also(tx); err != nil {
+			return res, fmt.Errorf("store batch: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("store batch: commit: %w", err)

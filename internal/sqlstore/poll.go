@@ -172,14 +172,19 @@ func (s *Store) storeIntervalRows(ctx context.Context, what, table, idCol string
 	}
 	now := s.now().UTC()
 	rows := make([][]any, 0, n)
+	var sp span
 	for i := range n {
 		m := at(i)
+		sp.add(m.start, m.end)
 		if m.id == "" || m.name == "" || m.start.IsZero() || m.end.IsZero() {
 			return fmt.Errorf("%s: metric %d lacks %s, name or interval", what, i, idCol)
 		}
 		rows = append(rows, []any{m.id, connectreporting.NormalizeChannel(m.channel), m.start, m.name, m.end, m.value, now})
 	}
 	rows = lastPerKey(rows, 0, 1, 2, 3)
+	if err := s.coverSpan(ctx, sp); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
 		cols := append([]string{idCol}, intervalMetricCols[1:]...)
 		u := upsert{table: table, cols: cols, keys: cols[:4]}

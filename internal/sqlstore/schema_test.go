@@ -22,7 +22,15 @@ var coreSchema = []struct {
 }{
 	{table: "agent_event", key: []string{"event_id"}, cols: []string{"event_type", "event_timestamp", "agent_id", "agent_arn", "username", "status_name", "status_type", "status_start_timestamp", "routing_profile_id", "contact_count", "raw"}},
 	{table: "agent_state", key: []string{"agent_id"}, cols: []string{"username", "status_name", "status_type", "status_start_timestamp", "last_event_timestamp", "last_event_type"}},
-	{table: "agent_status_interval", view: true, cols: []string{"agent_id", "start_timestamp", "status_name", "status_type", "end_timestamp", "duration_seconds"}},
+	{table: "agent_status_interval", key: []string{"agent_id", "start_timestamp"}, cols: []string{"status_name", "status_type", "end_timestamp", "duration_seconds"}},
+	{table: "report_interval", key: []string{"time_zone", "interval_start"}, cols: []string{"interval_end", "local_date", "local_start", "local_hour", "iso_weekday", "day_start", "day_end"}},
+	{table: "report_setting", key: []string{"name"}, cols: []string{"value"}},
+	{table: "kpi_contact", view: true, cols: []string{"contact_id", "channel", "initiation_method", "queue_id", "queue_name", "agent_id", "initiation_timestamp", "enqueue_timestamp", "connected_to_agent_timestamp", "disconnect_timestamp", "interval_start", "queued", "answered", "abandoned", "transferred_out", "callback", "queue_seconds", "talk_seconds", "hold_seconds", "acw_seconds", "handle_seconds"}},
+	{table: "kpi_queue_interval", view: true, cols: kpiQueueCols("interval_start", "local_date", "local_start")},
+	{table: "kpi_queue_day", view: true, cols: kpiQueueCols("local_date")},
+	{table: "kpi_agent_status_day", view: true, cols: []string{"time_zone", "local_date", "agent_id", "status_name", "username", "seconds"}},
+	{table: "kpi_agent_day", view: true, cols: []string{"time_zone", "local_date", "agent_id", "username", "contacts_handled", "handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds", "available_seconds", "on_contact_seconds", "occupancy_pct"}},
+	{table: "kpi_connect_queue_interval", view: true, cols: []string{"time_zone", "interval_start", "queue_id", "channel", "contacts_queued", "contacts_handled", "contacts_abandoned", "answered_in_20", "service_level_20_pct", "avg_handle_seconds", "avg_answer_seconds", "max_queue_seconds"}},
 	{table: "contact_record", key: []string{"contact_id"}, cols: []string{"initial_contact_id", "previous_contact_id", "next_contact_id", "channel", "initiation_method", "initiation_timestamp", "connected_to_system_timestamp", "disconnect_timestamp", "disconnect_reason", "last_update_timestamp", "queue_id", "queue_name", "enqueue_timestamp", "dequeue_timestamp", "queue_duration_seconds", "agent_id", "agent_username", "connected_to_agent_timestamp", "agent_interaction_duration_seconds", "customer_hold_duration_seconds", "after_contact_work_duration_seconds", "number_of_holds", "customer_endpoint", "system_endpoint", "raw"}},
 	{table: "contact_attribute", key: []string{"contact_id", "name"}, cols: []string{"value"}},
 	{table: "queue_realtime_snapshot", key: []string{"snapshot_time", "queue_id", "channel"}, cols: []string{"agents_online", "agents_available", "agents_on_contact", "agents_on_call", "agents_after_contact_work", "agents_non_productive", "agents_error", "agents_staffed", "contacts_in_queue", "contacts_scheduled", "oldest_contact_age_seconds", "slots_active", "slots_available"}},
@@ -41,6 +49,15 @@ var coreSchema = []struct {
 	{table: "rejected_record", key: []string{"id"}, cols: []string{"source", "partition_key", "sequence_number", "received_at", "error", "payload"}},
 	{table: "poll_checkpoint", key: []string{"poller", "scope"}, cols: []string{"watermark", "updated_at"}},
 	{table: "stream_checkpoint", key: []string{"stream_name", "shard_id"}, cols: []string{"sequence_number", "updated_at"}},
+}
+
+// kpiQueueCols are the contract columns of kpi_queue_interval and
+// kpi_queue_day beside their time columns.
+func kpiQueueCols(timeCols ...string) []string {
+	return append([]string{"time_zone", "queue_id", "channel", "queue_name", "contacts_queued", "contacts_answered",
+		"contacts_abandoned", "answered_within_sl", "sl_threshold_seconds", "service_level_pct", "abandonment_rate_pct",
+		"handle_seconds", "avg_handle_seconds", "avg_answer_seconds", "avg_acw_seconds", "avg_hold_seconds",
+		"max_queue_seconds", "transferred_out", "callbacks"}, timeCols...)
 }
 
 // TestIntegrationMigrateCatalog migrates a fresh database of every dialect
@@ -146,6 +163,9 @@ func TestSQLServerMigrationSQL(t *testing.T) {
 	names := slices.Sorted(maps.Keys(files))
 	if !slices.Contains(names, "00007_keys_collation.sql") {
 		t.Fatalf("no 00007_keys_collation.sql in %v", names)
+	}
+	if !slices.Contains(names, "00006_reporting.sql") {
+		t.Fatalf("no 00006_reporting.sql in %v", names)
 	}
 	for _, name := range names {
 		sql := files[name]
@@ -318,6 +338,10 @@ func mssqlKeyBytes(typ string) (int, error) {
 		return 8, nil
 	case "integer", "int":
 		return 4, nil
+	case "smallint":
+		return 2, nil
+	case "date":
+		return 3, nil
 	}
 	if n, ok := strings.CutPrefix(typ, "nvarchar("); ok {
 		v, err := strconv.Atoi(strings.TrimSuffix(n, ")"))

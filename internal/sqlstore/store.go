@@ -40,6 +40,11 @@ type Options struct {
 	// MaxOpenConns caps the pool (0: the dialect's default; SQLite is one writer).
 	MaxOpenConns int
 	Logger       *slog.Logger
+	// TimeZones are the TIME_ZONE zones report_interval covers (none: UTC).
+	TimeZones []*time.Location
+	// ServiceLevelSeconds is the SERVICE_LEVEL_SECONDS threshold the KPI
+	// views use (0: report.DefaultServiceLevelSeconds).
+	ServiceLevelSeconds int
 }
 
 // Store is a connectreporting.Store on a SQL database.
@@ -51,6 +56,7 @@ type Store struct {
 	sqliteConn string
 	opts       Options
 	now        func() time.Time
+	coverage   reportCoverage
 }
 
 var _ connectreporting.Store = (*Store)(nil)
@@ -91,6 +97,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	if !opts.SkipMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if err := s.PrepareReports(ctx); err != nil {
 			db.Close()
 			return nil, err
 		}

@@ -6,13 +6,13 @@ package histtest
 
 import (
 	"fmt"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
-	"github.com/connect-reporting/connect-reporting/internal/historical"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 )
 
@@ -221,7 +221,7 @@ func Expected(facts []api.ContactFact, from, to time.Time, loc *time.Location) m
 		if f.QueueID == "" || f.Initiation.Before(from) || !f.Initiation.Before(to) {
 			continue
 		}
-		is := historical.Floor(f.Initiation, loc)
+		is := report.Floor(f.Initiation, loc)
 		add := func(name string, v float64) { out[Key{f.QueueID, f.Channel, is, name}] += v }
 		add("CONTACTS_CREATED", 1)
 		add("CONTACTS_QUEUED", 1)
@@ -274,7 +274,7 @@ func ExpectedAgents(facts []api.ContactFact, from, to time.Time, loc *time.Locat
 		if f.AgentID == "" || f.ConnectedToAgent.IsZero() || f.AgentDisconnect.IsZero() || f.Initiation.Before(from) || !f.Initiation.Before(to) {
 			continue
 		}
-		is := historical.Floor(f.Initiation, loc)
+		is := report.Floor(f.Initiation, loc)
 		add := func(name string, v float64) { out[AgentKey{f.AgentID, f.Channel, is, name}] += v }
 		handle := f.ACWEnd.Sub(f.ConnectedToAgent).Seconds()
 		acw := f.ACWEnd.Sub(f.AgentDisconnect).Seconds()
@@ -308,7 +308,7 @@ func ExpectedAgents(facts []api.ContactFact, from, to time.Time, loc *time.Locat
 func Ranges(from, to time.Time, size time.Duration, loc *time.Location) [][2]time.Time {
 	var out [][2]time.Time
 	for s := from; s.Before(to); {
-		e := historical.Floor(s.Add(size), loc)
+		e := report.Floor(s.Add(size), loc)
 		if e.After(to) {
 			e = to
 		}
