@@ -6,7 +6,7 @@ import "time"
 // as valid_from / valid_to rows: a changed entity closes its current row and
 // opens a new one; an entity no longer listed has its current row closed.
 
-// User is a Connect user (agent), with DescribeUser details.
+// User is a Connect user (agent).
 type User struct {
 	ID                        string
 	ARN                       string
@@ -20,6 +20,10 @@ type User struct {
 	PhoneType                 string // SOFT_PHONE, DESK_PHONE
 	AutoAccept                bool
 	AfterContactWorkTimeLimit int
+	// LastModified is the service's LastModifiedTime, when the API gives
+	// it. The syncer compares it between runs; it is not stored, so it
+	// never makes a history row of its own.
+	LastModified time.Time
 }
 
 // HierarchyGroup is one group of the user hierarchy.
@@ -29,7 +33,8 @@ type HierarchyGroup struct {
 	Name    string
 	LevelID string // "1".."5"
 	// Path holds the ids of the group's ancestors and itself, Level1 first.
-	Path []string
+	Path         []string
+	LastModified time.Time // as User.LastModified
 }
 
 // HierarchyLevel is one level of the hierarchy structure (LevelOne..LevelFive).
@@ -48,7 +53,8 @@ type RoutingProfile struct {
 	Description            string
 	DefaultOutboundQueueID string
 	// Concurrency per channel (VOICE, CHAT, TASK, ...).
-	Concurrency map[string]int
+	Concurrency  map[string]int
+	LastModified time.Time // as User.LastModified
 }
 
 // RoutingProfileQueue links a routing profile to a queue for one channel.
@@ -70,6 +76,7 @@ type Queue struct {
 	Status             string // ENABLED, DISABLED
 	MaxContacts        *int
 	HoursOfOperationID string
+	LastModified       time.Time // as User.LastModified
 }
 
 // AgentStatus is a Connect agent status (Available, Offline, custom).
@@ -80,6 +87,7 @@ type AgentStatus struct {
 	Type         string // ROUTABLE, CUSTOM, OFFLINE
 	State        string // ENABLED, DISABLED
 	DisplayOrder int
+	LastModified time.Time // as User.LastModified
 }
 
 // Configuration is a full read of an instance's configuration at one time.
@@ -114,4 +122,24 @@ type ConfigChanges struct {
 	Updated   map[string]int
 	Deleted   map[string]int
 	Unchanged map[string]int
+}
+
+// SetLastModified sets LastModified of every entity of c that has one (the
+// simulators use it to stamp a configuration they build).
+func (c *Configuration) SetLastModified(t time.Time) {
+	for i := range c.Users {
+		c.Users[i].LastModified = t
+	}
+	for i := range c.HierarchyGroups {
+		c.HierarchyGroups[i].LastModified = t
+	}
+	for i := range c.RoutingProfiles {
+		c.RoutingProfiles[i].LastModified = t
+	}
+	for i := range c.Queues {
+		c.Queues[i].LastModified = t
+	}
+	for i := range c.AgentStatuses {
+		c.AgentStatuses[i].LastModified = t
+	}
 }

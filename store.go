@@ -62,6 +62,9 @@ type CheckpointStore interface {
 // ConfigStore keeps configuration history (valid_from / valid_to rows).
 type ConfigStore interface {
 	SyncConfiguration(ctx context.Context, c Configuration) (ConfigChanges, error)
+	// CurrentRoutingProfileQueues returns the current routing-profile queue
+	// rows, so that a sync can pass on those of unchanged routing profiles.
+	CurrentRoutingProfileQueues(ctx context.Context) ([]RoutingProfileQueue, error)
 }
 
 // Store is everything connect-reporting keeps.

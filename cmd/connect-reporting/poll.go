@@ -235,6 +235,15 @@ func setupConfig(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
 		if len(st.Failed) > 0 {
 			fmt.Fprintf(env.Main.Stdout, "config: left untouched (read failed): %s\n", strings.Join(st.Failed, ", "))
 		}
+		var calls []string
+		for op, n := range env.Client.Limiter().Stats() {
+			if n.Succeeded > 0 {
+				calls = append(calls, fmt.Sprintf("%s %d", op, n.Succeeded))
+			}
+		}
+		sort.Strings(calls)
+		fmt.Fprintf(env.Main.Stdout, "config: API calls: %s (%d throttled calls retried); %s\n",
+			strings.Join(calls, ", "), env.Client.Throttled(), st.Duration.Round(time.Millisecond))
 		return err
 	}
 }

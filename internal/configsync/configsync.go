@@ -1,7 +1,8 @@
 // Package configsync is the configuration poller (OnboardUserGroups): it
 // reads the users, hierarchy, routing profiles, queues and agent statuses of
-// a Connect instance and hands them to the store, which keeps their history
-// as valid_from / valid_to rows and closes the rows of deleted entities.
+// a Connect instance with the Search operations and hands them to the
+// store, which keeps their history as valid_from / valid_to rows and closes
+// the rows of deleted entities.
 package configsync
 
 import (
@@ -13,46 +14,62 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/clock"
 )
 
-// API is what the syncer reads; *connectapi.Client implements it. List*
-// return summaries and, where the API gives it, each resource's
-// LastModifiedTime by id; Describe* and RoutingProfileQueues return details
-// by id, leave out ids that no longer exist, and on error return what they
-// got so far together with the error.
+// API is what the syncer reads; *connectapi.Client implements it. Search*
+// return every resource of a kind with the fields the store keeps and,
+// where the API gives it, LastModified. RoutingProfileQueues lists the
+// queues of the given routing profiles by profile id, leaves out profiles
+// that no longer exist, and on error returns what it got with the error.
 type API interface {
-	ListUsers(ctx context.Context) ([]connectreporting.User, map[string]time.Time, error)
-	DescribeUsers(ctx context.Context, ids []string) (map[string]connectreporting.User, error)
-	ListHierarchyGroups(ctx context.Context) ([]connectreporting.HierarchyGroup, map[string]time.Time, error)
-	DescribeHierarchyGroups(ctx context.Context, ids []string) (map[string]connectreporting.HierarchyGroup, error)
+	SearchUsers(ctx context.Context) ([]connectreporting.User, error)
+	SearchHierarchyGroups(ctx context.Context) ([]connectreporting.HierarchyGroup, error)
 	HierarchyLevels(ctx context.Context) ([]connectreporting.HierarchyLevel, error)
-	ListRoutingProfiles(ctx context.Context) ([]connectreporting.RoutingProfile, map[string]time.Time, error)
+	SearchRoutingProfiles(ctx context.Context) ([]connectreporting.RoutingProfile, error)
 	RoutingProfileQueues(ctx context.Context, routingProfileIDs []string) (map[string][]connectreporting.RoutingProfileQueue, error)
-	ListQueues(ctx context.Context) ([]connectreporting.Queue, map[string]time.Time, error)
-	DescribeQueues(ctx context.Context, ids []string) (map[string]connectreporting.Queue, error)
-	ListAgentStatuses(ctx context.Context) ([]connectreporting.AgentStatus, error)
+	SearchQueues(ctx context.Context) ([]connectreporting.Queue, error)
+	SearchAgentStatuses(ctx context.Context) ([]connectreporting.AgentStatus, error)
+}
+
+// Store is where the syncer writes the configuration and keeps, as poll
+// checkpoints, what it needs to skip unchanged routing profiles next time.
+type Store interface {
+	connectreporting.ConfigStore
+	connectreporting.CheckpointStore
 }
 
 // Defaults.
 const (
 	DefaultMargin      = 10 * time.Second
 	DefaultFullRefresh = 24 * time.Hour
-	// DefaultSkew is subtracted from the time of the previous describe when
-	// it is compared with a LastModifiedTime of the service's clock.
+	// DefaultSkew is how far before the start of the previous sync a
+	// routing profile's LastModifiedTime still counts as modified since:
+	// room for the difference between our clock and the service's.
 	DefaultSkew = 5 * time.Minute
 )
 
+// Checkpoints the syncer keeps (poller Poller).
+const (
+	Poller = "config"
+	// ScopeQueuesModified: when (our clock) the last sync whose
+	// routing-profile queues were all stored started reading.
+	ScopeQueuesModified = "routing_profile_queues"
+	// ScopeQueuesFull: when (our clock) the last sync that listed every
+	// profile's queues started reading.
+	ScopeQueuesFull = "routing_profile_queues_full"
+)
+
 // Syncer syncs the configuration. Set API and Store; the rest is optional.
-// It keeps the details it described between Poll calls (a warm Lambda
-// container, the daemon) and describes again only what changed; Poll calls
-// must not overlap.
+// Poll calls must not overlap.
 type Syncer struct {
 	API   API
-	Store connectreporting.ConfigStore
+	Store Store
 	// Margin is kept free before ctx's deadline for writing to the store:
-	// describing stops at the deadline less Margin (default DefaultMargin).
+	// reading stops at the deadline less Margin (default DefaultMargin).
 	Margin time.Duration
-	// FullRefresh: details older than this are described again even when
+	// FullRefresh: the queues of every routing profile are listed again
+	// when the last full listing is older than this, even when
 	// LastModifiedTime says unchanged (default DefaultFullRefresh).
 	FullRefresh time.Duration
 	// Skew: see DefaultSkew.
@@ -60,19 +77,18 @@ type Syncer struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
-	mu     sync.Mutex
-	users  cache[connectreporting.User]
-	groups cache[connectreporting.HierarchyGroup]
-	queues cache[connectreporting.Queue]
-	rpqs   cache[[]connectreporting.RoutingProfileQueue]
-	last   Stats
+	mu   sync.Mutex
+	last Stats
 }
 
 // Stats counts one sync.
 type Stats struct {
-	Changes   connectreporting.ConfigChanges
-	Described map[string]int // Describe calls per kind
-	Failed    []string       // kinds left untouched
+	Changes connectreporting.ConfigChanges
+	// QueueLists is the number of routing profiles whose queues were
+	// listed (ListRoutingProfileQueues); the others' were kept.
+	QueueLists int
+	Failed     []string // kinds left untouched
+	Duration   time.Duration
 }
 
 // LastSync returns the counts of the last Poll.
@@ -96,6 +112,13 @@ func (s *Syncer) log() *slog.Logger {
 	return slog.Default()
 }
 
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
 // Poll reads the whole configuration and syncs it to the store. A kind
 // whose read failed (or could not be completed before the deadline) is
 // left nil, so the store leaves it untouched; the other kinds are still
@@ -107,238 +130,208 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
-	readAt := s.now()
-	readCtx := ctx
-	if dl, ok := ctx.Deadline(); ok {
-		m := s.Margin
-		if m <= 0 {
-			m = DefaultMargin
-		}
-		var cancel context.CancelFunc
-		readCtx, cancel = context.WithDeadline(ctx, dl.Add(-m))
-		defer cancel()
-	}
-	cfg := connectreporting.Configuration{ReadAt: readAt}
-	st := Stats{Described: map[string]int{}}
-	var (
-		wg     sync.WaitGroup
-		errMu  sync.Mutex
-		errs   []error
-		failed []string
-	)
-	fail := func(kind string, err error) {
-		errMu.Lock()
-		defer errMu.Unlock()
-		failed = append(failed, kind)
-		errs = append(errs, fmt.Errorf("%s: %w", kind, err))
-		s.log().Error("config sync: kind left untouched", "kind", kind, "err", err)
-	}
-	described := func(kind string, n int) {
-		errMu.Lock()
-		st.Described[kind] = n
-		errMu.Unlock()
-	}
-	run := func(f func()) {
-		wg.Add(1)
-		go func() { defer wg.Done(); f() }()
-	}
-	run(func() {
-		list, mod, err := s.API.ListUsers(readCtx)
-		if err != nil {
-			fail(connectreporting.ConfigKindUsers, err)
-			return
-		}
-		out, n, err := refresh(readCtx, &s.users, ids(list, func(u connectreporting.User) string { return u.ID }), mod, start, s.policy(), s.API.DescribeUsers)
-		described(connectreporting.ConfigKindUsers, n)
-		if err != nil {
-			fail(connectreporting.ConfigKindUsers, err)
-			return
-		}
-		cfg.Users = out
-	})
-	run(func() {
-		list, mod, err := s.API.ListHierarchyGroups(readCtx)
-		if err != nil {
-			fail(connectreporting.ConfigKindHierarchyGroups, err)
-			return
-		}
-		out, n, err := refresh(readCtx, &s.groups, ids(list, func(g connectreporting.HierarchyGroup) string { return g.ID }), mod, start, s.policy(), s.API.DescribeHierarchyGroups)
-		described(connectreporting.ConfigKindHierarchyGroups, n)
-		if err != nil {
-			fail(connectreporting.ConfigKindHierarchyGroups, err)
-			return
-		}
-		cfg.HierarchyGroups = out
-	})
-	run(func() {
-		levels, err := s.API.HierarchyLevels(readCtx)
-		if err != nil {
-			fail(connectreporting.ConfigKindHierarchyLevels, err)
-			return
-		}
-		if levels == nil {
-			levels = []connectreporting.HierarchyLevel{}
-		}
-		cfg.HierarchyLevels = levels
-	})
-	run(func() {
-		list, mod, err := s.API.ListRoutingProfiles(readCtx)
-		if err != nil {
-			fail(connectreporting.ConfigKindRoutingProfiles, err)
-			fail(connectreporting.ConfigKindRoutingProfileQueues, errors.New("routing profiles not listed"))
-			return
-		}
-		if list == nil {
-			list = []connectreporting.RoutingProfile{}
-		}
-		cfg.RoutingProfiles = list
-		per, n, err := refresh(readCtx, &s.rpqs, ids(list, func(r connectreporting.RoutingProfile) string { return r.ID }), mod, start, s.policy(), s.API.RoutingProfileQueues)
-		described(connectreporting.ConfigKindRoutingProfileQueues, n)
-		if err != nil {
-			fail(connectreporting.ConfigKindRoutingProfileQueues, err)
-			return
-		}
-		rpqs := []connectreporting.RoutingProfileQueue{}
-		for _, qs := range per {
-			rpqs = append(rpqs, qs...)
-		}
-		cfg.RoutingProfileQueues = rpqs
-	})
-	run(func() {
-		list, mod, err := s.API.ListQueues(readCtx)
-		if err != nil {
-			fail(connectreporting.ConfigKindQueues, err)
-			return
-		}
-		out, n, err := refresh(readCtx, &s.queues, ids(list, func(q connectreporting.Queue) string { return q.ID }), mod, start, s.policy(), s.API.DescribeQueues)
-		described(connectreporting.ConfigKindQueues, n)
-		if err != nil {
-			fail(connectreporting.ConfigKindQueues, err)
-			return
-		}
-		cfg.Queues = out
-	})
-	run(func() {
-		list, err := s.API.ListAgentStatuses(readCtx)
-		if err != nil {
-			fail(connectreporting.ConfigKindAgentStatuses, err)
-			return
-		}
-		if list == nil {
-			list = []connectreporting.AgentStatus{}
-		}
-		cfg.AgentStatuses = list
-	})
-	wg.Wait()
-
-	ch, err := s.Store.SyncConfiguration(ctx, cfg)
+	readCtx, _, cancel := clock.WithMargin(ctx, orDefault(s.Margin, DefaultMargin))
+	defer cancel()
+	r := s.read(readCtx)
+	ch, err := s.Store.SyncConfiguration(ctx, r.cfg)
 	if err != nil {
-		// The details read stay cached; the next Poll writes them again.
-		errs = append(errs, fmt.Errorf("storing configuration: %w", err))
+		r.errs = append(r.errs, fmt.Errorf("storing configuration: %w", err))
+	} else if err := s.saveMarks(ctx, r); err != nil {
+		r.errs = append(r.errs, err)
 	}
-	st.Changes, st.Failed = ch, failed
-	s.last = st
-	s.log().Info("config sync", "users", len(cfg.Users), "hierarchy_groups", len(cfg.HierarchyGroups),
-		"hierarchy_levels", len(cfg.HierarchyLevels), "routing_profiles", len(cfg.RoutingProfiles),
-		"routing_profile_queues", len(cfg.RoutingProfileQueues), "queues", len(cfg.Queues),
-		"agent_statuses", len(cfg.AgentStatuses), "described", st.Described, "failed", failed,
-		"inserted", ch.Inserted, "updated", ch.Updated, "deleted", ch.Deleted, "duration", time.Since(start))
-	if len(errs) > 0 {
-		return fmt.Errorf("configsync: %w", errors.Join(errs...))
+	s.last = Stats{Changes: ch, QueueLists: r.queueLists, Failed: r.failed, Duration: time.Since(start)}
+	s.report(r, ch)
+	if len(r.errs) > 0 {
+		return fmt.Errorf("configsync: %w", errors.Join(r.errs...))
 	}
 	return nil
 }
 
-type policy struct {
-	full, skew time.Duration
+// reading is what one sync read, filled by the kinds' steps concurrently.
+type reading struct {
+	mu         sync.Mutex
+	cfg        connectreporting.Configuration
+	errs       []error
+	failed     []string
+	queueLists int
+	// marks to save once the configuration is stored (zero: none).
+	queuesModified, queuesFull time.Time
 }
 
-func (s *Syncer) policy() policy {
-	p := policy{full: s.FullRefresh, skew: s.Skew}
-	if p.full <= 0 {
-		p.full = DefaultFullRefresh
-	}
-	if p.skew <= 0 {
-		p.skew = DefaultSkew
-	}
-	return p
+func (r *reading) fail(kind string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed = append(r.failed, kind)
+	r.errs = append(r.errs, fmt.Errorf("%s: %w", kind, err))
 }
 
-func ids[T any](list []T, id func(T) string) []string {
-	out := make([]string, len(list))
-	for i, v := range list {
-		out[i] = id(v)
-	}
-	return out
+func (r *reading) set(f func(c *connectreporting.Configuration)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.cfg)
 }
 
-// cache keeps described details between syncs, with the (wall-clock) time
-// their describe started.
-type cache[T any] struct {
-	items map[string]cached[T]
+// read runs one step per kind, concurrently (they use different
+// operations, so different rate-limiter buckets).
+func (s *Syncer) read(ctx context.Context) *reading {
+	r := &reading{cfg: connectreporting.Configuration{ReadAt: s.now()}}
+	c := &r.cfg
+	steps := []func(){
+		func() { readKind(ctx, r, connectreporting.ConfigKindUsers, s.API.SearchUsers, &c.Users) },
+		func() {
+			readKind(ctx, r, connectreporting.ConfigKindHierarchyGroups, s.API.SearchHierarchyGroups, &c.HierarchyGroups)
+		},
+		func() {
+			readKind(ctx, r, connectreporting.ConfigKindHierarchyLevels, s.API.HierarchyLevels, &c.HierarchyLevels)
+		},
+		func() { readKind(ctx, r, connectreporting.ConfigKindQueues, s.API.SearchQueues, &c.Queues) },
+		func() {
+			readKind(ctx, r, connectreporting.ConfigKindAgentStatuses, s.API.SearchAgentStatuses, &c.AgentStatuses)
+		},
+		func() { s.readRoutingProfiles(ctx, r) },
+	}
+	var wg sync.WaitGroup
+	for _, step := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			step()
+		}()
+	}
+	wg.Wait()
+	for _, kind := range r.failed {
+		s.log().Error("config sync: kind left untouched", "kind", kind)
+	}
+	return r
 }
 
-type cached[T any] struct {
-	v  T
-	at time.Time
-}
-
-// stale reports whether the cached details of id must be described again:
-// never described, described longer ago than the full refresh, the API gave
-// no LastModifiedTime, or the resource was modified after (about) the
-// previous describe.
-func (c *cache[T]) stale(id string, mod map[string]time.Time, now time.Time, p policy) bool {
-	e, ok := c.items[id]
-	if !ok || now.Sub(e.at) > p.full {
-		return true
-	}
-	m, ok := mod[id]
-	if !ok {
-		return true
-	}
-	return !m.Before(e.at.Add(-p.skew))
-}
-
-// refresh describes the listed ids whose cached details are stale and
-// returns the details of every listed id that still exists, in list order,
-// and the number described. Details described before an error are cached,
-// so the next sync goes on from there; the result is then nil with the error.
-func refresh[T any](ctx context.Context, c *cache[T], listed []string, mod map[string]time.Time, now time.Time, p policy,
-	describe func(context.Context, []string) (map[string]T, error)) ([]T, int, error) {
-	if c.items == nil {
-		c.items = map[string]cached[T]{}
-	}
-	var need []string
-	needSet := map[string]bool{}
-	for _, id := range listed {
-		if c.stale(id, mod, now, p) {
-			need = append(need, id)
-			needSet[id] = true
-		}
-	}
-	got, err := describe(ctx, need)
-	for id, v := range got {
-		c.items[id] = cached[T]{v: v, at: now}
-	}
+// readKind reads one kind with one call and sets *dst (a member of r.cfg);
+// an empty answer becomes an empty, non-nil slice (every current row of
+// the kind is deleted).
+func readKind[T any](ctx context.Context, r *reading, kind string, read func(context.Context) ([]T, error), dst *[]T) {
+	list, err := read(ctx)
 	if err != nil {
-		return nil, len(got), fmt.Errorf("%d of %d described: %w", len(got), len(need), err)
+		r.fail(kind, err)
+		return
 	}
-	listedSet := make(map[string]bool, len(listed))
-	out := make([]T, 0, len(listed))
-	for _, id := range listed {
-		listedSet[id] = true
-		if _, ok := got[id]; !ok && needSet[id] {
-			delete(c.items, id) // listed, then gone before it was described
+	if list == nil {
+		list = []T{}
+	}
+	r.set(func(*connectreporting.Configuration) { *dst = list })
+}
+
+// readRoutingProfiles reads the routing profiles, then the queues of those
+// that changed (see queuePlan), keeping the stored queues of the others.
+func (s *Syncer) readRoutingProfiles(ctx context.Context, r *reading) {
+	rps, err := s.API.SearchRoutingProfiles(ctx)
+	if err != nil {
+		r.fail(connectreporting.ConfigKindRoutingProfiles, err)
+		r.fail(connectreporting.ConfigKindRoutingProfileQueues, errors.New("routing profiles not read"))
+		return
+	}
+	if rps == nil {
+		rps = []connectreporting.RoutingProfile{}
+	}
+	r.set(func(c *connectreporting.Configuration) { c.RoutingProfiles = rps })
+	plan, err := s.queuePlan(ctx, rps)
+	if err != nil {
+		r.fail(connectreporting.ConfigKindRoutingProfileQueues, err)
+		return
+	}
+	got, err := s.API.RoutingProfileQueues(ctx, plan.list)
+	r.mu.Lock()
+	r.queueLists = len(got)
+	r.mu.Unlock()
+	if err != nil {
+		r.fail(connectreporting.ConfigKindRoutingProfileQueues, fmt.Errorf("%d of %d routing profiles' queues listed: %w", len(got), len(plan.list), err))
+		return
+	}
+	rpqs := plan.kept
+	for _, id := range plan.list {
+		rpqs = append(rpqs, got[id]...)
+	}
+	r.set(func(c *connectreporting.Configuration) { c.RoutingProfileQueues = rpqs })
+	r.mu.Lock()
+	r.queuesModified = r.cfg.ReadAt
+	if plan.full {
+		r.queuesFull = r.cfg.ReadAt
+	}
+	r.mu.Unlock()
+}
+
+// plan says which routing profiles' queues to list and which stored queue
+// rows to keep.
+type plan struct {
+	list []string
+	kept []connectreporting.RoutingProfileQueue
+	full bool
+}
+
+// queuePlan lists the queues of every routing profile when there is no
+// mark of a previous complete sync or the last full listing is older than
+// FullRefresh. Otherwise it lists only the profiles without a
+// LastModifiedTime or modified since (Skew before) the start of the
+// previous complete sync, and keeps the stored queue rows of the others:
+// a change to a profile after that sync read it moves its LastModifiedTime
+// past that mark.
+func (s *Syncer) queuePlan(ctx context.Context, rps []connectreporting.RoutingProfile) (plan, error) {
+	all := plan{full: true, kept: []connectreporting.RoutingProfileQueue{}}
+	for _, rp := range rps {
+		all.list = append(all.list, rp.ID)
+	}
+	mod, okMod, err := s.Store.Checkpoint(ctx, Poller, ScopeQueuesModified)
+	if err != nil {
+		return plan{}, err
+	}
+	full, okFull, err := s.Store.Checkpoint(ctx, Poller, ScopeQueuesFull)
+	if err != nil {
+		return plan{}, err
+	}
+	if !okMod || !okFull || s.now().Sub(full.Watermark) > orDefault(s.FullRefresh, DefaultFullRefresh) {
+		return all, nil
+	}
+	stored, err := s.Store.CurrentRoutingProfileQueues(ctx)
+	if err != nil {
+		return plan{}, err
+	}
+	byProfile := map[string][]connectreporting.RoutingProfileQueue{}
+	for _, q := range stored {
+		byProfile[q.RoutingProfileID] = append(byProfile[q.RoutingProfileID], q)
+	}
+	since := mod.Watermark.Add(-orDefault(s.Skew, DefaultSkew))
+	p := plan{kept: []connectreporting.RoutingProfileQueue{}}
+	for _, rp := range rps {
+		if rp.LastModified.IsZero() || !rp.LastModified.Before(since) {
+			p.list = append(p.list, rp.ID)
 			continue
 		}
-		if e, ok := c.items[id]; ok {
-			out = append(out, e.v)
+		p.kept = append(p.kept, byProfile[rp.ID]...)
+	}
+	return p, nil
+}
+
+// saveMarks keeps, after the configuration is stored, the marks the next
+// sync's queuePlan reads.
+func (s *Syncer) saveMarks(ctx context.Context, r *reading) error {
+	for _, m := range []struct {
+		scope string
+		at    time.Time
+	}{{ScopeQueuesModified, r.queuesModified}, {ScopeQueuesFull, r.queuesFull}} {
+		if m.at.IsZero() {
+			continue
+		}
+		if err := s.Store.SetCheckpoint(ctx, Poller, m.scope, m.at); err != nil {
+			return fmt.Errorf("saving the %s mark: %w", m.scope, err)
 		}
 	}
-	for id := range c.items {
-		if !listedSet[id] {
-			delete(c.items, id)
-		}
-	}
-	return out, len(got), nil
+	return nil
+}
+
+func (s *Syncer) report(r *reading, ch connectreporting.ConfigChanges) {
+	c := &r.cfg
+	s.log().Info("config sync", "users", len(c.Users), "hierarchy_groups", len(c.HierarchyGroups),
+		"hierarchy_levels", len(c.HierarchyLevels), "routing_profiles", len(c.RoutingProfiles),
+		"routing_profile_queues", len(c.RoutingProfileQueues), "queues", len(c.Queues),
+		"agent_statuses", len(c.AgentStatuses), "queue_lists", r.queueLists, "failed", r.failed,
+		"inserted", ch.Inserted, "updated", ch.Updated, "deleted", ch.Deleted, "duration", s.last.Duration)
 }

@@ -3,6 +3,7 @@ package configsync_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -80,12 +81,13 @@ func checkCurrent(t *testing.T, st *sqlstore.Store, src *connectapitest.Static) 
 	}
 	for _, u := range src.Users() {
 		var user, first, last, email, rp, grp string
-		err := db.QueryRow("SELECT username, first_name, last_name, email, routing_profile_id, hierarchy_group_id FROM connect_user WHERE valid_to IS NULL AND user_id = "+ph(st, 1), u.ID).
+		err := db.QueryRow("SELECT username, first_name, last_name, COALESCE(email, ''), routing_profile_id, hierarchy_group_id FROM connect_user WHERE valid_to IS NULL AND user_id = "+ph(st, 1), u.ID).
 			Scan(&user, &first, &last, &email, &rp, &grp)
 		if err != nil {
 			t.Fatalf("user %s: %v", u.ID, err)
 		}
-		if user != u.Username || first != u.FirstName || last != u.LastName || email != u.Email || rp != u.RoutingProfileID || grp != u.HierarchyGroupID {
+		// SearchUsers gives no email: the column stays empty
+		if user != u.Username || first != u.FirstName || last != u.LastName || email != "" || rp != u.RoutingProfileID || grp != u.HierarchyGroupID {
 			t.Fatalf("user %s: %s %s %s %s %s %s, want %+v", u.ID, user, first, last, email, rp, grp, u)
 		}
 	}
@@ -102,6 +104,21 @@ func checkCurrent(t *testing.T, st *sqlstore.Store, src *connectapitest.Static) 
 		}
 		if name != q.Name || desc != q.Description || status != q.Status || hoo != q.HoursOfOperationID || int(maxc.Int64) != *q.MaxContacts {
 			t.Fatalf("queue %s: %s %s %s %s %v, want %+v", q.ID, name, desc, status, hoo, maxc, q)
+		}
+	}
+	for _, r := range src.RoutingProfiles() {
+		var name, desc, conc string
+		err := db.QueryRow("SELECT name, description, concurrency FROM routing_profile WHERE valid_to IS NULL AND routing_profile_id = "+ph(st, 1), r.ID).Scan(&name, &desc, &conc)
+		if want, _ := json.Marshal(r.Concurrency); err != nil || name != r.Name || desc != r.Description || conc != string(want) {
+			t.Fatalf("routing profile %s: %s %s %s %v, want %+v", r.ID, name, desc, conc, err, r)
+		}
+	}
+	for _, q := range src.RoutingProfileQueues() {
+		var prio, delay int
+		err := db.QueryRow("SELECT priority, delay FROM routing_profile_queue WHERE valid_to IS NULL AND routing_profile_id = "+ph(st, 1)+
+			" AND queue_id = "+ph(st, 2)+" AND channel = "+ph(st, 3), q.RoutingProfileID, q.QueueID, q.Channel).Scan(&prio, &delay)
+		if err != nil || prio != q.Priority || delay != q.Delay {
+			t.Fatalf("routing profile queue %+v: %d %d %v", q, prio, delay, err)
 		}
 	}
 	for _, g := range src.HierarchyGroups() {
@@ -187,15 +204,15 @@ func sum(m map[string]int) int {
 	return n
 }
 
-// failingQueues is the real client with ListQueues failing.
+// failingQueues is the real client with SearchQueues failing.
 type failingQueues struct{ *connectapi.Client }
 
-func (failingQueues) ListQueues(context.Context) ([]connectreporting.Queue, map[string]time.Time, error) {
-	return nil, nil, errors.New("boom")
+func (failingQueues) SearchQueues(context.Context) ([]connectreporting.Queue, error) {
+	return nil, errors.New("boom")
 }
 
-// TestFailedListingLeavesKindUntouched: a kind whose listing fails is
-// passed as nil, so its rows stay; the others are synced; Poll errs.
+// TestFailedListingLeavesKindUntouched: a kind whose read fails is passed
+// as nil, so its rows stay; the others are synced; Poll errs.
 func TestFailedListingLeavesKindUntouched(t *testing.T) {
 	src := connectapitest.NewStatic(20, 10, 3)
 	env := connectapitest.Start(t, src, api.Options{})
@@ -220,79 +237,4 @@ func TestFailedListingLeavesKindUntouched(t *testing.T) {
 	if f := s.LastSync().Failed; len(f) != 1 || f[0] != connectreporting.ConfigKindQueues {
 		t.Errorf("failed kinds %v", f)
 	}
-}
-
-// modifiedUsers is the real client with ListUsers reporting
-// LastModifiedTime (the simulated API leaves it out).
-type modifiedUsers struct {
-	*connectapi.Client
-	mod map[string]time.Time
-}
-
-func (m modifiedUsers) ListUsers(ctx context.Context) ([]connectreporting.User, map[string]time.Time, error) {
-	us, _, err := m.Client.ListUsers(ctx)
-	return us, m.mod, err
-}
-
-// TestDescribesOnlyChangedUsers: with LastModifiedTime, a sync describes
-// only the users new or modified since the previous describe.
-func TestDescribesOnlyChangedUsers(t *testing.T) {
-	src := connectapitest.NewStatic(300, 5, 3)
-	env := connectapitest.Start(t, src, api.Options{})
-	st := openStore(t, "sqlite")
-	old := time.Now().Add(-48 * time.Hour)
-	mod := map[string]time.Time{}
-	for _, u := range src.Users() {
-		mod[u.ID] = old
-	}
-	s := &configsync.Syncer{API: modifiedUsers{env.Client(connectapi.Options{}), mod}, Store: st}
-	if err := s.Poll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := s.LastSync().Described[connectreporting.ConfigKindUsers]; n != 300 {
-		t.Fatalf("first sync described %d users", n)
-	}
-	before := env.Server.Requests(api.OpDescribeUser)
-	src.Mu.Lock()
-	src.UserList[5].FirstName = "Changed"
-	src.Mu.Unlock()
-	mod[src.UserList[5].ID] = time.Now()
-	if err := s.Poll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if n := env.Server.Requests(api.OpDescribeUser) - before; n != 1 {
-		t.Fatalf("second sync made %d DescribeUser calls", n)
-	}
-	if n := count(t, st.DB(), "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL AND first_name = 'Changed'"); n != 1 {
-		t.Fatal("change not stored")
-	}
-	checkCurrent(t, st, src)
-}
-
-// TestDeadlineKeepsPartialWork: a deadline too short to describe every
-// user leaves the users untouched, keeps what was described, and a later
-// sync goes on from there.
-func TestDeadlineKeepsPartialWork(t *testing.T) {
-	src := connectapitest.NewStatic(40, 3, 2)
-	env := connectapitest.Start(t, src, api.Options{})
-	st := openStore(t, "sqlite")
-	slow := connectapi.NewLimiter(map[string]connectapi.Quota{"*": {Rate: 1000, Burst: 100}, "DescribeUser": {Rate: 40, Burst: 1}})
-	s := &configsync.Syncer{API: env.Client(connectapi.Options{Limiter: slow}), Store: st, Margin: 100 * time.Millisecond}
-	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
-	defer cancel()
-	if err := s.Poll(ctx); err == nil {
-		t.Fatal("no error")
-	}
-	partial := s.LastSync().Described[connectreporting.ConfigKindUsers]
-	if partial == 0 || partial >= 40 {
-		t.Fatalf("described %d", partial)
-	}
-	if n := count(t, st.DB(), "SELECT COUNT(*) FROM connect_user"); n != 0 {
-		t.Fatalf("%d users stored from a partial read", n)
-	}
-	if n := count(t, st.DB(), "SELECT COUNT(*) FROM queue WHERE valid_to IS NULL"); n != 3 {
-		t.Fatalf("other kinds not synced: %d queues", n)
-	}
-	_ = s.Poll(context.Background())
-	checkCurrent(t, st, src)
 }

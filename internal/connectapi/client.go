@@ -26,6 +26,7 @@ import (
 	"golang.org/x/time/rate"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/clock"
 )
 
 // Operation names whose quota differs from the default.
@@ -67,14 +68,15 @@ type Limiter struct {
 }
 
 type opStats struct {
-	calls, throttled atomic.Int64
-	waited           atomic.Int64 // nanoseconds spent waiting for a token
+	calls, throttled, succeeded atomic.Int64
+	waited                      atomic.Int64 // nanoseconds spent waiting for a token
 }
 
 // OpStats counts one operation's calls through a Limiter.
 type OpStats struct {
 	Calls     int64         // attempts sent (retries included)
 	Throttled int64         // attempts answered with a throttling error
+	Succeeded int64         // operations that succeeded (one per answered call, whatever its retries)
 	Waited    time.Duration // total time spent waiting for the limiter
 }
 
@@ -132,6 +134,11 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 	return err
 }
 
+func (l *Limiter) noteSuccess(op string) {
+	_, st := l.get(op)
+	st.succeeded.Add(1)
+}
+
 func (l *Limiter) noteThrottle(op string) {
 	_, st := l.get(op)
 	st.throttled.Add(1)
@@ -143,7 +150,7 @@ func (l *Limiter) Stats() map[string]OpStats {
 	defer l.mu.Unlock()
 	out := make(map[string]OpStats, len(l.stats))
 	for op, st := range l.stats {
-		out[op] = OpStats{Calls: st.calls.Load(), Throttled: st.throttled.Load(), Waited: time.Duration(st.waited.Load())}
+		out[op] = OpStats{Calls: st.calls.Load(), Throttled: st.throttled.Load(), Succeeded: st.succeeded.Load(), Waited: time.Duration(st.waited.Load())}
 	}
 	return out
 }
@@ -325,7 +332,8 @@ func isMetricOp(op string) bool {
 
 // addMiddleware puts the limiter inside the retry loop, so that every
 // attempt (retries included) takes a token of its operation's bucket, and
-// counts the throttled attempts.
+// counts the throttled attempts and, outside the retry loop, the
+// operations that succeeded.
 func (c *Client) addMiddleware(stack *middleware.Stack) error {
 	mw := middleware.FinalizeMiddlewareFunc("connectreporting.Limiter", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		op := awsmw.GetOperationName(ctx)
@@ -345,6 +353,16 @@ func (c *Client) addMiddleware(stack *middleware.Stack) error {
 		}
 		return out, md, err
 	})
+	done := middleware.InitializeMiddlewareFunc("connectreporting.Succeeded", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleInitialize(ctx, in)
+		if err == nil {
+			c.limiter.noteSuccess(awsmw.GetOperationName(ctx))
+		}
+		return out, md, err
+	})
+	if err := stack.Initialize.Add(done, middleware.After); err != nil {
+		return err
+	}
 	if err := stack.Finalize.Insert(mw, "Retry", middleware.After); err != nil {
 		return stack.Finalize.Add(mw, middleware.After)
 	}
@@ -361,18 +379,7 @@ func (c *Client) pace(ctx context.Context) error {
 	}
 	c.nextCall = at.Add(c.delay)
 	c.paceMu.Unlock()
-	d := time.Until(at)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clock.Sleep(ctx, time.Until(at))
 }
 
 // IsThrottle reports whether err is a throttling error of the Connect API

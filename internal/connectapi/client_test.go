@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -187,55 +189,38 @@ func TestCurrentAgentSnapshotsComplete(t *testing.T) {
 	}
 }
 
-// TestConfigurationReadsComplete: every list past one page, 30% throttled.
+// TestConfigurationReadsComplete: every Search past one page, 30%
+// throttled, each answer equal to the source but for what the operation
+// does not give (a user's email and LastModifiedTime).
 func TestConfigurationReadsComplete(t *testing.T) {
-	src := connectapitest.NewStatic(1250, 150, 120)
+	src := connectapitest.NewStatic(1250, 650, 120)
 	env := connectapitest.Start(t, src, api.Options{ThrottleRate: 0.3, Seed: 9})
 	c := env.Client(connectapi.Options{})
-	users, _, err := c.ListUsers(ctx(t))
-	if err != nil || len(users) != 1250 {
-		t.Fatalf("%d users, %v", len(users), err)
-	}
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	details, err := c.DescribeUsers(ctx(t), ids[:300])
-	if err != nil || len(details) != 300 {
-		t.Fatalf("%d described, %v", len(details), err)
-	}
-	for _, u := range src.Users()[:300] {
-		if !reflect.DeepEqual(details[u.ID], u) {
-			t.Fatalf("user %s:\n got %+v\nwant %+v", u.ID, details[u.ID], u)
-		}
-	}
-	qs, _, err := c.ListQueues(ctx(t))
-	if err != nil || len(qs) != 150 {
-		t.Fatalf("%d queues, %v", len(qs), err)
-	}
-	qids := make([]string, len(qs))
-	for i, q := range qs {
-		qids[i] = q.ID
-	}
-	qd, err := c.DescribeQueues(ctx(t), qids)
+	users, err := c.SearchUsers(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantUsers := src.Users()
+	for i := range wantUsers {
+		wantUsers[i].Email, wantUsers[i].LastModified = "", time.Time{}
+	}
+	checkSame(t, "users", users, wantUsers)
+	qs, err := c.SearchQueues(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var std []connectreporting.Queue
 	for _, q := range src.Queues() {
-		if q.Type == "AGENT" {
-			if _, ok := qd[q.ID]; ok {
-				t.Fatalf("agent queue %s listed", q.ID)
-			}
-			continue
-		}
-		if !reflect.DeepEqual(qd[q.ID], q) {
-			t.Fatalf("queue %s:\n got %+v\nwant %+v", q.ID, qd[q.ID], q)
+		if q.Type != "AGENT" {
+			std = append(std, q)
 		}
 	}
-	rps, _, err := c.ListRoutingProfiles(ctx(t))
-	if err != nil || len(rps) != 120 {
-		t.Fatalf("%d routing profiles, %v", len(rps), err)
+	checkSame(t, "queues", qs, std)
+	rps, err := c.SearchRoutingProfiles(ctx(t))
+	if err != nil {
+		t.Fatal(err)
 	}
+	checkSame(t, "routing profiles", rps, src.RoutingProfiles())
 	rpids := make([]string, len(rps))
 	for i, r := range rps {
 		rpids[i] = r.ID
@@ -245,54 +230,64 @@ func TestConfigurationReadsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	var all []connectreporting.RoutingProfileQueue
-	for _, l := range rpq {
-		all = append(all, l...)
+	for _, id := range rpids {
+		all = append(all, rpq[id]...)
 	}
 	if want := src.RoutingProfileQueues(); len(all) != len(want) {
 		t.Fatalf("%d routing profile queues, want %d", len(all), len(want))
 	}
-	groups, _, err := c.ListHierarchyGroups(ctx(t))
+	groups, err := c.SearchHierarchyGroups(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gids := make([]string, len(groups))
-	for i, g := range groups {
-		gids[i] = g.ID
-	}
-	gd, err := c.DescribeHierarchyGroups(ctx(t), gids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range src.HierarchyGroups() {
-		if !reflect.DeepEqual(gd[g.ID], g) {
-			t.Fatalf("group %s:\n got %+v\nwant %+v", g.ID, gd[g.ID], g)
-		}
-	}
+	checkSame(t, "hierarchy groups", groups, src.HierarchyGroups())
 	levels, err := c.HierarchyLevels(ctx(t))
 	if err != nil || !reflect.DeepEqual(levels, src.HierarchyLevels()) {
 		t.Fatalf("levels %+v, %v", levels, err)
 	}
-	sts, err := c.ListAgentStatuses(ctx(t))
-	if err != nil || len(sts) != 4 {
-		t.Fatalf("statuses %+v, %v", sts, err)
+	sts, err := c.SearchAgentStatuses(ctx(t))
+	if err != nil {
+		t.Fatal(err)
 	}
+	wantSts := src.AgentStatuses()
+	slices.SortFunc(wantSts, func(a, b connectreporting.AgentStatus) int { return strings.Compare(a.ID, b.ID) }) // Search answers in id order
+	checkSame(t, "agent statuses", sts, wantSts)
 	if c.Throttled() == 0 {
 		t.Error("nothing throttled")
+	}
+	// every page full: 1250 users are 3 pages of 500, 650 queues 2
+	for op, want := range map[string]int64{api.OpSearchUsers: 3, api.OpSearchQueues: 2, api.OpSearchRoutingProfiles: 1, api.OpSearchUserHierarchyGroups: 1} {
+		if got := c.Limiter().Stats()[op].Succeeded; got != want {
+			t.Errorf("%s: %d calls, want %d", op, got, want)
+		}
+	}
+}
+
+// checkSame compares got with want, both in id order.
+func checkSame[T any](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("%s %d:\n got %+v\nwant %+v", what, i, got[i], want[i])
+		}
 	}
 }
 
 func TestDescribeSkipsDeletedAndStopsOnError(t *testing.T) {
-	src := connectapitest.NewStatic(5, 2, 1)
+	src := connectapitest.NewStatic(5, 2, 2)
 	env := connectapitest.Start(t, src, api.Options{})
 	c := env.Client(connectapi.Options{})
-	got, err := c.DescribeUsers(ctx(t), []string{"u-00000", "nope", "u-00001"})
+	got, err := c.RoutingProfileQueues(ctx(t), []string{"rp-0000", "nope", "rp-0001"})
 	if err != nil || len(got) != 2 {
 		t.Fatalf("%v, %v", got, err)
 	}
 	// a cancelled context is an error, not an empty result
 	cctx, cancel := context.WithCancel(ctx(t))
 	cancel()
-	if _, err := c.DescribeUsers(cctx, []string{"u-00000"}); !errors.Is(err, context.Canceled) {
+	if _, err := c.RoutingProfileQueues(cctx, []string{"rp-0000"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
@@ -305,7 +300,7 @@ func TestLimiterHoldsQuotaAcrossClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes ~10s")
 	}
-	src := connectapitest.NewStatic(40, 300, 10)
+	src := connectapitest.NewStatic(40, 300, 24)
 	env := connectapitest.Start(t, src, api.Options{Quotas: true})
 	lim := connectapi.NewLimiter(nil)
 	c1 := env.Client(connectapi.Options{Limiter: lim})
@@ -314,9 +309,9 @@ func TestLimiterHoldsQuotaAcrossClients(t *testing.T) {
 	for _, q := range src.Queues()[:300] {
 		qids = append(qids, q.ID)
 	}
-	uids := make([]string, 0, 40)
-	for _, u := range src.Users() {
-		uids = append(uids, u.ID)
+	rpids := make([]string, 0, 24)
+	for _, rp := range src.RoutingProfiles() {
+		rpids = append(rpids, rp.ID)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -332,7 +327,7 @@ func TestLimiterHoldsQuotaAcrossClients(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			if _, err := c.DescribeUsers(ctx(t), uids[:12]); err != nil {
+			if _, err := c.RoutingProfileQueues(ctx(t), rpids[:12]); err != nil {
 				errs <- err
 			}
 		}()
@@ -342,7 +337,7 @@ func TestLimiterHoldsQuotaAcrossClients(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	for _, op := range []string{api.OpGetCurrentMetricData, api.OpDescribeUser} {
+	for _, op := range []string{api.OpGetCurrentMetricData, api.OpListRoutingProfileQueues} {
 		times := env.Recorder.Times(op)
 		q := lim.Quota(op)
 		// a token costs at most one request in flight of network jitter
@@ -361,11 +356,11 @@ func TestLimiterHoldsQuotaAcrossClients(t *testing.T) {
 
 // TestDelayPacesConfigCalls: Delay spaces configuration calls, not metric calls.
 func TestDelayPacesConfigCalls(t *testing.T) {
-	src := connectapitest.NewStatic(6, 2, 1)
+	src := connectapitest.NewStatic(6, 2, 5)
 	env := connectapitest.Start(t, src, api.Options{})
 	c := env.Client(connectapi.Options{Delay: 100 * time.Millisecond})
 	start := time.Now()
-	if _, err := c.DescribeUsers(ctx(t), []string{"u-00000", "u-00001", "u-00002", "u-00003", "u-00004"}); err != nil {
+	if _, err := c.RoutingProfileQueues(ctx(t), []string{"rp-0000", "rp-0001", "rp-0002", "rp-0003", "rp-0004"}); err != nil {
 		t.Fatal(err)
 	}
 	if el := time.Since(start); el < 400*time.Millisecond {

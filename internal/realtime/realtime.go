@@ -13,6 +13,7 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/clock"
 )
 
 // API is what the poller reads; *connectapi.Client implements it.
@@ -113,14 +114,9 @@ func (p *Poller) Poll(ctx context.Context) error {
 	if p.API == nil || p.Store == nil {
 		return errors.New("realtime: Poller needs API and Store")
 	}
-	deadline, hasDeadline := ctx.Deadline()
-	stop := deadline.Add(-p.margin())
-	roundCtx := ctx
-	if hasDeadline {
-		var cancel context.CancelFunc
-		roundCtx, cancel = context.WithDeadline(ctx, stop)
-		defer cancel()
-	}
+	roundCtx, stop, cancel := clock.WithMargin(ctx, p.margin())
+	defer cancel()
+	hasDeadline := !stop.IsZero()
 	p.mu.Lock()
 	p.listedAt = time.Time{} // every invocation re-reads the lists once
 	p.mu.Unlock()
@@ -149,7 +145,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		if hasDeadline && !time.Now().Add(p.Delay).Before(stop) {
 			break
 		}
-		if err := sleep(ctx, p.Delay); err != nil {
+		if err := clock.Sleep(ctx, p.Delay); err != nil {
 			break
 		}
 	}
@@ -164,7 +160,7 @@ func (p *Poller) Poll(ctx context.Context) error {
 		// Nothing was polled: the deadline left no time past the margin
 		// (e.g. a function timeout shorter than Margin). Say so.
 		return fmt.Errorf("realtime: the deadline (%s away) leaves no time for a round past the margin of %s",
-			time.Until(deadline).Round(time.Millisecond), p.margin())
+			time.Until(stop.Add(p.margin())).Round(time.Millisecond), p.margin())
 	}
 	return nil
 }
@@ -279,18 +275,4 @@ func earliest(snaps []connectreporting.QueueSnapshot) time.Time {
 		}
 	}
 	return t
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

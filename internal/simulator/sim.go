@@ -107,6 +107,9 @@ func New(cfg Config, sinks ...Sink) (*Simulator, error) {
 	s.instanceARN = fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s", cfg.Region, cfg.AccountID, cfg.InstanceID)
 	s.arnPrefix = s.instanceARN + "/"
 	s.buildConfiguration()
+	// the simulated configuration never changes after it is built
+	(&connectreporting.Configuration{Users: s.users, HierarchyGroups: s.groups, RoutingProfiles: s.rpList,
+		Queues: s.queueList, AgentStatuses: s.statusList}).SetLastModified(s.cfg.Start)
 	s.truth.init()
 	return s, nil
 }

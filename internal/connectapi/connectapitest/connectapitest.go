@@ -177,7 +177,15 @@ func Operation(method, path string) string {
 	case seg[0] == "agent-status":
 		return api.OpListAgentStatuses
 	}
+	if op, ok := searchOps[path]; ok {
+		return op
+	}
 	return method + " " + path
+}
+
+var searchOps = map[string]string{
+	"/search-users": api.OpSearchUsers, "/search-queues": api.OpSearchQueues, "/search-routing-profiles": api.OpSearchRoutingProfiles,
+	"/search-user-hierarchy-groups": api.OpSearchUserHierarchyGroups, "/search-agent-statuses": api.OpSearchAgentStatuses,
 }
 
 // ---- Static source ----
@@ -267,7 +275,8 @@ func fp(v float64) *float64 { return &v }
 // queues), rps routing profiles (profile i serves the queues j with
 // j%rps == i on VOICE, CHAT and TASK, and agent k has profile k%rps), a
 // three-level hierarchy and four agent statuses. Every queue has a snapshot
-// per channel with distinct values.
+// per channel with distinct values. Every resource was last modified
+// Modified, two days before the clock.
 func NewStatic(users, queues, rps int) *Static {
 	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 	s := &Static{Instance: "11111111-2222-3333-4444-555555555555", RegionName: "eu-west-2", Account: "123456789012", Clock: now}
@@ -298,7 +307,8 @@ func NewStatic(users, queues, rps int) *Static {
 	}
 	for i := 0; i < rps; i++ {
 		id := fmt.Sprintf("rp-%04d", i)
-		s.RPs = append(s.RPs, connectreporting.RoutingProfile{ID: id, ARN: s.ARN("routing-profile", id), Name: "Profile " + id})
+		s.RPs = append(s.RPs, connectreporting.RoutingProfile{ID: id, ARN: s.ARN("routing-profile", id), Name: "Profile " + id,
+			Description: "profile " + id, Concurrency: map[string]int{"VOICE": 1, "CHAT": 2 + i%2, "TASK": 1}})
 	}
 	chans := []string{"VOICE", "CHAT", "TASK"}
 	for i := 0; i < queues; i++ {
@@ -351,8 +361,13 @@ func NewStatic(users, queues, rps int) *Static {
 		}
 		s.UserDataList = append(s.UserDataList, d)
 	}
+	(&connectreporting.Configuration{Users: s.UserList, HierarchyGroups: s.Groups, RoutingProfiles: s.RPs,
+		Queues: s.QueueList, AgentStatuses: s.Statuses}).SetLastModified(Modified)
 	return s
 }
+
+// Modified is when NewStatic's resources were last modified.
+var Modified = time.Date(2025, 3, 8, 12, 0, 0, 0, time.UTC)
 
 // Context returns a context ending after d or with t.
 func Context(t testing.TB, d time.Duration) context.Context {

@@ -67,7 +67,7 @@ func (s *Server) listUsers(q *request) (any, *apiError) {
 		users := sortedBy(s.src.Users(), func(u connectreporting.User) string { return u.ID })
 		out := make([]userSummary, 0, len(users))
 		for _, u := range users {
-			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, LastModifiedRegion: s.region()})
+			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, LastModifiedTime: ts(u.LastModified), LastModifiedRegion: s.region()})
 		}
 		return out, time.Time{}, nil
 	})
@@ -86,23 +86,28 @@ func (s *Server) describeUser(q *request) (any, *apiError) {
 		if u.ID != id {
 			continue
 		}
-		phone := u.PhoneType
-		if phone == "" {
-			phone = "SOFT_PHONE"
-		}
 		return describeUserResponse{User: userDetail{
 			Id:                 u.ID,
 			Arn:                s.arn(u.ARN, "agent", u.ID),
 			Username:           u.Username,
 			IdentityInfo:       userIdentityInfo{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email},
-			PhoneConfig:        userPhoneConfig{PhoneType: phone, AutoAccept: u.AutoAccept, AfterContactWorkTimeLimit: u.AfterContactWorkTimeLimit},
+			PhoneConfig:        s.phoneConfig(u),
 			SecurityProfileIds: u.SecurityProfileIDs,
 			RoutingProfileId:   u.RoutingProfileID,
 			HierarchyGroupId:   u.HierarchyGroupID,
+			LastModifiedTime:   ts(u.LastModified),
 			LastModifiedRegion: s.region(),
 		}}, nil
 	}
 	return nil, notFound("User not found for userId: %s", id)
+}
+
+func (s *Server) phoneConfig(u connectreporting.User) userPhoneConfig {
+	phone := u.PhoneType
+	if phone == "" {
+		phone = "SOFT_PHONE"
+	}
+	return userPhoneConfig{PhoneType: phone, AutoAccept: u.AutoAccept, AfterContactWorkTimeLimit: u.AfterContactWorkTimeLimit}
 }
 
 func (s *Server) listUserHierarchyGroups(q *request) (any, *apiError) {
@@ -128,7 +133,7 @@ func (s *Server) listUserHierarchyGroups(q *request) (any, *apiError) {
 }
 
 func (s *Server) groupSummary(g connectreporting.HierarchyGroup) hierarchyGroupSummary {
-	return hierarchyGroupSummary{Id: g.ID, Arn: s.arn(g.ARN, "agent-group", g.ID), Name: g.Name, LastModifiedRegion: s.region()}
+	return hierarchyGroupSummary{Id: g.ID, Arn: s.arn(g.ARN, "agent-group", g.ID), Name: g.Name, LastModifiedTime: ts(g.LastModified), LastModifiedRegion: s.region()}
 }
 
 func (s *Server) describeUserHierarchyGroup(q *request) (any, *apiError) {
@@ -145,6 +150,12 @@ func (s *Server) describeUserHierarchyGroup(q *request) (any, *apiError) {
 	if !ok {
 		return nil, notFound("HierarchyGroup not found for hierarchyGroupId: %s", id)
 	}
+	return describeUserHierarchyGroupResponse{HierarchyGroup: s.groupDetail(g, byID)}, nil
+}
+
+// groupDetail is a hierarchy group with its path, as DescribeUserHierarchyGroup
+// and SearchUserHierarchyGroups return it; byID holds every group.
+func (s *Server) groupDetail(g connectreporting.HierarchyGroup, byID map[string]connectreporting.HierarchyGroup) hierarchyGroupDetail {
 	var path hierarchyPath
 	levels := []**hierarchyGroupSummary{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
 	for i, pid := range g.Path {
@@ -158,14 +169,15 @@ func (s *Server) describeUserHierarchyGroup(q *request) (any, *apiError) {
 		sum := s.groupSummary(pg)
 		*levels[i] = &sum
 	}
-	return describeUserHierarchyGroupResponse{HierarchyGroup: hierarchyGroupDetail{
+	return hierarchyGroupDetail{
 		Id:                 g.ID,
 		Arn:                s.arn(g.ARN, "agent-group", g.ID),
 		Name:               g.Name,
 		LevelId:            g.LevelID,
 		HierarchyPath:      path,
+		LastModifiedTime:   ts(g.LastModified),
 		LastModifiedRegion: s.region(),
-	}}, nil
+	}
 }
 
 func (s *Server) describeUserHierarchyStructure(q *request) (any, *apiError) {
@@ -195,7 +207,7 @@ func (s *Server) listRoutingProfiles(q *request) (any, *apiError) {
 		rps := sortedBy(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) string { return r.ID })
 		out := make([]routingProfileSummary, 0, len(rps))
 		for _, r := range rps {
-			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, LastModifiedRegion: s.region()})
+			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, LastModifiedTime: ts(r.LastModified), LastModifiedRegion: s.region()})
 		}
 		return out, time.Time{}, nil
 	})
@@ -277,7 +289,7 @@ func (s *Server) listQueues(q *request) (any, *apiError) {
 			if typ == "AGENT" {
 				name = "" // agent queues have no name in ListQueues
 			}
-			out = append(out, queueSummary{Id: qu.ID, Arn: s.arn(qu.ARN, "queue", qu.ID), Name: name, QueueType: typ, LastModifiedRegion: s.region()})
+			out = append(out, queueSummary{Id: qu.ID, Arn: s.arn(qu.ARN, "queue", qu.ID), Name: name, QueueType: typ, LastModifiedTime: ts(qu.LastModified), LastModifiedRegion: s.region()})
 		}
 		return out, time.Time{}, nil
 	})
@@ -303,15 +315,20 @@ func (s *Server) describeQueue(q *request) (any, *apiError) {
 	if !ok {
 		return nil, notFound("Queue not found for queueId: %s", id)
 	}
+	return describeQueueResponse{Queue: s.queueDetail(qu)}, nil
+}
+
+// queueDetail is a queue as DescribeQueue and SearchQueues return it.
+func (s *Server) queueDetail(qu connectreporting.Queue) queueDetail {
 	status := qu.Status
 	if status == "" {
 		status = "ENABLED"
 	}
-	return describeQueueResponse{Queue: queueDetail{
+	return queueDetail{
 		Name: qu.Name, QueueArn: s.arn(qu.ARN, "queue", qu.ID), QueueId: qu.ID, Description: qu.Description,
 		HoursOfOperationId: qu.HoursOfOperationID, MaxContacts: qu.MaxContacts, Status: status,
-		LastModifiedRegion: s.region(),
-	}}, nil
+		LastModifiedTime: ts(qu.LastModified), LastModifiedRegion: s.region(),
+	}
 }
 
 func (s *Server) listAgentStatuses(q *request) (any, *apiError) {
@@ -336,7 +353,7 @@ func (s *Server) listAgentStatuses(q *request) (any, *apiError) {
 			if len(types) > 0 && !slices.Contains(types, st.Type) {
 				continue
 			}
-			out = append(out, agentStatusSummary{Id: st.ID, Arn: s.arn(st.ARN, "agent-state", st.ID), Name: st.Name, Type: st.Type, LastModifiedRegion: s.region()})
+			out = append(out, agentStatusSummary{Id: st.ID, Arn: s.arn(st.ARN, "agent-state", st.ID), Name: st.Name, Type: st.Type, LastModifiedTime: ts(st.LastModified), LastModifiedRegion: s.region()})
 		}
 		return out, time.Time{}, nil
 	})

@@ -100,6 +100,10 @@ func TestQuotas(t *testing.T) {
 			CurrentMetrics: []types.CurrentMetric{{Name: types.CurrentMetricNameAgentsOnline, Unit: types.UnitCount}}})
 		return err
 	}
+	searchUsers := func() error {
+		_, err := c.SearchUsers(ctx(t), &connect.SearchUsersInput{InstanceId: aws.String(testInstance)})
+		return err
+	}
 	// served counts the requests of op the server answered (not throttled).
 	served := func(op string) int64 { st := srv.Stats()[op]; return st.Requests - st.Throttled }
 	untilThrottled := func(t *testing.T, call func() error) {
@@ -118,7 +122,11 @@ func TestQuotas(t *testing.T) {
 		call  func() error
 		burst int64
 		rate  int64
-	}{{"DescribeQueue 2/s burst 5", OpDescribeQueue, describe, 5, 2}, {"GetCurrentMetricData 5/s burst 8", OpGetCurrentMetricData, current, 8, 5}} {
+	}{
+		{"DescribeQueue 2/s burst 5", OpDescribeQueue, describe, 5, 2},
+		{"GetCurrentMetricData 5/s burst 8", OpGetCurrentMetricData, current, 8, 5},
+		{"SearchUsers 2/s burst 5", OpSearchUsers, searchUsers, 5, 2},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			untilThrottled(t, tc.call)
 			if got := served(tc.op); got != tc.burst {

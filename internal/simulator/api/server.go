@@ -16,6 +16,7 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/clock"
 )
 
 // Operation names, as the service model and the SDKs call them.
@@ -34,6 +35,11 @@ const (
 	OpListQueues                     = "ListQueues"
 	OpDescribeQueue                  = "DescribeQueue"
 	OpListAgentStatuses              = "ListAgentStatuses"
+	OpSearchUsers                    = "SearchUsers"
+	OpSearchQueues                   = "SearchQueues"
+	OpSearchRoutingProfiles          = "SearchRoutingProfiles"
+	OpSearchUserHierarchyGroups      = "SearchUserHierarchyGroups"
+	OpSearchAgentStatuses            = "SearchAgentStatuses"
 )
 
 // Operations lists every operation the server answers.
@@ -42,6 +48,7 @@ var Operations = []string{
 	OpListUsers, OpDescribeUser, OpListUserHierarchyGroups, OpDescribeUserHierarchyGroup,
 	OpDescribeUserHierarchyStructure, OpListRoutingProfiles, OpListRoutingProfileQueues,
 	OpListQueues, OpDescribeQueue, OpListAgentStatuses,
+	OpSearchUsers, OpSearchQueues, OpSearchRoutingProfiles, OpSearchUserHierarchyGroups, OpSearchAgentStatuses,
 }
 
 // Quota is a token bucket: Rate requests per second, bursts up to Burst.
@@ -52,7 +59,8 @@ type Quota struct {
 
 // DefaultQuotas are Amazon Connect's default per-account request-rate
 // quotas for the operations served: the metric APIs 5/s with a burst of 8,
-// everything else 2/s with a burst of 5.
+// everything else 2/s with a burst of 5. The Search* operations have no
+// published quota of their own, so they get the default (2/s, burst 5).
 func DefaultQuotas() map[string]Quota {
 	q := make(map[string]Quota, len(Operations))
 	for _, op := range Operations {
@@ -175,6 +183,11 @@ func (s *Server) routes() {
 	s.handle("GET /queues-summary/{InstanceId}", OpListQueues, s.listQueues)
 	s.handle("GET /queues/{InstanceId}/{QueueId}", OpDescribeQueue, s.describeQueue)
 	s.handle("GET /agent-status/{InstanceId}", OpListAgentStatuses, s.listAgentStatuses)
+	s.handle("POST /search-users", OpSearchUsers, s.searchUsers)
+	s.handle("POST /search-queues", OpSearchQueues, s.searchQueues)
+	s.handle("POST /search-routing-profiles", OpSearchRoutingProfiles, s.searchRoutingProfiles)
+	s.handle("POST /search-user-hierarchy-groups", OpSearchUserHierarchyGroups, s.searchUserHierarchyGroups)
+	s.handle("POST /search-agent-statuses", OpSearchAgentStatuses, s.searchAgentStatuses)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.requestID(), errorf(http.StatusNotFound, ErrUnknownOperation,
 			"no operation for %s %s", r.Method, r.URL.Path))
@@ -272,14 +285,7 @@ func (s *Server) delay(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clock.Sleep(ctx, d)
 }
 
 // Stats returns the request counters of every operation.

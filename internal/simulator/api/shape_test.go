@@ -276,6 +276,11 @@ func TestResponsesMatchTheServiceModel(t *testing.T) {
 	must(c.ListQueues(ctx(t), &connect.ListQueuesInput{InstanceId: in}))
 	must(c.DescribeQueue(ctx(t), &connect.DescribeQueueInput{InstanceId: in, QueueId: aws.String("q-001")}))
 	must(c.ListAgentStatuses(ctx(t), &connect.ListAgentStatusesInput{InstanceId: in, MaxResults: aws.Int32(2)}))
+	must(c.SearchUsers(ctx(t), &connect.SearchUsersInput{InstanceId: in, MaxResults: aws.Int32(2)}))
+	must(c.SearchQueues(ctx(t), &connect.SearchQueuesInput{InstanceId: in, SearchCriteria: &types.QueueSearchCriteria{QueueTypeCondition: types.SearchableQueueTypeStandard}}))
+	must(c.SearchRoutingProfiles(ctx(t), &connect.SearchRoutingProfilesInput{InstanceId: in}))
+	must(c.SearchUserHierarchyGroups(ctx(t), &connect.SearchUserHierarchyGroupsInput{InstanceId: in}))
+	must(c.SearchAgentStatuses(ctx(t), &connect.SearchAgentStatusesInput{InstanceId: in}))
 	for _, g := range [][]types.Grouping{nil, {types.GroupingQueue, types.GroupingChannel}, {types.GroupingRoutingProfile}} {
 		must(c.GetCurrentMetricData(ctx(t), &connect.GetCurrentMetricDataInput{InstanceId: in, Filters: &types.Filters{RoutingProfiles: []string{"rp-0", "rp-1"}},
 			Groupings: g, CurrentMetrics: allCurrent, MaxResults: aws.Int32(3)}))
@@ -300,6 +305,9 @@ func TestResponsesMatchTheServiceModel(t *testing.T) {
 	fails(c.DescribeUser(ctx(t), &connect.DescribeUserInput{InstanceId: in, UserId: aws.String("nobody")}))
 	fails(c.GetCurrentMetricData(ctx(t), &connect.GetCurrentMetricDataInput{InstanceId: in, Filters: &types.Filters{}, CurrentMetrics: allCurrent}))
 	fails(c.ListQueues(ctx(t), &connect.ListQueuesInput{InstanceId: in, NextToken: aws.String("x")}))
+	fails(c.SearchUsers(ctx(t), &connect.SearchUsersInput{InstanceId: in, MaxResults: aws.Int32(501)}))
+	fails(c.SearchQueues(ctx(t), &connect.SearchQueuesInput{InstanceId: in, SearchCriteria: &types.QueueSearchCriteria{
+		StringCondition: &types.StringCondition{FieldName: aws.String("colour"), Value: aws.String("x"), ComparisonType: types.StringComparisonTypeExact}}}))
 
 	seen := map[string]bool{}
 	ops := map[string]bool{}
@@ -347,6 +355,9 @@ func TestResponsesMatchTheServiceModel(t *testing.T) {
 		"MetricResultV2.MetricInterval", "MetricResultV2.Dimensions", "HistoricalMetricResult.Dimensions",
 		"User.IdentityInfo", "User.PhoneConfig", "HierarchyGroup.HierarchyPath", "Queue.Status",
 		"RoutingProfileQueueConfigSummary.Priority", "ListAgentStatusResponse.NextToken",
+		"SearchUsersResponse.NextToken", "SearchUsersResponse.ApproximateTotalCount", "UserSearchSummary.IdentityInfo",
+		"UserSearchSummary.PhoneConfig", "RoutingProfile.MediaConcurrencies", "RoutingProfile.AssociatedQueueIds",
+		"HierarchyGroup.LevelId", "AgentStatus.DisplayOrder", "AgentStatus.State", "Queue.HoursOfOperationId",
 	} {
 		if !seen[k] {
 			t.Errorf("no response carried %s", k)
