@@ -182,84 +182,174 @@ func DefaultConfig(seed int64, agents, queues int) Config {
 
 // Normalize fills defaults and checks the configuration.
 func (c *Config) Normalize() error {
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	if c.AccountID == "" {
-		c.AccountID = "123456789012"
-	}
-	if c.InstanceID == "" {
-		c.InstanceID = stableUUID(c.Seed, "instance")
-	}
-	if c.Start.IsZero() {
-		c.Start = time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
-	}
+	c.fillDefaults()
 	c.Start = c.Start.UTC().Truncate(time.Millisecond)
-	if c.Location == nil {
-		c.Location = time.UTC
-	}
-	if c.Agents <= 0 {
-		c.Agents = 20
-	}
 	if c.Queues == nil {
-		n := c.NumQueues
-		if n <= 0 {
-			n = 3
-		}
-		for i := 0; i < n; i++ {
-			name := fmt.Sprintf("Queue %d", i+1)
-			if i < len(defaultQueueNames) {
-				name = defaultQueueNames[i]
-			}
-			c.Queues = append(c.Queues, QueueConfig{Name: name})
-		}
+		c.Queues = defaultQueues(c.NumQueues)
 	}
 	c.NumQueues = len(c.Queues)
-	if c.NumQueues == 0 {
-		return fmt.Errorf("simulator: no queues")
+	queues, err := c.checkQueues()
+	if err != nil {
+		return err
+	}
+	if c.RoutingProfiles == nil {
+		c.RoutingProfiles = defaultRoutingProfiles(c.Queues)
+	}
+	for _, check := range []func() error{
+		func() error { return c.checkRoutingProfiles(queues) }, c.checkHierarchy, c.checkStatuses, c.checkTraffic, c.checkRates,
+	} {
+		if err := check(); err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+	}
+	return nil
+}
+
+// orZero returns a default: it sets *p to v when *p is the zero value.
+func orZero[T comparable](p *T, v T) func() {
+	return func() {
+		var zero T
+		if *p == zero {
+			*p = v
+		}
+	}
+}
+
+// orPositive sets *p to v when *p is not positive.
+func orPositive[T int | float64 | time.Duration](p *T, v T) func() {
+	return func() {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+}
+
+// orNil sets *p to v when *p is nil (a slice or map left out).
+func orNil[T any](p *T, isNil func(T) bool, v T) func() {
+	return func() {
+		if isNil(*p) {
+			*p = v
+		}
+	}
+}
+
+func nilSlice[E any](s []E) bool       { return s == nil }
+func emptySlice[E any](s []E) bool     { return len(s) == 0 }
+func nilMap(m map[string]float64) bool { return m == nil }
+
+func perChannel(voice, chat, task float64) map[string]float64 {
+	return map[string]float64{"VOICE": voice, "CHAT": chat, "TASK": task}
+}
+
+// fillDefaults is the table of defaults: every field left at its zero
+// value (or not positive, for counts and durations) gets its default.
+func (c *Config) fillDefaults() {
+	h, s, t := time.Hour, &c.Shift, &c.Traffic
+	if len(c.Hierarchy.LevelNames) == 0 {
+		c.Hierarchy = HierarchyConfig{LevelNames: []string{"Region", "Site", "Team"}, Fanout: []int{2, 2, 3}}
+	}
+	for _, def := range []func(){
+		orZero(&c.Region, "us-east-1"),
+		orZero(&c.AccountID, "123456789012"),
+		orZero(&c.InstanceID, stableUUID(c.Seed, "instance")),
+		orZero(&c.Start, time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)),
+		orZero(&c.Location, time.UTC),
+		orPositive(&c.Agents, 20),
+		orPositive(&c.NumQueues, 3),
+		orNil(&c.Statuses, nilSlice, []StatusConfig{
+			{"Available", "ROUTABLE"}, {"Offline", "OFFLINE"}, {"Break", "CUSTOM"}, {"Lunch", "CUSTOM"}, {"Training", "CUSTOM"},
+		}),
+		orNil(&s.Starts, emptySlice, []time.Duration{7 * h, 8 * h, 8 * h, 9 * h, 10 * h, 12 * h, 13*h + 30*time.Minute, 14 * h}),
+		orPositive(&s.Length, 8*h+30*time.Minute),
+		orPositive(&s.BreakLength, 15*time.Minute),
+		orPositive(&s.LunchLength, 30*time.Minute),
+		orZero(&s.TrainingRate, 0.1),
+		orPositive(&t.Load, 0.85),
+		orNil(&t.HourlyProfile, emptySlice, []float64{0, 0, 0, 0, 0, 0, 0.02, 0.2, 0.6, 0.9, 1.0, 0.95, 0.8, 0.85, 1.0, 0.9, 0.8, 0.6, 0.45, 0.35, 0.25, 0.15, 0.05, 0}),
+		orNil(&t.ChannelShare, nilMap, perChannel(0.6, 0.25, 0.15)),
+		orNil(&t.TalkSeconds, nilMap, perChannel(240, 420, 300)),
+		orNil(&t.ACWSeconds, nilMap, perChannel(60, 30, 20)),
+		orNil(&t.PatienceSeconds, nilMap, perChannel(150, 300, 0)),
+		orZero(&t.HoldRate, 0.3),
+		orZero(&t.TransferRate, 0.05),
+		orZero(&t.CallbackRate, 0.04),
+		orZero(&t.MissRate, 0.01),
+		orZero(&t.OutboundPerAgentHour, 0.6),
+		orPositive(&c.HeartbeatInterval, 120*time.Second),
+		orPositive(&c.FlushEvery, 2048),
+	} {
+		def()
+	}
+}
+
+// defaultQueues names n queues.
+func defaultQueues(n int) []QueueConfig {
+	out := make([]QueueConfig, 0, n)
+	for i := range n {
+		name := fmt.Sprintf("Queue %d", i+1)
+		if i < len(defaultQueueNames) {
+			name = defaultQueueNames[i]
+		}
+		out = append(out, QueueConfig{Name: name})
+	}
+	return out
+}
+
+// checkQueues requires unique, non-empty queue names and returns them.
+func (c *Config) checkQueues() (map[string]bool, error) {
+	if len(c.Queues) == 0 {
+		return nil, fmt.Errorf("simulator: no queues")
 	}
 	seen := map[string]bool{}
 	for _, q := range c.Queues {
 		if q.Name == "" || seen[q.Name] {
-			return fmt.Errorf("simulator: queue names must be unique and non-empty (%q)", q.Name)
+			return nil, fmt.Errorf("simulator: queue names must be unique and non-empty (%q)", q.Name)
 		}
 		seen[q.Name] = true
 	}
-	if c.RoutingProfiles == nil {
-		for i, q := range c.Queues {
-			rp := RoutingProfileConfig{
-				Name:        q.Name + " Agents",
-				Concurrency: map[string]int{"VOICE": 1, "CHAT": 3, "TASK": 1},
-			}
-			if i%3 == 1 {
-				rp.Concurrency["CHAT"] = 2
-			}
-			rp.Queues = append(rp.Queues, RoutingQueueConfig{Queue: q.Name, Priority: 1})
-			for j, o := range c.Queues {
-				if j != i {
-					rp.Queues = append(rp.Queues, RoutingQueueConfig{Queue: o.Name, Priority: 2, Delay: 20})
-				}
-			}
-			c.RoutingProfiles = append(c.RoutingProfiles, rp)
+	return seen, nil
+}
+
+// defaultRoutingProfiles makes one profile per queue, serving its own queue
+// at priority 1 and the others at priority 2 after 20 s.
+func defaultRoutingProfiles(queues []QueueConfig) []RoutingProfileConfig {
+	var out []RoutingProfileConfig
+	for i, q := range queues {
+		rp := RoutingProfileConfig{Name: q.Name + " Agents", Concurrency: map[string]int{"VOICE": 1, "CHAT": 3, "TASK": 1}}
+		if i%3 == 1 {
+			rp.Concurrency["CHAT"] = 2
 		}
+		rp.Queues = append(rp.Queues, RoutingQueueConfig{Queue: q.Name, Priority: 1})
+		for j, o := range queues {
+			if j != i {
+				rp.Queues = append(rp.Queues, RoutingQueueConfig{Queue: o.Name, Priority: 2, Delay: 20})
+			}
+		}
+		out = append(out, rp)
 	}
+	return out
+}
+
+// checkRoutingProfiles checks every profile against the queues and fills
+// each one's priorities and default outbound queue.
+func (c *Config) checkRoutingProfiles(queues map[string]bool) error {
 	for i := range c.RoutingProfiles {
 		rp := &c.RoutingProfiles[i]
 		if rp.Name == "" {
-			return fmt.Errorf("simulator: routing profile %d has no name", i)
+			return fmt.Errorf("routing profile %d has no name", i)
 		}
 		if len(rp.Queues) == 0 {
-			return fmt.Errorf("simulator: routing profile %q serves no queue", rp.Name)
+			return fmt.Errorf("routing profile %q serves no queue", rp.Name)
 		}
 		for ch := range rp.Concurrency {
 			if _, ok := channelIndex(ch); !ok {
-				return fmt.Errorf("simulator: routing profile %q: unknown channel %q", rp.Name, ch)
+				return fmt.Errorf("routing profile %q: unknown channel %q", rp.Name, ch)
 			}
 		}
 		for j := range rp.Queues {
 			rq := &rp.Queues[j]
-			if !seen[rq.Queue] {
-				return fmt.Errorf("simulator: routing profile %q: unknown queue %q", rp.Name, rq.Queue)
+			if !queues[rq.Queue] {
+				return fmt.Errorf("routing profile %q: unknown queue %q", rp.Name, rq.Queue)
 			}
 			if rq.Priority <= 0 {
 				rq.Priority = 1
@@ -268,27 +358,26 @@ func (c *Config) Normalize() error {
 		if rp.DefaultOutboundQueue == "" {
 			rp.DefaultOutboundQueue = rp.Queues[0].Queue
 		}
-		if !seen[rp.DefaultOutboundQueue] {
-			return fmt.Errorf("simulator: routing profile %q: unknown outbound queue %q", rp.Name, rp.DefaultOutboundQueue)
+		if !queues[rp.DefaultOutboundQueue] {
+			return fmt.Errorf("routing profile %q: unknown outbound queue %q", rp.Name, rp.DefaultOutboundQueue)
 		}
 	}
-	if len(c.Hierarchy.LevelNames) == 0 {
-		c.Hierarchy = HierarchyConfig{LevelNames: []string{"Region", "Site", "Team"}, Fanout: []int{2, 2, 3}}
-	}
+	return nil
+}
+
+func (c *Config) checkHierarchy() error {
 	if n := len(c.Hierarchy.LevelNames); n < 1 || n > 5 || len(c.Hierarchy.Fanout) != n {
-		return fmt.Errorf("simulator: hierarchy needs 1..5 levels with one fanout each")
+		return fmt.Errorf("hierarchy needs 1..5 levels with one fanout each")
 	}
 	for _, f := range c.Hierarchy.Fanout {
 		if f <= 0 {
-			return fmt.Errorf("simulator: hierarchy fanout must be positive")
+			return fmt.Errorf("hierarchy fanout must be positive")
 		}
 	}
-	if c.Statuses == nil {
-		c.Statuses = []StatusConfig{
-			{"Available", "ROUTABLE"}, {"Offline", "OFFLINE"},
-			{"Break", "CUSTOM"}, {"Lunch", "CUSTOM"}, {"Training", "CUSTOM"},
-		}
-	}
+	return nil
+}
+
+func (c *Config) checkStatuses() error {
 	var routable, offline int
 	for _, s := range c.Statuses {
 		switch s.Type {
@@ -298,72 +387,26 @@ func (c *Config) Normalize() error {
 			offline++
 		case "CUSTOM":
 		default:
-			return fmt.Errorf("simulator: status %q has type %q", s.Name, s.Type)
+			return fmt.Errorf("status %q has type %q", s.Name, s.Type)
 		}
 	}
 	if routable != 1 || offline != 1 {
-		return fmt.Errorf("simulator: need exactly one ROUTABLE and one OFFLINE status")
+		return fmt.Errorf("need exactly one ROUTABLE and one OFFLINE status")
 	}
-	s := &c.Shift
-	if len(s.Starts) == 0 {
-		h := time.Hour
-		s.Starts = []time.Duration{7 * h, 8 * h, 8 * h, 9 * h, 10 * h, 12 * h, 13*h + 30*time.Minute, 14 * h}
+	return nil
+}
+
+func (c *Config) checkTraffic() error {
+	if len(c.Traffic.HourlyProfile) != 24 {
+		return fmt.Errorf("HourlyProfile needs 24 weights")
 	}
-	if s.Length <= 0 {
-		s.Length = 8*time.Hour + 30*time.Minute
-	}
-	if s.BreakLength <= 0 {
-		s.BreakLength = 15 * time.Minute
-	}
-	if s.LunchLength <= 0 {
-		s.LunchLength = 30 * time.Minute
-	}
-	if s.TrainingRate == 0 {
-		s.TrainingRate = 0.1
-	}
-	t := &c.Traffic
-	if t.Load <= 0 {
-		t.Load = 0.85
-	}
-	if len(t.HourlyProfile) == 0 {
-		t.HourlyProfile = []float64{0, 0, 0, 0, 0, 0, 0.02, 0.2, 0.6, 0.9, 1.0, 0.95, 0.8, 0.85, 1.0, 0.9, 0.8, 0.6, 0.45, 0.35, 0.25, 0.15, 0.05, 0}
-	}
-	if len(t.HourlyProfile) != 24 {
-		return fmt.Errorf("simulator: HourlyProfile needs 24 weights")
-	}
-	fill := func(m *map[string]float64, v, ch, task float64) {
-		if *m == nil {
-			*m = map[string]float64{"VOICE": v, "CHAT": ch, "TASK": task}
-		}
-	}
-	fill(&t.ChannelShare, 0.6, 0.25, 0.15)
-	fill(&t.TalkSeconds, 240, 420, 300)
-	fill(&t.ACWSeconds, 60, 30, 20)
-	fill(&t.PatienceSeconds, 150, 300, 0)
-	if t.HoldRate == 0 {
-		t.HoldRate = 0.3
-	}
-	if t.TransferRate == 0 {
-		t.TransferRate = 0.05
-	}
-	if t.CallbackRate == 0 {
-		t.CallbackRate = 0.04
-	}
-	if t.MissRate == 0 {
-		t.MissRate = 0.01
-	}
-	if t.OutboundPerAgentHour == 0 {
-		t.OutboundPerAgentHour = 0.6
-	}
-	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = 120 * time.Second
-	}
-	if c.FlushEvery <= 0 {
-		c.FlushEvery = 2048
-	}
+	return nil
+}
+
+func (c *Config) checkRates() error {
 	for _, r := range []float64{c.AgentEventDuplicateRate, c.CTRDuplicateRate, c.CTRRedeliveryRate} {
 		if r < 0 || r > 1 {
-			return fmt.Errorf("simulator: rates must be within [0, 1]")
+			return fmt.Errorf("rates must be within [0, 1]")
 		}
 	}
 	return nil

@@ -107,9 +107,10 @@ func New(cfg Config, sinks ...Sink) (*Simulator, error) {
 	s.instanceARN = fmt.Sprintf("arn:aws:connect:%s:%s:instance/%s", cfg.Region, cfg.AccountID, cfg.InstanceID)
 	s.arnPrefix = s.instanceARN + "/"
 	s.buildConfiguration()
-	// the simulated configuration never changes after it is built
+	// the simulated configuration was last modified a day before the
+	// simulation starts, and never changes after
 	(&connectreporting.Configuration{Users: s.users, HierarchyGroups: s.groups, RoutingProfiles: s.rpList,
-		Queues: s.queueList, AgentStatuses: s.statusList}).SetLastModified(s.cfg.Start)
+		Queues: s.queueList, AgentStatuses: s.statusList}).SetLastModified(s.cfg.Start.Add(-24 * time.Hour))
 	s.truth.init()
 	return s, nil
 }
