@@ -44,6 +44,11 @@ func runDaemon(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The same parse Open (and so migrate) makes: --check accepts no
+	// connection string that the start would refuse.
+	if _, err := sqlstore.ParseDSN(cfg.Database.DSN, cfg.Database.Storage); err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("run: database.dsn: %w", err)}
+	}
 	if addr := cfg.Dashboard.Addr; addr != "" {
 		if _, err := m.dashboardAuth(addr); err != nil {
 			return fmt.Errorf("run: dashboard.addr: %w", err)

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/microsoft/go-mssqldb/msdsn"
 )
 
 // Dialects.
@@ -25,6 +28,8 @@ type DSN struct {
 	Conn string
 	// Redacted is Conn with any password replaced by "xxxxx".
 	Redacted string
+	// password is the password in Conn, scrubbed from driver errors.
+	password string
 }
 
 // DSNError says why a connection string could not be used. It never holds
@@ -82,13 +87,16 @@ func ParseDSN(dsn, storage string) (DSN, error) {
 		return sqlserverURL(s)
 	case strings.Contains(lower, "://"):
 		scheme := s[:strings.Index(s, "://")]
+		if !schemeLike.MatchString(scheme + ":") {
+			return DSN{}, dsnErr("cannot tell the database from %q: use sqlite:PATH, a .db path, postgres://…, sqlserver://… or a Key=Value;… string", Redact(s))
+		}
 		return DSN{}, dsnErr("unknown scheme %q (want sqlite:, postgres://, postgresql:// or sqlserver://)", scheme)
 	case strings.Contains(s, "="):
 		return keywordDSN(s, storage)
 	case s == ":memory:" || hasDBSuffix(lower):
 		return sqliteDSN(s)
 	}
-	return DSN{}, dsnErr("cannot tell the database from %q: use sqlite:PATH, a .db path, postgres://…, sqlserver://… or a Key=Value;… string", redactLoose(s))
+	return DSN{}, dsnErr("cannot tell the database from %q: use sqlite:PATH, a .db path, postgres://…, sqlserver://… or a Key=Value;… string", Redact(s))
 }
 
 func hasDBSuffix(p string) bool {
@@ -142,27 +150,22 @@ func postgresURL(s string) (DSN, error) {
 		return DSN{}, dsnErr("postgres: %v", urlErrReason(err))
 	}
 	if u.Host == "" && u.Query().Get("host") == "" {
-		return DSN{}, dsnErr("postgres: no host in %q", u.Redacted())
+		return DSN{}, dsnErr("postgres: no host in %q", Redact(s))
 	}
-	return DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: s, Redacted: redactURL(u)}, nil
+	return checked(DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: s}, urlPassword(u))
 }
 
-// redactURL hides the password of a URL's user info and of its query
-// (?password=, as pgx and go-mssqldb accept).
-func redactURL(u *url.URL) string {
-	c := *u
-	q := c.Query()
-	changed := false
-	for k := range q {
-		if lk := strings.ToLower(k); lk == "password" || lk == "pwd" {
-			q.Set(k, "xxxxx")
-			changed = true
+// urlPassword is the password of a URL's user info or query.
+func urlPassword(u *url.URL) string {
+	if p, ok := u.User.Password(); ok {
+		return p
+	}
+	for k, v := range u.Query() {
+		if lk := strings.ToLower(k); (lk == "password" || lk == "pwd") && len(v) > 0 {
+			return v[0]
 		}
 	}
-	if changed {
-		c.RawQuery = q.Encode()
-	}
-	return c.Redacted()
+	return ""
 }
 
 func sqlserverURL(s string) (DSN, error) {
@@ -171,13 +174,18 @@ func sqlserverURL(s string) (DSN, error) {
 		return DSN{}, dsnErr("sqlserver: %v", urlErrReason(err))
 	}
 	if u.Host == "" {
-		return DSN{}, dsnErr("sqlserver: no host in %q", u.Redacted())
+		return DSN{}, dsnErr("sqlserver: no host in %q", Redact(s))
 	}
-	return DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: s, Redacted: redactURL(u)}, nil
+	return checked(DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: s}, urlPassword(u))
 }
 
 // urlErrReason drops the URL (and its password) from a url.Parse error.
 func urlErrReason(err error) string {
+	var ee url.EscapeError
+	if errors.As(err, &ee) {
+		// The bad escape may be part of the password: not shown.
+		return "invalid %-escape (percent-encode '%' and other special characters of the password)"
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return ue.Err.Error()
@@ -185,10 +193,18 @@ func urlErrReason(err error) string {
 	return "cannot be parsed"
 }
 
-// keywordDSN reads "Key=Value;Key=Value" strings (ADO.NET, Npgsql).
-func keywordDSN(s, storage string) (DSN, error) {
-	kv := map[string]string{}
-	var order []string
+// keywords is a parsed "Key=Value;…" string: values by normalised key
+// (normKey), the keys in order, and which key came right after a password
+// (it may be the tail of a password that held a ';').
+type keywords struct {
+	kv            map[string]string
+	order         []string
+	afterPassword map[string]bool
+}
+
+func parseKeywords(s string) (keywords, error) {
+	kw := keywords{kv: map[string]string{}, afterPassword: map[string]bool{}}
+	prev := ""
 	for i, part := range splitKeywords(s) {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -197,31 +213,52 @@ func keywordDSN(s, storage string) (DSN, error) {
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
 			// The part may be the tail of a password: never echo it.
-			return DSN{}, dsnErr("part %d is not Key=Value (quote values that contain ';')", i+1)
+			return keywords{}, dsnErr("part %d is not Key=Value (quote values that contain ';')", i+1)
 		}
 		key := normKey(k)
 		if key == "" {
-			return DSN{}, dsnErr("empty key in a Key=Value string")
+			return keywords{}, dsnErr("empty key in a Key=Value string")
 		}
-		if _, dup := kv[key]; !dup {
-			order = append(order, key)
+		if _, dup := kw.kv[key]; !dup {
+			kw.order = append(kw.order, key)
 		}
-		kv[key] = unquote(strings.TrimSpace(v))
+		kw.kv[key] = unquote(strings.TrimSpace(v))
+		kw.afterPassword[key] = prev == "password"
+		prev = key
+	}
+	return kw, nil
+}
+
+// unknown is the error for a keyword the dialect does not take: it names
+// the key, never a value, and not even the key when it follows a password
+// (it may be the password's tail).
+func (kw keywords) unknown(dialect, key string) error {
+	if kw.afterPassword[key] {
+		return dsnErr("%s: the keyword after Password= is not one it takes (quote a password that contains ';')", dialect)
+	}
+	return dsnErr("%s: unsupported keyword %q", dialect, key)
+}
+
+// keywordDSN reads "Key=Value;Key=Value" strings (ADO.NET, Npgsql).
+func keywordDSN(s, storage string) (DSN, error) {
+	kw, err := parseKeywords(s)
+	if err != nil {
+		return DSN{}, err
 	}
 	dialect, err := StorageDialect(storage)
 	if err != nil {
 		return DSN{}, err
 	}
-	if _, ok := kv["host"]; ok {
+	if _, ok := kw.kv["host"]; ok {
 		dialect = DialectPostgres
 	}
 	switch dialect {
 	case DialectPostgres:
-		return npgsqlDSN(kv, order)
+		return npgsqlDSN(kw)
 	case DialectSQLServer:
-		return adoDSN(kv, order)
+		return adoDSN(kw)
 	}
-	if p := kv["datasource"]; p != "" {
+	if p := kw.kv["datasource"]; p != "" {
 		return sqliteDSN(p)
 	}
 	return DSN{}, dsnErr("STORAGE=sqlite needs sqlite:PATH or Data Source=PATH")
@@ -277,49 +314,37 @@ func normKey(k string) string {
 	return k
 }
 
-// redactLoose hides anything after a password keyword in an unparsed string.
-func redactLoose(s string) string {
-	l := strings.ToLower(s)
-	for _, k := range []string{"password", "pwd"} {
-		if i := strings.Index(l, k); i >= 0 {
-			return s[:i] + k + "=xxxxx"
-		}
-	}
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return s
+// adoKeywords maps the ADO.NET SqlClient keywords the store takes (after
+// normKey) to go-mssqldb's parameter names; "" marks client-side settings
+// with nothing to pass on (MARS, pooling: database/sql pools itself).
+// Server, database, user and password go into the URL itself.
+var adoKeywords = map[string]string{
+	"server": "", "datasource": "", "database": "", "user": "", "password": "", "port": "",
+	"multipleactiveresultsets": "", "persistsecurityinfo": "", "pooling": "", "minpoolsize": "",
+	"maxpoolsize": "", "connectretrycount": "", "connectretryinterval": "", "loadbalancetimeout": "",
+	"connectionlifetime": "", "enlist": "", "commandtimeout": "", "integratedsecurity": "", "trustedconnection": "",
+	"encrypt": "encrypt", "trustservercertificate": "TrustServerCertificate",
+	"connecttimeout": "connection timeout", "connectiontimeout": "connection timeout", "timeout": "connection timeout",
+	"applicationname": "app name", "app": "app name", "workstationid": "workstation id", "wsid": "workstation id",
+	"applicationintent": "ApplicationIntent", "multisubnetfailover": "MultiSubnetFailover",
+	"packetsize": "packet size", "failoverpartner": "failoverpartner", "hostnameincertificate": "hostnameincertificate",
 }
 
-// adoDSN turns an ADO.NET SqlClient string into a sqlserver:// URL.
-func adoDSN(kv map[string]string, order []string) (DSN, error) {
-	server := kv["server"]
-	if server == "" {
-		server = kv["datasource"]
-	}
-	if server == "" {
-		return DSN{}, dsnErr("sqlserver: no Server= in the connection string")
-	}
-	server = strings.TrimPrefix(strings.TrimPrefix(server, "tcp:"), "TCP:")
-	host, port, instance := server, "", ""
-	if h, p, ok := strings.Cut(server, ","); ok {
-		host, port = strings.TrimSpace(h), strings.TrimSpace(p)
-		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-			return DSN{}, dsnErr("sqlserver: port %q in Server= is not a number from 1 to 65535", port)
+// adoDSN turns an ADO.NET SqlClient string into a sqlserver:// URL. Only
+// the keywords of adoKeywords are taken; any other is refused by name.
+func adoDSN(kw keywords) (DSN, error) {
+	kv := kw.kv
+	for _, k := range kw.order {
+		if _, ok := adoKeywords[k]; !ok {
+			return DSN{}, kw.unknown("sqlserver", k)
 		}
 	}
-	if h, inst, ok := strings.Cut(host, `\`); ok {
-		host, instance = h, inst
+	if v := strings.ToLower(firstNonEmpty(kv["integratedsecurity"], kv["trustedconnection"])); v == "true" || v == "sspi" || v == "yes" {
+		return DSN{}, dsnErr("sqlserver: Integrated Security is not supported; give User Id and Password")
 	}
-	if p := kv["port"]; p != "" && port == "" {
-		port = p
-	}
-	u := url.URL{Scheme: "sqlserver", Host: host}
-	if port != "" {
-		u.Host = host + ":" + port
-	}
-	if instance != "" {
-		u.Path = "/" + instance
+	u, err := adoServerURL(firstNonEmpty(kv["server"], kv["datasource"]), kv["port"])
+	if err != nil {
+		return DSN{}, err
 	}
 	if kv["user"] != "" {
 		u.User = url.UserPassword(kv["user"], kv["password"])
@@ -328,39 +353,60 @@ func adoDSN(kv map[string]string, order []string) (DSN, error) {
 	if kv["database"] != "" {
 		q.Set("database", kv["database"])
 	}
-	for _, k := range order {
-		v := kv[k]
-		switch k {
-		case "server", "datasource", "database", "user", "password", "port",
-			"multipleactiveresultsets", "persistsecurityinfo", "pooling", "minpoolsize", "maxpoolsize":
-			// MARS and pooling are ADO.NET client features; database/sql pools itself.
-		case "encrypt":
-			q.Set("encrypt", strings.ToLower(v))
-		case "trustservercertificate":
-			q.Set("TrustServerCertificate", strings.ToLower(v))
-		case "connecttimeout", "connectiontimeout", "timeout":
-			q.Set("connection timeout", v)
-		case "applicationname", "app":
-			q.Set("app name", v)
-		case "integratedsecurity", "trustedconnection":
-			if strings.EqualFold(v, "true") || strings.EqualFold(v, "sspi") || strings.EqualFold(v, "yes") {
-				return DSN{}, dsnErr("sqlserver: Integrated Security is not supported; give User Id and Password")
-			}
+	for _, k := range kw.order {
+		name, v := adoKeywords[k], kv[k]
+		switch {
+		case name == "":
+		case k == "encrypt" || k == "trustservercertificate":
+			q.Set(name, strings.ToLower(v))
 		default:
-			q.Set(k, v)
+			q.Set(name, v)
 		}
 	}
 	u.RawQuery = q.Encode()
-	return DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: u.String(), Redacted: redactURL(&u)}, nil
+	return checked(DSN{Dialect: DialectSQLServer, Driver: "sqlserver", Conn: u.String()}, kv["password"])
+}
+
+// adoServerURL reads ADO.NET's Server=[tcp:]host[\instance][,port].
+func adoServerURL(server, port string) (*url.URL, error) {
+	if server == "" {
+		return nil, dsnErr("sqlserver: no Server= in the connection string")
+	}
+	server = strings.TrimPrefix(strings.TrimPrefix(server, "tcp:"), "TCP:")
+	host, instance := server, ""
+	if h, p, ok := strings.Cut(server, ","); ok {
+		host, port = strings.TrimSpace(h), strings.TrimSpace(p)
+		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+			return nil, dsnErr("sqlserver: port %q in Server= is not a number from 1 to 65535", port)
+		}
+	}
+	if h, inst, ok := strings.Cut(host, `\`); ok {
+		host, instance = h, inst
+	}
+	u := &url.URL{Scheme: "sqlserver", Host: host}
+	if port != "" {
+		u.Host = host + ":" + port
+	}
+	if instance != "" {
+		u.Path = "/" + instance
+	}
+	return u, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // npgsqlDSN turns an Npgsql (or ADO-style with STORAGE=pgsql) string into a
 // postgres:// URL for pgx.
-func npgsqlDSN(kv map[string]string, order []string) (DSN, error) {
-	host := kv["host"]
-	if host == "" {
-		host = kv["server"]
-	}
+func npgsqlDSN(kw keywords) (DSN, error) {
+	kv := kw.kv
+	host := firstNonEmpty(kv["host"], kv["server"])
 	if host == "" {
 		return DSN{}, dsnErr("postgres: no Host= (or Server=) in the connection string")
 	}
@@ -383,9 +429,19 @@ func npgsqlDSN(kv map[string]string, order []string) (DSN, error) {
 	if kv["user"] != "" {
 		u.User = url.UserPassword(kv["user"], kv["password"])
 	}
+	q, err := npgsqlQuery(kw)
+	if err != nil {
+		return DSN{}, err
+	}
+	u.RawQuery = q.Encode()
+	return checked(DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: u.String()}, kv["password"])
+}
+
+// npgsqlQuery maps Npgsql's settings to libpq's (pgx reads libpq's names).
+func npgsqlQuery(kw keywords) (url.Values, error) {
 	q := url.Values{}
-	for _, k := range order {
-		v := kv[k]
+	for _, k := range kw.order {
+		v := kw.kv[k]
 		switch k {
 		case "host", "server", "port", "database", "user", "password",
 			"multipleactiveresultsets", "pooling", "minpoolsize", "maxpoolsize", "persistsecurityinfo":
@@ -405,11 +461,10 @@ func npgsqlDSN(kv map[string]string, order []string) (DSN, error) {
 		case "commandtimeout", "keepalive", "includeerrordetail", "maxautoprepare", "servercompatibilitymode", "enlist":
 			// Npgsql client settings with no pgx equivalent.
 		default:
-			return DSN{}, dsnErr("postgres: unsupported keyword %q", k)
+			return nil, kw.unknown("postgres", k)
 		}
 	}
-	u.RawQuery = q.Encode()
-	return DSN{Dialect: DialectPostgres, Driver: "pgx", Conn: u.String(), Redacted: redactURL(&u)}, nil
+	return q, nil
 }
 
 func npgsqlSSLMode(v string) string {
@@ -428,4 +483,38 @@ func npgsqlSSLMode(v string) string {
 		return "verify-full"
 	}
 	return strings.ToLower(v)
+}
+
+// checked fills in the redacted form and the password of d and has the
+// driver's own parser read d.Conn (pgconn.ParseConfig for pgx,
+// msdsn.Parse for go-mssqldb), so a string the driver would refuse when
+// connecting is refused here already: by ParseDSN, and so by `run --check`
+// as by `migrate`. The parser's error never shows the password.
+func checked(d DSN, password string) (DSN, error) {
+	d.Redacted, d.password = Redact(d.Conn), password
+	var err error
+	switch d.Driver {
+	case "pgx":
+		_, err = pgconn.ParseConfig(d.Conn)
+	case "sqlserver":
+		_, err = msdsn.Parse(d.Conn)
+	}
+	if err != nil {
+		return DSN{}, dsnErr("%s: %s", d.Dialect, scrub(driverReason(err), password))
+	}
+	return d, nil
+}
+
+// driverReason is a parser's error without the connection string that
+// pgconn puts in it ("cannot parse `…`: reason").
+func driverReason(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		msg := strings.ReplaceAll(err.Error(), Redact(pe.ConnString), "")
+		if _, after, ok := strings.Cut(msg, "`: "); ok {
+			return after
+		}
+		return scrub(msg, pe.ConnString)
+	}
+	return err.Error()
 }

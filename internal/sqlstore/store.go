@@ -71,7 +71,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	db, err := sql.Open(d.Driver, d.Conn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s database %s: %w", d.Dialect, d.Redacted, err)
+		return nil, scrubErr(fmt.Errorf("open %s database %s: %w", d.Dialect, d.Redacted, err), d.password)
 	}
 	switch {
 	case opts.MaxOpenConns > 0:
@@ -87,7 +87,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{db: db, dialect: d.Dialect, opts: opts, now: time.Now}
 	if err := s.ping(ctx, d); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s database %s: %w", d.Dialect, d.Redacted, err)
+		return nil, scrubErr(fmt.Errorf("connect to %s database %s: %w", d.Dialect, d.Redacted, err), d.password)
 	}
 	if d.Dialect == DialectSQLServer {
 		if err := mssqlCheckCompatibility(ctx, db); err != nil {
@@ -98,7 +98,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if !opts.SkipMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
 			db.Close()
-			return nil, err
+			return nil, scrubErr(err, d.password)
 		}
 		if err := s.PrepareReports(ctx); err != nil {
 			db.Close()
