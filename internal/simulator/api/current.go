@@ -85,10 +85,15 @@ func idSet(vals []string) map[string]bool {
 	return m
 }
 
-type currentGroup struct {
-	queueID, channel, rpID string
-	snaps                  []connectreporting.QueueSnapshot
+// currentRequest is a checked GetCurrentMetricData request.
+type currentRequest struct {
+	f                        *filters
+	byQueue, byChannel, byRP bool
+	metrics                  []currentMetric
+	sort                     []currentMetricSortCriteria
 }
+
+func (r *currentRequest) grouped() bool { return r.byQueue || r.byChannel || r.byRP }
 
 func (s *Server) getCurrentMetricData(q *request) (any, *apiError) {
 	if e := s.checkInstance(q.path("InstanceId")); e != nil {
@@ -98,122 +103,22 @@ func (s *Server) getCurrentMetricData(q *request) (any, *apiError) {
 	if e := decodeBody(q.body, &req); e != nil {
 		return nil, e
 	}
-	f := req.Filters
-	if f == nil {
-		return nil, invalidParam("Filters is required")
-	}
-	if len(req.CurrentMetrics) == 0 {
-		return nil, invalidParam("CurrentMetrics is required")
-	}
-	if e := queueOrProfileFilters(f); e != nil {
+	r := currentRequest{f: req.Filters, sort: req.SortCriteria}
+	if e := currentFilters(req.Filters, len(req.CurrentMetrics)); e != nil {
 		return nil, e
 	}
-	if f.Queues != nil && f.RoutingProfiles != nil {
-		return nil, invalidParam("Queues and RoutingProfiles filters cannot be used together")
-	}
-	if len(f.RoutingStepExpressions)+len(f.AgentStatuses)+len(f.Subtypes)+len(f.ValidationTestTypes) > 0 {
-		return nil, invalidParam("Filters RoutingStepExpressions, AgentStatuses, Subtypes and ValidationTestTypes are not supported by this simulated instance")
-	}
-	if e := enumValues(f.Channels, "filters.channels", 4, channels...); e != nil {
+	if e := r.setGroupings(req.Groupings); e != nil {
 		return nil, e
 	}
-	if e := enumValues(req.Groupings, "groupings", 2, "QUEUE", "CHANNEL", "ROUTING_PROFILE", "ROUTING_STEP_EXPRESSION", "AGENT_STATUS", "SUBTYPE", "VALIDATION_TEST_TYPE"); e != nil {
+	if e := r.setMetrics(req.CurrentMetrics); e != nil {
 		return nil, e
 	}
-	var byQueue, byChannel, byRP bool
-	for _, g := range req.Groupings {
-		switch g {
-		case "QUEUE":
-			byQueue = true
-		case "CHANNEL":
-			byChannel = true
-		case "ROUTING_PROFILE":
-			byRP = true
-		default:
-			return nil, invalidParam("Grouping %s is not supported by this simulated instance", g)
-		}
+	if e := checkSortCriteria(req.SortCriteria); e != nil {
+		return nil, e
 	}
-	if len(req.Groupings) == 2 && req.Groupings[0] == req.Groupings[1] {
-		return nil, invalidParam("Groupings must not repeat %s", req.Groupings[0])
-	}
-	metrics := make([]currentMetric, len(req.CurrentMetrics))
-	for i, m := range req.CurrentMetrics {
-		if m.MetricId != "" && m.Name == "" {
-			return nil, invalidParam("MetricId is not supported by this simulated instance")
-		}
-		unit, ok := currentUnits[m.Name]
-		if !ok {
-			return nil, constraintError(m.Name, "currentMetrics."+itoa(i+1)+".member.name", "Member must satisfy enum value set: "+enumSet(sortedKeys(currentUnits)))
-		}
-		if m.Unit != "" && m.Unit != unit {
-			return nil, invalidParam("The unit %s is not valid for metric %s; use %s", m.Unit, m.Name, unit)
-		}
-		if byRP && f.RoutingProfiles == nil && (m.Name == "CONTACTS_SCHEDULED" || m.Name == "CONTACTS_IN_QUEUE" || m.Name == "OLDEST_CONTACT_AGE") {
-			return nil, invalidParam("Grouping by ROUTING_PROFILE with metric %s requires a RoutingProfiles filter", m.Name)
-		}
-		metrics[i] = currentMetric{Name: m.Name, Unit: unit}
-	}
-	if len(req.SortCriteria) > 1 {
-		return nil, constraintError(len(req.SortCriteria), "sortCriteria", "Member must have length less than or equal to 1")
-	}
-	for _, sc := range req.SortCriteria {
-		if _, ok := currentUnits[sc.SortByMetric]; !ok {
-			return nil, invalidParam("SortByMetric %q is not a current metric", sc.SortByMetric)
-		}
-		if sc.SortOrder != "ASCENDING" && sc.SortOrder != "DESCENDING" {
-			return nil, invalidParam("SortOrder must be ASCENDING or DESCENDING")
-		}
-	}
-	grouped := len(req.Groupings) > 0
-
 	spec := pageSpec{op: OpGetCurrentMetricData, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
 	pg, e := paginate(s, spec, func() ([]currentMetricResult, time.Time, *apiError) {
-		groups, snap := s.currentGroups(f, byQueue, byChannel, byRP)
-		results := make([]currentMetricResult, 0, len(groups))
-		for _, g := range groups {
-			res := currentMetricResult{Dimensions: &dimensions{}, Collections: make([]currentMetricData, 0, len(metrics))}
-			if byQueue {
-				res.Dimensions.Queue = &reference{Id: g.queueID, Arn: s.queueARN(g.queueID, g.snaps)}
-			}
-			if byChannel {
-				res.Dimensions.Channel = g.channel
-			}
-			if byRP {
-				res.Dimensions.RoutingProfile = &reference{Id: g.rpID, Arn: s.arn(s.rpARN(g.rpID), "routing-profile", g.rpID)}
-			}
-			for _, m := range metrics {
-				v := aggregateCurrent(g.snaps, m.Name)
-				if v != nil && m.Name == "OLDEST_CONTACT_AGE" && !grouped {
-					// The real service's quirk: Unit says SECONDS, but
-					// without groupings the value is in milliseconds.
-					v = ptr(*v * 1000)
-				}
-				res.Collections = append(res.Collections, currentMetricData{Metric: m, Value: v})
-			}
-			results = append(results, res)
-		}
-		for _, sc := range req.SortCriteria {
-			idx := slices.IndexFunc(metrics, func(m currentMetric) bool { return m.Name == sc.SortByMetric })
-			desc := sc.SortOrder == "DESCENDING"
-			slices.SortStableFunc(results, func(a, b currentMetricResult) int {
-				var va, vb *float64
-				if idx >= 0 {
-					va, vb = a.Collections[idx].Value, b.Collections[idx].Value
-				}
-				switch {
-				case va == nil && vb == nil:
-					return 0
-				case va == nil:
-					return 1
-				case vb == nil:
-					return -1
-				}
-				if desc {
-					return cmp.Compare(*vb, *va)
-				}
-				return cmp.Compare(*va, *vb)
-			})
-		}
+		results, snap := s.currentResults(&r)
 		return results, snap, nil
 	})
 	if e != nil {
@@ -225,6 +130,141 @@ func (s *Server) getCurrentMetricData(q *request) (any, *apiError) {
 		DataSnapshotTime:      ts(pg.snap),
 		ApproximateTotalCount: int64(pg.total),
 	}, nil
+}
+
+// currentFilters checks the filters: Queues or RoutingProfiles (not both),
+// Channels; nMetrics is checked here to keep the service's order of errors.
+func currentFilters(f *filters, nMetrics int) *apiError {
+	if f == nil {
+		return invalidParam("Filters is required")
+	}
+	if nMetrics == 0 {
+		return invalidParam("CurrentMetrics is required")
+	}
+	if e := queueOrProfileFilters(f); e != nil {
+		return e
+	}
+	if f.Queues != nil && f.RoutingProfiles != nil {
+		return invalidParam("Queues and RoutingProfiles filters cannot be used together")
+	}
+	if len(f.RoutingStepExpressions)+len(f.AgentStatuses)+len(f.Subtypes)+len(f.ValidationTestTypes) > 0 {
+		return invalidParam("Filters RoutingStepExpressions, AgentStatuses, Subtypes and ValidationTestTypes are not supported by this simulated instance")
+	}
+	return enumValues(f.Channels, "filters.channels", 4, channels...)
+}
+
+// setGroupings checks the groupings: up to two of QUEUE, CHANNEL, ROUTING_PROFILE.
+func (r *currentRequest) setGroupings(groupings []string) *apiError {
+	if e := enumValues(groupings, "groupings", 2, metricGroupings...); e != nil {
+		return e
+	}
+	for _, g := range groupings {
+		switch g {
+		case dimQueue:
+			r.byQueue = true
+		case dimChannel:
+			r.byChannel = true
+		case dimRoutingProfile:
+			r.byRP = true
+		default:
+			return invalidParam("Grouping %s is not supported by this simulated instance", g)
+		}
+	}
+	if len(groupings) == 2 && groupings[0] == groupings[1] {
+		return invalidParam("Groupings must not repeat %s", groupings[0])
+	}
+	return nil
+}
+
+// setMetrics checks every metric's name and unit.
+func (r *currentRequest) setMetrics(in []currentMetric) *apiError {
+	r.metrics = make([]currentMetric, len(in))
+	for i, m := range in {
+		if m.MetricId != "" && m.Name == "" {
+			return invalidParam("MetricId is not supported by this simulated instance")
+		}
+		unit, ok := currentUnits[m.Name]
+		if !ok {
+			return constraintError(m.Name, "currentMetrics."+itoa(i+1)+".member.name", "Member must satisfy enum value set: "+enumSet(sortedKeys(currentUnits)))
+		}
+		if m.Unit != "" && m.Unit != unit {
+			return invalidParam("The unit %s is not valid for metric %s; use %s", m.Unit, m.Name, unit)
+		}
+		if r.byRP && r.f.RoutingProfiles == nil && (m.Name == "CONTACTS_SCHEDULED" || m.Name == "CONTACTS_IN_QUEUE" || m.Name == "OLDEST_CONTACT_AGE") {
+			return invalidParam("Grouping by ROUTING_PROFILE with metric %s requires a RoutingProfiles filter", m.Name)
+		}
+		r.metrics[i] = currentMetric{Name: m.Name, Unit: unit}
+	}
+	return nil
+}
+
+func checkSortCriteria(sc []currentMetricSortCriteria) *apiError {
+	if len(sc) > 1 {
+		return constraintError(len(sc), "sortCriteria", "Member must have length less than or equal to 1")
+	}
+	for _, c := range sc {
+		if _, ok := currentUnits[c.SortByMetric]; !ok {
+			return invalidParam("SortByMetric %q is not a current metric", c.SortByMetric)
+		}
+		if c.SortOrder != "ASCENDING" && c.SortOrder != "DESCENDING" {
+			return invalidParam("SortOrder must be ASCENDING or DESCENDING")
+		}
+	}
+	return nil
+}
+
+// currentResults computes the request's metrics per group, sorted as asked.
+func (s *Server) currentResults(r *currentRequest) ([]currentMetricResult, time.Time) {
+	groups, snap := s.currentGroups(r)
+	results := make([]currentMetricResult, 0, len(groups))
+	for _, g := range groups {
+		res := currentMetricResult{Dimensions: &dimensions{}, Collections: make([]currentMetricData, 0, len(r.metrics))}
+		if q := g.key[0]; r.byQueue {
+			res.Dimensions.Queue = &reference{Id: q, Arn: s.queueARN(q, g.items)}
+		}
+		if r.byChannel {
+			res.Dimensions.Channel = g.key[1]
+		}
+		if rp := g.key[2]; r.byRP {
+			res.Dimensions.RoutingProfile = &reference{Id: rp, Arn: s.arn(s.rpARN(rp), "routing-profile", rp)}
+		}
+		for _, m := range r.metrics {
+			v := aggregateCurrent(g.items, m.Name)
+			if v != nil && m.Name == "OLDEST_CONTACT_AGE" && !r.grouped() {
+				// The real service's quirk: Unit says SECONDS, but
+				// without groupings the value is in milliseconds.
+				v = ptr(*v * 1000)
+			}
+			res.Collections = append(res.Collections, currentMetricData{Metric: m, Value: v})
+		}
+		results = append(results, res)
+	}
+	for _, sc := range r.sort {
+		sortCurrent(results, slices.IndexFunc(r.metrics, func(m currentMetric) bool { return m.Name == sc.SortByMetric }), sc.SortOrder == "DESCENDING")
+	}
+	return results, snap
+}
+
+// sortCurrent orders results by the value of metric idx; no value sorts last.
+func sortCurrent(results []currentMetricResult, idx int, desc bool) {
+	slices.SortStableFunc(results, func(a, b currentMetricResult) int {
+		var va, vb *float64
+		if idx >= 0 {
+			va, vb = a.Collections[idx].Value, b.Collections[idx].Value
+		}
+		switch {
+		case va == nil && vb == nil:
+			return 0
+		case va == nil:
+			return 1
+		case vb == nil:
+			return -1
+		}
+		if desc {
+			return cmp.Compare(*vb, *va)
+		}
+		return cmp.Compare(*va, *vb)
+	})
 }
 
 func (s *Server) queueARN(id string, snaps []connectreporting.QueueSnapshot) string {
@@ -245,91 +285,60 @@ func (s *Server) rpARN(id string) string {
 	return ""
 }
 
-// currentGroups selects the snapshots the filters ask for and groups them.
-func (s *Server) currentGroups(f *filters, byQueue, byChannel, byRP bool) ([]*currentGroup, time.Time) {
-	now := s.src.Now()
+// currentGroups selects the snapshots the filters ask for and groups them
+// by [queue, channel, routing profile] (each "" when not grouped by it); a
+// snapshot counts for every routing profile serving its queue and channel.
+func (s *Server) currentGroups(r *currentRequest) ([]*group[connectreporting.QueueSnapshot], time.Time) {
 	snaps := s.src.CurrentQueueMetrics()
-	snap := now
+	snap := s.src.Now()
 	if len(snaps) > 0 && !snaps[0].SnapshotTime.IsZero() {
 		snap = snaps[0].SnapshotTime
 	}
-	chans := map[string]bool{}
-	for _, c := range f.Channels {
-		chans[c] = true
-	}
-	queues := idSet(f.Queues)
-	rpFilter := idSet(f.RoutingProfiles)
-	// routing profiles serving each queue and channel
+	chans, queues, rpFilter := idSet(r.f.Channels), idSet(r.f.Queues), idSet(r.f.RoutingProfiles)
 	type qc struct{ q, c string }
-	rpsOf := map[qc][]string{}
+	rpsOf := map[qc][]string{} // routing profiles serving each queue and channel
 	for _, rq := range s.src.RoutingProfileQueues() {
 		k := qc{rq.QueueID, connectreporting.NormalizeChannel(rq.Channel)}
 		if !slices.Contains(rpsOf[k], rq.RoutingProfileID) {
 			rpsOf[k] = append(rpsOf[k], rq.RoutingProfileID)
 		}
 	}
-	type key struct{ q, c, rp string }
-	groups := map[key]*currentGroup{}
-	var order []key
-	add := func(k key, sn connectreporting.QueueSnapshot) {
-		g := groups[k]
-		if g == nil {
-			g = &currentGroup{queueID: k.q, channel: k.c, rpID: k.rp}
-			groups[k] = g
-			order = append(order, k)
+	keys := func(sn connectreporting.QueueSnapshot) [][]string {
+		ch := connectreporting.NormalizeChannel(sn.Channel)
+		if (len(chans) > 0 && !chans[ch]) || (len(queues) > 0 && !queues[sn.QueueID]) {
+			return nil
 		}
-		g.snaps = append(g.snaps, sn)
-	}
-	for _, sn := range snaps {
-		sn.Channel = connectreporting.NormalizeChannel(sn.Channel)
-		if len(chans) > 0 && !chans[sn.Channel] {
-			continue
-		}
-		if len(queues) > 0 && !queues[sn.QueueID] {
-			continue
-		}
-		rps := rpsOf[qc{sn.QueueID, sn.Channel}]
+		rps := rpsOf[qc{sn.QueueID, ch}]
 		if len(rpFilter) > 0 {
-			var in []string
-			for _, rp := range rps {
-				if rpFilter[rp] {
-					in = append(in, rp)
-				}
+			rps = slices.DeleteFunc(slices.Clone(rps), func(rp string) bool { return !rpFilter[rp] })
+			if len(rps) == 0 {
+				return nil
 			}
-			if len(in) == 0 {
-				continue
-			}
-			rps = in
 		}
-		k := key{}
-		if byQueue {
-			k.q = sn.QueueID
+		k := []string{"", "", ""}
+		if r.byQueue {
+			k[0] = sn.QueueID
 		}
-		if byChannel {
-			k.c = sn.Channel
+		if r.byChannel {
+			k[1] = ch
 		}
-		if !byRP {
-			add(k, sn)
-			continue
+		if !r.byRP {
+			return [][]string{k}
 		}
-		for _, rp := range rps {
-			k.rp = rp
-			add(k, sn)
+		out := make([][]string, len(rps))
+		for i, rp := range rps {
+			out[i] = []string{k[0], k[1], rp}
 		}
+		return out
 	}
-	if len(order) == 0 && !byQueue && !byChannel && !byRP {
-		// An ungrouped request always answers with one (empty) result.
-		order = append(order, key{})
-		groups[key{}] = &currentGroup{}
-	}
-	slices.SortStableFunc(order, func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.q, b.q), cmp.Compare(channelRank(a.c), channelRank(b.c)), cmp.Compare(a.rp, b.rp))
+	groups := groupBy(snaps, keys, func(a, b []string) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(channelRank(a[1]), channelRank(b[1])), cmp.Compare(a[2], b[2]))
 	})
-	out := make([]*currentGroup, len(order))
-	for i, k := range order {
-		out[i] = groups[k]
+	if len(groups) == 0 && !r.grouped() {
+		// An ungrouped request always answers with one (empty) result.
+		groups = append(groups, &group[connectreporting.QueueSnapshot]{key: []string{"", "", ""}})
 	}
-	return out, snap
+	return groups, snap
 }
 
 // aggregateCurrent sums counts over the group's snapshots and takes the

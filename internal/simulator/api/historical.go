@@ -170,6 +170,16 @@ func (m v2Metric) keep(f *ContactFact) bool {
 	return m.methods[f.InitiationMethod] != m.negate
 }
 
+// v2Request is a checked GetMetricDataV2 request.
+type v2Request struct {
+	start, end time.Time
+	period     string
+	loc        *time.Location
+	filters    dimFilters
+	groupings  []string
+	metrics    []v2Metric
+}
+
 func (s *Server) getMetricDataV2(q *request) (any, *apiError) {
 	var req getMetricDataV2Request
 	if e := decodeBody(q.body, &req); e != nil {
@@ -178,76 +188,111 @@ func (s *Server) getMetricDataV2(q *request) (any, *apiError) {
 	if e := s.checkInstanceARN(req.ResourceArn); e != nil {
 		return nil, e
 	}
-	if req.StartTime == nil || req.EndTime == nil {
-		return nil, invalidParam("StartTime and EndTime are required")
+	var r v2Request
+	var e *apiError
+	if r.start, r.end, r.period, r.loc, e = s.v2Window(&req); e != nil {
+		return nil, e
 	}
-	start, end := time.Time(*req.StartTime), time.Time(*req.EndTime)
+	if r.filters, e = v2Filters(req.Filters); e != nil {
+		return nil, e
+	}
+	if e = v2Groupings(req.Groupings); e != nil {
+		return nil, e
+	}
+	r.groupings = req.Groupings
+	if r.metrics, e = checkV2Metrics(req.Metrics, append(slices.Clone(req.Groupings), sortedKeys(r.filters)...)); e != nil {
+		return nil, e
+	}
+	items, next, e := historicalPage(s, q, OpGetMetricDataV2, req.NextToken, req.MaxResults, func() []metricResultV2 { return s.metricResultsV2(r) })
+	if e != nil {
+		return nil, e
+	}
+	return getMetricDataV2Response{MetricResults: items, NextToken: next}, nil
+}
+
+// historicalPage returns one page (up to 100 results) of what compute
+// makes, for GetMetricDataV2 and GetMetricData; no results is an empty list.
+func historicalPage[T any](s *Server, q *request, op, token string, maxResults *int, compute func() []T) ([]T, string, *apiError) {
+	now := s.src.Now()
+	spec := pageSpec{op: op, hash: bodyHash(q.body), token: token, maxResults: maxResults, max: 100, def: 100, member: "maxResults"}
+	pg, e := paginate(s, spec, func() ([]T, time.Time, *apiError) { return compute(), now, nil })
+	if e != nil {
+		return nil, "", e
+	}
+	if pg.items == nil {
+		pg.items = []T{}
+	}
+	return pg.items, pg.next, nil
+}
+
+// v2Window checks StartTime, EndTime and Interval against the API's limits.
+func (s *Server) v2Window(req *getMetricDataV2Request) (start, end time.Time, period string, loc *time.Location, e *apiError) {
+	if req.StartTime == nil || req.EndTime == nil {
+		return start, end, "", nil, invalidParam("StartTime and EndTime are required")
+	}
+	start, end = time.Time(*req.StartTime), time.Time(*req.EndTime)
 	period, tz := "TOTAL", "UTC"
 	if req.Interval != nil {
 		period = cmp.Or(req.Interval.IntervalPeriod, period)
 		tz = cmp.Or(req.Interval.TimeZone, tz)
 	}
 	if !slices.Contains(intervalPeriods, period) {
-		return nil, constraintError(period, "interval.intervalPeriod", "Member must satisfy enum value set: "+enumSet(intervalPeriods))
+		return start, end, "", nil, constraintError(period, "interval.intervalPeriod", "Member must satisfy enum value set: "+enumSet(intervalPeriods))
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return nil, invalidParam("TimeZone %q is not a valid time zone", tz)
+		return start, end, "", nil, invalidParam("TimeZone %q is not a valid time zone", tz)
 	}
 	now := s.src.Now()
-	switch {
-	case !start.Before(end):
-		return nil, invalidParam("StartTime must be before EndTime")
-	case s.opts.EndTimeSkew >= 0 && end.After(now.Add(s.opts.EndTimeSkew)):
-		return nil, invalidParam("EndTime cannot be later than the current time")
-	case start.Before(now.AddDate(0, -3, 0)):
-		return nil, invalidParam("StartTime cannot be earlier than 3 months before the current time")
-	}
 	limit, limitText := 35*24*time.Hour, "35 days"
 	if period == "FIFTEEN_MIN" || period == "THIRTY_MIN" || period == "HOUR" {
 		limit, limitText = 3*24*time.Hour, "3 days"
 	}
-	if end.Sub(start) >= limit {
-		return nil, invalidParam("The difference between StartTime and EndTime must be less than %s for IntervalPeriod %s", limitText, period)
+	switch {
+	case !start.Before(end):
+		e = invalidParam("StartTime must be before EndTime")
+	case s.opts.EndTimeSkew >= 0 && end.After(now.Add(s.opts.EndTimeSkew)):
+		e = invalidParam("EndTime cannot be later than the current time")
+	case start.Before(now.AddDate(0, -3, 0)):
+		e = invalidParam("StartTime cannot be earlier than 3 months before the current time")
+	case end.Sub(start) >= limit:
+		e = invalidParam("The difference between StartTime and EndTime must be less than %s for IntervalPeriod %s", limitText, period)
 	}
+	return start, end, period, loc, e
+}
 
-	// filters
-	if len(req.Filters) < 1 {
+// v2Filters checks the filters (1 to 5 keys, one resource key at least,
+// 100 values across the keys but CHANNEL) and returns them by dimension.
+func v2Filters(in []filterV2) (dimFilters, *apiError) {
+	if len(in) < 1 {
 		return nil, invalidParam("Filters is required")
 	}
-	if len(req.Filters) > 5 {
-		return nil, constraintError(len(req.Filters), "filters", "Member must have length less than or equal to 5")
+	if len(in) > 5 {
+		return nil, constraintError(len(in), "filters", "Member must have length less than or equal to 5")
 	}
-	filterSets := map[string]map[string]bool{}
+	out := dimFilters{}
 	resourceValues, hasResource := 0, false
-	for _, f := range req.Filters {
+	for _, f := range in {
 		if !slices.Contains(v2Dims, f.FilterKey) {
 			return nil, invalidParam("FilterKey %s is not supported; supported keys: %s", f.FilterKey, strings.Join(v2Dims, ", "))
 		}
 		if len(f.FilterValues) < 1 || len(f.FilterValues) > 100 {
 			return nil, constraintError(len(f.FilterValues), "filters.member.filterValues", "Member must have length between 1 and 100")
 		}
-		if _, dup := filterSets[f.FilterKey]; dup {
+		if _, dup := out[f.FilterKey]; dup {
 			return nil, invalidParam("FilterKey %s is given more than once", f.FilterKey)
 		}
-		set := map[string]bool{}
-		for _, v := range f.FilterValues {
-			if f.FilterKey == dimChannel {
+		if f.FilterKey == dimChannel {
+			for _, v := range f.FilterValues {
 				if !slices.Contains(channels, v) {
 					return nil, invalidParam("%s is not a valid CHANNEL filter value", v)
 				}
-				set[v] = true
-				continue
 			}
-			set[idOf(v)] = true
-		}
-		filterSets[f.FilterKey] = set
-		if f.FilterKey != dimChannel {
+		} else {
 			resourceValues += len(f.FilterValues)
 		}
-		if slices.Contains(resourceDims, f.FilterKey) {
-			hasResource = true
-		}
+		out[f.FilterKey] = idSet(f.FilterValues)
+		hasResource = hasResource || slices.Contains(resourceDims, f.FilterKey)
 	}
 	if !hasResource {
 		return nil, invalidParam("At least one of the filter keys %s is required", strings.Join(resourceDims, ", "))
@@ -255,85 +300,89 @@ func (s *Server) getMetricDataV2(q *request) (any, *apiError) {
 	if resourceValues > 100 {
 		return nil, invalidParam("Up to 100 filter values are allowed across all filter keys other than CHANNEL; got %d", resourceValues)
 	}
-	if len(req.Groupings) > 4 {
-		return nil, constraintError(len(req.Groupings), "groupings", "Member must have length less than or equal to 4")
-	}
-	for i, g := range req.Groupings {
-		if !slices.Contains(v2Dims, g) {
-			return nil, invalidParam("Grouping %s is not supported; supported groupings: %s", g, strings.Join(v2Dims, ", "))
-		}
-		if slices.Contains(req.Groupings[:i], g) {
-			return nil, invalidParam("Grouping %s is given more than once", g)
-		}
-	}
+	return out, nil
+}
 
-	// metrics
-	if len(req.Metrics) == 0 {
+// v2Groupings checks the groupings: up to 4 known dimensions, none twice.
+func v2Groupings(groupings []string) *apiError {
+	if len(groupings) > 4 {
+		return constraintError(len(groupings), "groupings", "Member must have length less than or equal to 4")
+	}
+	for i, g := range groupings {
+		if !slices.Contains(v2Dims, g) {
+			return invalidParam("Grouping %s is not supported; supported groupings: %s", g, strings.Join(v2Dims, ", "))
+		}
+		if slices.Contains(groupings[:i], g) {
+			return invalidParam("Grouping %s is given more than once", g)
+		}
+	}
+	return nil
+}
+
+// checkV2Metrics checks the metrics (known, thresholds where needed, metric
+// filters, valid with the request's dimensions dims) and returns them.
+func checkV2Metrics(in []metricV2, dims []string) ([]v2Metric, *apiError) {
+	if len(in) == 0 {
 		return nil, invalidParam("Metrics is required")
 	}
-	var metrics []v2Metric
+	var out []v2Metric
 	serviceLevels := 0
-	for _, m := range req.Metrics {
-		if m.Name == "" {
-			return nil, invalidParam("MetricId is not supported by this simulated instance; give the metric Name")
+	for _, m := range in {
+		vm, e := v2MetricOf(m)
+		if e != nil {
+			return nil, e
 		}
-		if _, known := metricUnitV2[m.Name]; !known && !nullMetrics[m.Name] {
-			return nil, invalidParam("The metric %s is not supported", m.Name)
-		}
-		vm := v2Metric{wire: metricV2{Name: m.Name, Threshold: m.Threshold, MetricFilters: m.MetricFilters}, name: m.Name}
-		if thresholdMetrics[m.Name] {
-			if m.Name == "SERVICE_LEVEL" {
-				serviceLevels++
-			}
-			if len(m.Threshold) != 1 || m.Threshold[0].ThresholdValue == nil {
-				return nil, invalidParam("Metric %s requires a Threshold", m.Name)
-			}
-			th := m.Threshold[0]
-			v := *th.ThresholdValue
-			if th.Comparison != "LT" && th.Comparison != "LTE" {
-				return nil, invalidParam("Threshold Comparison for %s must be LT or LTE", m.Name)
-			}
-			if v < 1 || v > 604800 || v != math.Trunc(v) {
-				return nil, invalidParam("ThresholdValue for %s must be a whole number from 1 to 604800", m.Name)
-			}
-			vm.thr = thresholdSpec{lte: th.Comparison == "LTE", value: v}
-		} else if len(m.Threshold) > 0 {
-			return nil, invalidParam("Metric %s does not take a Threshold", m.Name)
-		}
-		for _, mf := range m.MetricFilters {
-			if mf.MetricFilterKey != dimInitiationMethod {
-				return nil, invalidParam("MetricFilterKey %s is not supported by this simulated instance", mf.MetricFilterKey)
-			}
-			vm.methods, vm.negate = map[string]bool{}, mf.Negate
-			for _, v := range mf.MetricFilterValues {
-				vm.methods[v] = true
-			}
-		}
-		for _, d := range append(slices.Clone(req.Groupings), sortedKeys(filterSets)...) {
-			if isAgentDim(d) && noAgentMetrics[m.Name] {
-				return nil, invalidParam("Metric %s is not valid with filter or grouping %s", m.Name, d)
-			}
-			if agentOnlyMetrics[m.Name] && (d == dimQueue || d == dimChannel) {
+		for _, d := range dims {
+			if (isAgentDim(d) && noAgentMetrics[m.Name]) || (agentOnlyMetrics[m.Name] && (d == dimQueue || d == dimChannel)) {
 				return nil, invalidParam("Metric %s is not valid with filter or grouping %s", m.Name, d)
 			}
 		}
-		metrics = append(metrics, vm)
+		if m.Name == "SERVICE_LEVEL" {
+			serviceLevels++
+		}
+		out = append(out, vm)
 	}
 	if serviceLevels > 20 {
 		return nil, invalidParam("Up to 20 SERVICE_LEVEL metrics are allowed in a request")
 	}
+	return out, nil
+}
 
-	spec := pageSpec{op: OpGetMetricDataV2, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
-	pg, e := paginate(s, spec, func() ([]metricResultV2, time.Time, *apiError) {
-		return s.metricResultsV2(start, end, period, loc, filterSets, req.Groupings, metrics), now, nil
-	})
-	if e != nil {
-		return nil, e
+// v2MetricOf checks one metric: its name, threshold and metric filters.
+func v2MetricOf(m metricV2) (v2Metric, *apiError) {
+	if m.Name == "" {
+		return v2Metric{}, invalidParam("MetricId is not supported by this simulated instance; give the metric Name")
 	}
-	if pg.items == nil {
-		pg.items = []metricResultV2{}
+	if _, known := metricUnitV2[m.Name]; !known && !nullMetrics[m.Name] {
+		return v2Metric{}, invalidParam("The metric %s is not supported", m.Name)
 	}
-	return getMetricDataV2Response{MetricResults: pg.items, NextToken: pg.next}, nil
+	vm := v2Metric{wire: metricV2{Name: m.Name, Threshold: m.Threshold, MetricFilters: m.MetricFilters}, name: m.Name}
+	switch {
+	case thresholdMetrics[m.Name]:
+		if len(m.Threshold) != 1 || m.Threshold[0].ThresholdValue == nil {
+			return vm, invalidParam("Metric %s requires a Threshold", m.Name)
+		}
+		th := m.Threshold[0]
+		if th.Comparison != "LT" && th.Comparison != "LTE" {
+			return vm, invalidParam("Threshold Comparison for %s must be LT or LTE", m.Name)
+		}
+		if v := *th.ThresholdValue; v < 1 || v > 604800 || v != math.Trunc(v) {
+			return vm, invalidParam("ThresholdValue for %s must be a whole number from 1 to 604800", m.Name)
+		}
+		vm.thr = thresholdSpec{lte: th.Comparison == "LTE", value: *th.ThresholdValue}
+	case len(m.Threshold) > 0:
+		return vm, invalidParam("Metric %s does not take a Threshold", m.Name)
+	}
+	for _, mf := range m.MetricFilters {
+		if mf.MetricFilterKey != dimInitiationMethod {
+			return vm, invalidParam("MetricFilterKey %s is not supported by this simulated instance", mf.MetricFilterKey)
+		}
+		vm.methods, vm.negate = map[string]bool{}, mf.Negate
+		for _, v := range mf.MetricFilterValues {
+			vm.methods[v] = true
+		}
+	}
+	return vm, nil
 }
 
 // checkInstanceARN accepts the ARN of the simulated instance only.
@@ -351,84 +400,39 @@ func (s *Server) checkInstanceARN(arn string) *apiError {
 	return nil
 }
 
-func (s *Server) metricResultsV2(start, end time.Time, period string, loc *time.Location,
-	filterSets map[string]map[string]bool, groupings []string, metrics []v2Metric) []metricResultV2 {
-
-	type group struct {
-		istart, iend time.Time
-		dims         []string
-		facts        []*ContactFact
+// metricResultsV2 computes the request's metrics per interval and group.
+func (s *Server) metricResultsV2(r v2Request) []metricResultV2 {
+	var interval func(time.Time) (time.Time, time.Time)
+	if r.period != "TOTAL" {
+		interval = func(t time.Time) (time.Time, time.Time) {
+			is := bucketStart(t, r.period, r.loc)
+			return maxTime(is, r.start), minTime(bucketEnd(is, r.period, r.loc), r.end)
+		}
 	}
-	groups := map[string]*group{}
-	var order []*group
-	for _, v := range s.views(s.src.ContactFacts(start, end)) {
-		if v.f.Initiation.Before(start) || !v.f.Initiation.Before(end) {
-			continue
+	groups := s.contactGroups(r.start, r.end, r.filters, r.groupings, interval)
+	out := make([]metricResultV2, 0, len(groups))
+	for _, g := range groups {
+		res := metricResultV2{
+			MetricInterval: &metricInterval{Interval: r.period, StartTime: ts(g.start), EndTime: ts(g.end)},
+			Collections:    make([]metricDataV2, 0, len(r.metrics)),
 		}
-		ok := true
-		for key, set := range filterSets {
-			if !set[v.dims[key]] {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
-		dims := make([]string, len(groupings))
-		for i, g := range groupings {
-			dims[i] = v.dims[g]
-			if dims[i] == "" {
-				ok = false // "each dimension in the metric response must contain a value"
-			}
-		}
-		if !ok {
-			continue
-		}
-		is, ie := start, end
-		if period != "TOTAL" {
-			is = bucketStart(v.f.Initiation, period, loc)
-			ie = bucketEnd(is, period, loc)
-			is, ie = maxTime(is, start), minTime(ie, end)
-		}
-		key := is.String() + "\x00" + strings.Join(dims, "\x00")
-		g := groups[key]
-		if g == nil {
-			g = &group{istart: is, iend: ie, dims: dims}
-			groups[key] = g
-			order = append(order, g)
-		}
-		g.facts = append(g.facts, v.f)
-	}
-	slices.SortFunc(order, func(a, b *group) int {
-		if c := a.istart.Compare(b.istart); c != 0 {
-			return c
-		}
-		return slices.Compare(a.dims, b.dims)
-	})
-	out := make([]metricResultV2, 0, len(order))
-	for _, g := range order {
-		r := metricResultV2{
-			MetricInterval: &metricInterval{Interval: period, StartTime: ts(g.istart), EndTime: ts(g.iend)},
-			Collections:    make([]metricDataV2, 0, len(metrics)),
-		}
-		if len(groupings) > 0 {
-			r.Dimensions = map[string]string{}
-			for i, d := range groupings {
-				r.Dimensions[d] = g.dims[i]
+		if len(r.groupings) > 0 {
+			res.Dimensions = map[string]string{}
+			for i, d := range r.groupings {
+				res.Dimensions[d] = g.dims[i]
 				if arn := s.dimARN(d, g.dims[i]); arn != "" {
-					r.Dimensions[d+"_ARN"] = arn
+					res.Dimensions[d+"_ARN"] = arn
 				}
 			}
 		}
-		for _, m := range metrics {
+		for _, m := range r.metrics {
 			facts := g.facts
 			if m.methods != nil {
 				facts = slices.DeleteFunc(slices.Clone(facts), func(f *ContactFact) bool { return !m.keep(f) })
 			}
-			r.Collections = append(r.Collections, metricDataV2{Metric: m.wire, Value: computeMetric(m.name, m.thr, facts)})
+			res.Collections = append(res.Collections, metricDataV2{Metric: m.wire, Value: computeMetric(m.name, m.thr, facts)})
 		}
-		out = append(out, r)
+		out = append(out, res)
 	}
 	return out
 }
@@ -483,6 +487,21 @@ var v1Metrics = map[string]v1Metric{
 	"SERVICE_LEVEL":                       {"AVG", "PERCENT", "SERVICE_LEVEL"},
 }
 
+// v1Request is a checked GetMetricData request.
+type v1Request struct {
+	start, end time.Time
+	filters    dimFilters
+	groupings  []string
+	metrics    []v1m
+}
+
+// v1m is one requested metric: its wire echo, what is computed, threshold.
+type v1m struct {
+	wire    historicalMetric
+	compute string
+	thr     thresholdSpec
+}
+
 func (s *Server) getMetricData(q *request) (any, *apiError) {
 	if e := s.checkInstance(q.path("InstanceId")); e != nil {
 		return nil, e
@@ -491,23 +510,52 @@ func (s *Server) getMetricData(q *request) (any, *apiError) {
 	if e := decodeBody(q.body, &req); e != nil {
 		return nil, e
 	}
-	if req.StartTime == nil || req.EndTime == nil {
-		return nil, invalidParam("StartTime and EndTime are required")
+	var r v1Request
+	var e *apiError
+	if r.start, r.end, e = s.v1Window(&req); e != nil {
+		return nil, e
 	}
-	start, end := time.Time(*req.StartTime), time.Time(*req.EndTime)
+	if r.filters, e = v1Filters(req.Filters); e != nil {
+		return nil, e
+	}
+	if r.groupings, e = v1Groupings(req.Groupings); e != nil {
+		return nil, e
+	}
+	if r.metrics, e = checkV1Metrics(req.HistoricalMetrics); e != nil {
+		return nil, e
+	}
+	items, next, e := historicalPage(s, q, OpGetMetricData, req.NextToken, req.MaxResults, func() []historicalMetricResult { return s.metricResultsV1(r) })
+	if e != nil {
+		return nil, e
+	}
+	return getMetricDataResponse{MetricResults: items, NextToken: next}, nil
+}
+
+// v1Window checks StartTime and EndTime: 5-minute boundaries, within the
+// last 24 hours, less than 24 hours apart.
+func (s *Server) v1Window(req *getMetricDataRequest) (start, end time.Time, e *apiError) {
+	if req.StartTime == nil || req.EndTime == nil {
+		return start, end, invalidParam("StartTime and EndTime are required")
+	}
+	start, end = time.Time(*req.StartTime), time.Time(*req.EndTime)
 	now := s.src.Now()
 	skew := max(s.opts.EndTimeSkew, 0)
 	switch {
 	case start.UnixMilli()%300000 != 0 || end.UnixMilli()%300000 != 0:
-		return nil, invalidParam("StartTime and EndTime must be multiples of 5 minutes")
+		e = invalidParam("StartTime and EndTime must be multiples of 5 minutes")
 	case !start.Before(end):
-		return nil, invalidParam("EndTime must be later than StartTime")
+		e = invalidParam("EndTime must be later than StartTime")
 	case start.Before(now.Add(-24*time.Hour - skew)):
-		return nil, invalidParam("StartTime cannot be earlier than 24 hours before the time of the request")
+		e = invalidParam("StartTime cannot be earlier than 24 hours before the time of the request")
 	case end.Sub(start) >= 24*time.Hour:
-		return nil, invalidParam("The time range between StartTime and EndTime must be less than 24 hours")
+		e = invalidParam("The time range between StartTime and EndTime must be less than 24 hours")
 	}
-	f := req.Filters
+	return start, end, e
+}
+
+// v1Filters checks the Queues, RoutingProfiles and Channels filters and
+// returns the ones given by dimension.
+func v1Filters(f *filters) (dimFilters, *apiError) {
 	if f == nil {
 		return nil, invalidParam("Filters is required")
 	}
@@ -520,40 +568,52 @@ func (s *Server) getMetricData(q *request) (any, *apiError) {
 	if e := enumValues(f.Channels, "filters.channels", 4, channels...); e != nil {
 		return nil, e
 	}
-	if e := enumValues(req.Groupings, "groupings", 2, "QUEUE", "CHANNEL", "ROUTING_PROFILE", "ROUTING_STEP_EXPRESSION", "AGENT_STATUS", "SUBTYPE", "VALIDATION_TEST_TYPE"); e != nil {
+	out := dimFilters{}
+	for d, vals := range map[string][]string{dimQueue: f.Queues, dimRoutingProfile: f.RoutingProfiles, dimChannel: f.Channels} {
+		if len(vals) > 0 {
+			out[d] = idSet(vals)
+		}
+	}
+	return out, nil
+}
+
+// metricGroupings are the Grouping enum of GetMetricData and GetCurrentMetricData.
+var metricGroupings = []string{"QUEUE", "CHANNEL", "ROUTING_PROFILE", "ROUTING_STEP_EXPRESSION", "AGENT_STATUS", "SUBTYPE", "VALIDATION_TEST_TYPE"}
+
+// v1Groupings checks the groupings: QUEUE, CHANNEL, ROUTING_PROFILE, none twice.
+func v1Groupings(in []string) ([]string, *apiError) {
+	if e := enumValues(in, "groupings", 2, metricGroupings...); e != nil {
 		return nil, e
 	}
-	var groupings []string
-	for _, g := range req.Groupings {
-		switch g {
-		case "QUEUE", "CHANNEL", "ROUTING_PROFILE":
-			if slices.Contains(groupings, g) {
-				return nil, invalidParam("Grouping %s is given more than once", g)
-			}
-			groupings = append(groupings, g)
-		default:
+	var out []string
+	for _, g := range in {
+		switch {
+		case g != dimQueue && g != dimChannel && g != dimRoutingProfile:
 			return nil, invalidParam("Grouping %s is not supported for GetMetricData", g)
+		case slices.Contains(out, g):
+			return nil, invalidParam("Grouping %s is given more than once", g)
 		}
+		out = append(out, g)
 	}
-	if len(req.HistoricalMetrics) == 0 {
+	return out, nil
+}
+
+// checkV1Metrics checks every HistoricalMetric: its only Statistic and Unit, and
+// SERVICE_LEVEL's threshold.
+func checkV1Metrics(in []historicalMetric) ([]v1m, *apiError) {
+	if len(in) == 0 {
 		return nil, invalidParam("HistoricalMetrics is required")
 	}
-	type v1m struct {
-		wire    historicalMetric
-		compute string
-		thr     thresholdSpec
-	}
-	var metrics []v1m
+	var out []v1m
 	serviceLevels := 0
-	for _, m := range req.HistoricalMetrics {
+	for _, m := range in {
 		def, ok := v1Metrics[m.Name]
-		if !ok {
+		switch {
+		case !ok:
 			return nil, constraintError(m.Name, "historicalMetrics.member.name", "Member must satisfy enum value set: "+enumSet(sortedKeys(v1Metrics)))
-		}
-		if m.Statistic != def.stat {
+		case m.Statistic != def.stat:
 			return nil, invalidParam("The Statistic for metric %s must be %s", m.Name, def.stat)
-		}
-		if m.Unit != def.unit {
+		case m.Unit != def.unit:
 			return nil, invalidParam("The Unit for metric %s must be %s", m.Name, def.unit)
 		}
 		vm := v1m{wire: historicalMetric{Name: m.Name, Statistic: def.stat, Unit: def.unit, Threshold: m.Threshold}, compute: def.compute}
@@ -563,82 +623,39 @@ func (s *Server) getMetricData(q *request) (any, *apiError) {
 			if th == nil || th.ThresholdValue == nil || th.Comparison != "LT" {
 				return nil, invalidParam("SERVICE_LEVEL requires a Threshold with Comparison LT and a ThresholdValue")
 			}
-			v := *th.ThresholdValue
-			if v < 1 || v > 604800 || v != math.Trunc(v) {
+			if v := *th.ThresholdValue; v < 1 || v > 604800 || v != math.Trunc(v) {
 				return nil, invalidParam("ThresholdValue must be a whole number from 1 to 604800")
 			}
-			vm.thr = thresholdSpec{value: v}
+			vm.thr = thresholdSpec{value: *th.ThresholdValue}
 		}
-		metrics = append(metrics, vm)
+		out = append(out, vm)
 	}
 	if serviceLevels > 20 {
 		return nil, invalidParam("Up to 20 SERVICE_LEVEL metrics are allowed in a request")
 	}
+	return out, nil
+}
 
-	spec := pageSpec{op: OpGetMetricData, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
-	pg, e := paginate(s, spec, func() ([]historicalMetricResult, time.Time, *apiError) {
-		queues, rps, chans := idSet(f.Queues), idSet(f.RoutingProfiles), map[string]bool{}
-		for _, c := range f.Channels {
-			chans[c] = true
+// metricResultsV1 computes the request's metrics per group.
+func (s *Server) metricResultsV1(r v1Request) []historicalMetricResult {
+	groups := s.contactGroups(r.start, r.end, r.filters, r.groupings, nil)
+	out := make([]historicalMetricResult, 0, len(groups))
+	for _, g := range groups {
+		res := historicalMetricResult{Dimensions: &dimensions{}, Collections: make([]historicalMetricData, 0, len(r.metrics))}
+		for i, d := range r.groupings {
+			switch d {
+			case dimQueue:
+				res.Dimensions.Queue = &reference{Id: g.dims[i], Arn: s.dimARN(dimQueue, g.dims[i])}
+			case dimChannel:
+				res.Dimensions.Channel = g.dims[i]
+			case dimRoutingProfile:
+				res.Dimensions.RoutingProfile = &reference{Id: g.dims[i], Arn: s.dimARN(dimRoutingProfile, g.dims[i])}
+			}
 		}
-		type group struct {
-			dims  []string
-			facts []*ContactFact
+		for _, m := range r.metrics {
+			res.Collections = append(res.Collections, historicalMetricData{Metric: m.wire, Value: computeMetric(m.compute, m.thr, g.facts)})
 		}
-		groups := map[string]*group{}
-		var order []*group
-		for _, v := range s.views(s.src.ContactFacts(start, end)) {
-			if v.f.Initiation.Before(start) || !v.f.Initiation.Before(end) {
-				continue
-			}
-			if (len(queues) > 0 && !queues[v.dims[dimQueue]]) || (len(rps) > 0 && !rps[v.dims[dimRoutingProfile]]) ||
-				(len(chans) > 0 && !chans[v.dims[dimChannel]]) {
-				continue
-			}
-			dims := make([]string, len(groupings))
-			skip := false
-			for i, g := range groupings {
-				dims[i] = v.dims[g]
-				skip = skip || dims[i] == ""
-			}
-			if skip {
-				continue
-			}
-			key := strings.Join(dims, "\x00")
-			g := groups[key]
-			if g == nil {
-				g = &group{dims: dims}
-				groups[key] = g
-				order = append(order, g)
-			}
-			g.facts = append(g.facts, v.f)
-		}
-		slices.SortFunc(order, func(a, b *group) int { return slices.Compare(a.dims, b.dims) })
-		out := make([]historicalMetricResult, 0, len(order))
-		for _, g := range order {
-			r := historicalMetricResult{Dimensions: &dimensions{}, Collections: make([]historicalMetricData, 0, len(metrics))}
-			for i, d := range groupings {
-				switch d {
-				case "QUEUE":
-					r.Dimensions.Queue = &reference{Id: g.dims[i], Arn: s.dimARN(dimQueue, g.dims[i])}
-				case "CHANNEL":
-					r.Dimensions.Channel = g.dims[i]
-				case "ROUTING_PROFILE":
-					r.Dimensions.RoutingProfile = &reference{Id: g.dims[i], Arn: s.dimARN(dimRoutingProfile, g.dims[i])}
-				}
-			}
-			for _, m := range metrics {
-				r.Collections = append(r.Collections, historicalMetricData{Metric: m.wire, Value: computeMetric(m.compute, m.thr, g.facts)})
-			}
-			out = append(out, r)
-		}
-		return out, now, nil
-	})
-	if e != nil {
-		return nil, e
+		out = append(out, res)
 	}
-	if pg.items == nil {
-		pg.items = []historicalMetricResult{}
-	}
-	return getMetricDataResponse{MetricResults: pg.items, NextToken: pg.next}, nil
+	return out
 }
