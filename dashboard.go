@@ -160,11 +160,14 @@ type PollCheckpointStatus struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// StreamCheckpointStatus is where a Kinesis consumer is in one shard.
+// StreamCheckpointStatus is where the Kinesis consumers are in one shard
+// (its lease): SequenceNumber is the checkpoint (or TRIM_HORIZON, LATEST,
+// SHARD_END), Owner the consumer holding the lease ("" when free).
 type StreamCheckpointStatus struct {
 	Stream         string    `json:"stream"`
 	ShardID        string    `json:"shard_id"`
 	SequenceNumber string    `json:"sequence_number"`
+	Owner          string    `json:"owner,omitempty"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 

@@ -2,6 +2,7 @@ package connectreporting
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -13,6 +14,18 @@ type Batch struct {
 	AgentEvents    []AgentEvent
 	ContactRecords []ContactRecord
 	Rejected       []RejectedRecord
+	// Checkpoint, when set, is written in the batch's transaction, fenced
+	// on the shard's lease: if Checkpoint.Owner no longer holds the lease,
+	// nothing of the batch is stored and StoreBatch returns an error
+	// matching ErrLeaseLost.
+	Checkpoint *ShardCheckpoint
+}
+
+// ShardCheckpoint is where a Kinesis consumer is in one shard after a
+// batch: the sequence number of the batch's last record, written by the
+// lease holder Owner.
+type ShardCheckpoint struct {
+	Stream, ShardID, SequenceNumber, Owner string
 }
 
 // Len is the number of records in the batch.
@@ -83,4 +96,56 @@ type StreamCheckpointStore interface {
 	// StreamCheckpoint returns the checkpoint of a shard; ok is false when none exists.
 	StreamCheckpoint(ctx context.Context, stream, shardID string) (sequenceNumber string, ok bool, err error)
 	SetStreamCheckpoint(ctx context.Context, stream, shardID, sequenceNumber string) error
+}
+
+// Checkpoint values of a shard lease that are not sequence numbers.
+const (
+	// CheckpointTrimHorizon and CheckpointLatest say where a shard not yet
+	// read starts.
+	CheckpointTrimHorizon = "TRIM_HORIZON"
+	CheckpointLatest      = "LATEST"
+	// CheckpointShardEnd marks a shard closed by resharding and read to its
+	// end: its children may be read.
+	CheckpointShardEnd = "SHARD_END"
+)
+
+// ErrLeaseLost says the caller no longer holds a shard's lease: another
+// consumer took it over, and nothing was written.
+var ErrLeaseLost = errors.New("shard lease not held")
+
+// ShardLease is one shard of a stream as consumers share it, as the
+// Kinesis Client Library does: at most one Owner reads the shard; the
+// owner increments Counter to renew; a lease whose Counter stays unchanged
+// for the lease duration is expired and may be taken over.
+type ShardLease struct {
+	Stream, ShardID string
+	Owner           string // "" when free
+	Counter         int64
+	// Checkpoint is the sequence number of the last record stored, or
+	// CheckpointTrimHorizon, CheckpointLatest (not read yet) or
+	// CheckpointShardEnd (read to its end).
+	Checkpoint string
+	UpdatedAt  time.Time
+}
+
+// LeaseStore keeps the shard leases of the daemon's Kinesis consumers. The
+// owner's checkpoints are written with its batches (Batch.Checkpoint).
+type LeaseStore interface {
+	// Leases returns every lease of a stream, by shard id.
+	Leases(ctx context.Context, stream string) ([]ShardLease, error)
+	// CreateLeases adds the leases not there yet (Owner and Counter are
+	// ignored: new leases are free); existing ones are left as they are.
+	CreateLeases(ctx context.Context, leases []ShardLease) error
+	// TakeLease makes owner the holder of l if its counter is still
+	// l.Counter (compare and set); false when another consumer moved it.
+	TakeLease(ctx context.Context, l ShardLease, owner string) (bool, error)
+	// RenewLease increments the counter of a lease owner holds; false when
+	// it holds it no longer.
+	RenewLease(ctx context.Context, stream, shardID, owner string) (bool, error)
+	// ReleaseLease frees a lease owner holds (a no-op if it does not).
+	ReleaseLease(ctx context.Context, stream, shardID, owner string) error
+	// FinishShard sets the checkpoint of a shard read to its end to
+	// CheckpointShardEnd and frees its lease; ErrLeaseLost if owner does
+	// not hold it.
+	FinishShard(ctx context.Context, stream, shardID, owner string) error
 }

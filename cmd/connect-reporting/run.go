@@ -146,11 +146,11 @@ func (m *Main) daemonConsumer(env *daemonEnv) *daemon.Consumer {
 		}
 	})
 	c := &daemon.Consumer{
-		Client:      kc,
-		Checkpoints: env.store,
-		Ingester:    &ingest.Engine{Store: env.store, Logger: m.Logger, ChunkSize: cfg.Database.BatchSize},
-		Streams:     cfg.ConsumerStreams(),
-		Logger:      m.Logger.With("component", "consumer"),
+		Client:   kc,
+		Leases:   env.store,
+		Ingester: &ingest.Engine{Store: env.store, Logger: m.Logger, ChunkSize: cfg.Database.BatchSize},
+		Streams:  cfg.ConsumerStreams(),
+		Logger:   m.Logger.With("component", "consumer"),
 	}
 	cfg.Consumer.Apply(c)
 	return c

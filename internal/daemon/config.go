@@ -77,6 +77,8 @@ type ConsumerConfig struct {
 	MaxBackoff    Duration `yaml:"max_backoff" json:"max_backoff"`       // (default 30s)
 	ShutdownGrace Duration `yaml:"shutdown_grace" json:"shutdown_grace"` // (default 30s)
 	StatsInterval Duration `yaml:"stats_interval" json:"stats_interval"` // progress lines (default 1m)
+	LeaseDuration Duration `yaml:"lease_duration" json:"lease_duration"` // shard lease lifetime unrenewed (default 10s)
+	WorkerID      string   `yaml:"worker_id" json:"worker_id"`           // this daemon's name in the leases (default host-pid-random)
 }
 
 // PollerConfig schedules one poller. A poller runs only when listed.
@@ -443,6 +445,8 @@ func (c *ConsumerConfig) Apply(cons *Consumer) {
 	cons.MaxBackoff = c.MaxBackoff.D()
 	cons.ShutdownGrace = c.ShutdownGrace.D()
 	cons.StatsInterval = c.StatsInterval.D()
+	cons.LeaseDuration = c.LeaseDuration.D()
+	cons.WorkerID = c.WorkerID
 }
 
 // Schedule is one enabled poller's schedule.

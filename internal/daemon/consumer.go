@@ -12,6 +12,23 @@
 // after a backoff, as Lambda's BatchItemFailures make the event-source
 // mapping do. Records that cannot be decoded are parked by the engine and
 // never block a shard.
+//
+// Several consumers (daemons) share a stream's shards through a lease per
+// shard in the database (connectreporting.LeaseStore), as the Kinesis
+// Client Library does: renewed by counter, taken over when expired
+// (compare and set), balanced by stealing from the most loaded. The
+// checkpoint is committed in the same transaction as the records and only
+// while the writer still holds the lease, so a consumer that lost its lease
+// stores nothing.
+//
+// Why a consumer of our own rather than harlow/kinesis-consumer (which
+// telegraf uses) or the KCL: exactly-once storage needs the checkpoint in
+// the same SQL transaction as the data, fenced on the lease. The former
+// checkpoints after the handler returns, outside that transaction, and has
+// no leases (two processes both read every shard); the latter keeps leases
+// and checkpoints in DynamoDB, which cannot commit with the report database
+// and is one more service on-premises. Parents-before-children after
+// resharding and the Lambda BatchItemFailures contract are kept too.
 package daemon
 
 import (
@@ -40,11 +57,13 @@ type KinesisAPI interface {
 	GetRecords(ctx context.Context, in *kinesis.GetRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.GetRecordsOutput, error)
 }
 
-// Ingester stores a batch of stream records; *ingest.Engine satisfies it.
-// Result.Failed lists the records not stored (ascending); the consumer reads
-// the shard again from the first of them.
+// Ingester stores a batch of a shard's records and, in the same
+// transactions, the shard's checkpoint, fenced on the lease of shard.Owner;
+// *ingest.Engine satisfies it. Result.Failed lists the records not stored
+// (ascending); the consumer reads the shard again from the first of them,
+// or stops reading it when the error matches connectreporting.ErrLeaseLost.
 type Ingester interface {
-	Ingest(ctx context.Context, source string, recs []ingest.Record) (ingest.Result, error)
+	IngestShard(ctx context.Context, source string, recs []ingest.Record, shard connectreporting.ShardCheckpoint) (ingest.Result, error)
 }
 
 // Starting positions of a shard that has no checkpoint.
@@ -103,11 +122,19 @@ const (
 // Client, Checkpoints, Ingester and Streams are required; the rest have
 // defaults. Run it once.
 type Consumer struct {
-	Client      KinesisAPI
-	Checkpoints connectreporting.StreamCheckpointStore
-	Ingester    Ingester
-	Streams     []Stream
-	Logger      *slog.Logger
+	Client   KinesisAPI
+	Leases   connectreporting.LeaseStore
+	Ingester Ingester
+	Streams  []Stream
+	Logger   *slog.Logger
+
+	// WorkerID names this consumer in the leases it holds; it must differ
+	// between consumers (default NewWorkerID()).
+	WorkerID string
+	// LeaseDuration is how long a lease lives unrenewed before others take
+	// it over (default DefaultLeaseDuration); leases are renewed and
+	// rebalanced every third of it.
+	LeaseDuration time.Duration
 
 	Limit         int32         // records per GetRecords call (default DefaultLimit)
 	IdleWait      time.Duration // pause after a GetRecords call that returned nothing (default 1 s)
@@ -118,9 +145,21 @@ type Consumer struct {
 	ShutdownGrace time.Duration // how long the in-flight batch may take once ctx is cancelled (default 30 s)
 	StatsInterval time.Duration // progress line per shard (default 1 min)
 
-	mu    sync.Mutex
-	stats map[string]*ShardStats
+	mu     sync.Mutex
+	stats  map[string]*ShardStats
+	idOnce sync.Once
 }
+
+func (c *Consumer) workerID() string {
+	c.idOnce.Do(func() {
+		if c.WorkerID == "" {
+			c.WorkerID = NewWorkerID()
+		}
+	})
+	return c.WorkerID
+}
+
+func (c *Consumer) leaseDuration() time.Duration { return orDur(c.LeaseDuration, DefaultLeaseDuration) }
 
 // ShardStats is what the consumer knows of one shard, for logs and the
 // dashboard.
@@ -198,8 +237,8 @@ func (c *Consumer) check() error {
 	if c.Client == nil {
 		errs = append(errs, errors.New("no Kinesis client"))
 	}
-	if c.Checkpoints == nil {
-		errs = append(errs, errors.New("no checkpoint store"))
+	if c.Leases == nil {
+		errs = append(errs, errors.New("no lease store"))
 	}
 	if c.Ingester == nil {
 		errs = append(errs, errors.New("no ingester"))
@@ -263,40 +302,36 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// streamRunner discovers the shards of one stream and runs a reader per
-// shard, parents before children.
+// streamRunner discovers the shards of one stream, keeps their leases and
+// runs a reader per shard this consumer holds, parents before children.
 type streamRunner struct {
-	c      *Consumer
-	st     Stream
-	name   string
-	log    *slog.Logger
-	shards map[string]*shardEntry
-	done   chan shardDone
-	active int
-	listed bool // a listing succeeded: shards found later are new
-}
-
-type shardEntry struct {
-	shard    types.Shard
-	late     bool // found after the first listing: created while we ran
-	started  bool
-	finished bool
-	consumed bool // its records were read (so its children start at TRIM_HORIZON)
+	c       *Consumer
+	st      Stream
+	name    string
+	log     *slog.Logger
+	shards  map[string]types.Shard // the last listing
+	seen    map[string]observed    // leases as last observed
+	held    map[string]bool        // leases this consumer holds
+	readers map[string]context.CancelFunc
+	done    chan shardDone
 }
 
 type shardDone struct {
-	id       string
-	closed   bool // read to its end (false: stopped by shutdown)
-	consumed bool
+	id     string
+	closed bool // read to its end and finished (SHARD_END)
+	lost   bool // the lease was taken over
 }
 
 func newStreamRunner(c *Consumer, st Stream) *streamRunner {
 	name := StreamName(st.Name)
 	return &streamRunner{
 		c: c, st: st, name: name,
-		log:    c.log().With("stream", name, "source", st.Source),
-		shards: map[string]*shardEntry{},
-		done:   make(chan shardDone),
+		log:     c.log().With("stream", name, "source", st.Source),
+		shards:  map[string]types.Shard{},
+		seen:    map[string]observed{},
+		held:    map[string]bool{},
+		readers: map[string]context.CancelFunc{},
+		done:    make(chan shardDone),
 	}
 }
 
@@ -318,46 +353,90 @@ func (r *streamRunner) run(ctx context.Context) error {
 			return nil
 		}
 	}
-	r.log.Info("consuming stream", "shards", len(r.shards), "starting_position", r.st.StartingPosition)
+	r.log.Info("consuming stream", "shards", len(r.shards), "starting_position", r.st.StartingPosition, "worker", r.c.workerID())
 	refresh := time.NewTicker(orDur(r.c.ShardRefresh, DefaultShardRefresh))
 	defer refresh.Stop()
+	renew := time.NewTicker(r.c.leaseDuration() / 3)
+	defer renew.Stop()
 	for {
-		r.startEligible(ctx)
+		r.balance(ctx)
 		select {
 		case <-ctx.Done():
-			for r.active > 0 {
-				r.finish(<-r.done)
-			}
-			r.log.Info("stream consumer stopped")
+			r.stop()
 			return nil
 		case d := <-r.done:
 			r.finish(d)
 			if d.closed {
 				// Its children exist by now; look for them at once.
-				if err := r.list(ctx); err != nil && ctx.Err() == nil {
-					r.log.Warn("listing shards failed", "error", err)
-				}
+				r.relist(ctx)
 			}
 		case <-refresh.C:
-			if err := r.list(ctx); err != nil && ctx.Err() == nil {
-				r.log.Warn("listing shards failed", "error", err)
-			}
+			r.relist(ctx)
+		case <-renew.C:
+			r.renew(ctx)
 		}
 	}
 }
 
+// stop waits for every reader to end (each finishes its batch in flight)
+// and frees their leases for the other consumers.
+func (r *streamRunner) stop() {
+	for len(r.readers) > 0 {
+		r.finish(<-r.done)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), apiGrace)
+	defer cancel()
+	for id := range r.held {
+		if err := r.c.Leases.ReleaseLease(ctx, r.name, id, r.c.workerID()); err != nil {
+			r.log.Warn("releasing lease failed; it expires instead", "shard", id, "error", err)
+		}
+	}
+	r.log.Info("stream consumer stopped")
+}
+
 func (r *streamRunner) finish(d shardDone) {
-	r.active--
-	e := r.shards[d.id]
-	e.consumed = e.consumed || d.consumed
-	if d.closed {
-		e.finished = true
-	} else {
-		e.started = false // stopped early (shutdown); never restarted after that
+	if cancel := r.readers[d.id]; cancel != nil {
+		cancel()
+	}
+	delete(r.readers, d.id)
+	if d.closed || d.lost {
+		delete(r.held, d.id)
 	}
 }
 
-// list reads every shard of the stream (all pages) into r.shards.
+func (r *streamRunner) relist(ctx context.Context) {
+	if err := r.list(ctx); err != nil && ctx.Err() == nil {
+		r.log.Warn("listing shards failed", "error", err)
+	}
+}
+
+// renew increments the counter of every lease held; a lease that was
+// taken over stops its reader.
+func (r *streamRunner) renew(ctx context.Context) {
+	for id := range r.held {
+		ok, err := r.c.Leases.RenewLease(ctx, r.name, id, r.c.workerID())
+		if err != nil {
+			// The reader goes on: if the lease expires meanwhile, its next
+			// checkpoint is refused and it stops then.
+			r.log.Warn("renewing lease failed", "shard", id, "error", err)
+			continue
+		}
+		if !ok {
+			r.lost(id)
+		}
+	}
+}
+
+func (r *streamRunner) lost(id string) {
+	r.log.Info("lease taken over by another consumer; stopping the shard's reader", "shard", id)
+	delete(r.held, id)
+	if cancel := r.readers[id]; cancel != nil {
+		cancel()
+	}
+}
+
+// list reads every shard of the stream (all pages) into r.shards and
+// creates the leases of shards that have none.
 func (r *streamRunner) list(ctx context.Context) error {
 	in := &kinesis.ListShardsInput{}
 	if isARN(r.st.Name) {
@@ -365,7 +444,7 @@ func (r *streamRunner) list(ctx context.Context) error {
 	} else {
 		in.StreamName = aws.String(r.st.Name)
 	}
-	var found []types.Shard
+	found := map[string]types.Shard{}
 	for {
 		cctx, cancel := graceContext(ctx, apiGrace)
 		out, err := r.c.Client.ListShards(cctx, in)
@@ -373,70 +452,107 @@ func (r *streamRunner) list(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("list shards: %w", err)
 		}
-		found = append(found, out.Shards...)
+		for _, sh := range out.Shards {
+			id := aws.ToString(sh.ShardId)
+			if _, ok := r.shards[id]; !ok && len(r.shards) > 0 {
+				r.log.Info("new shard", "shard", id, "parent", aws.ToString(sh.ParentShardId), "adjacent_parent", aws.ToString(sh.AdjacentParentShardId))
+			}
+			found[id] = sh
+		}
 		if out.NextToken == nil || *out.NextToken == "" {
 			break
 		}
 		// Later pages name only the token.
 		in = &kinesis.ListShardsInput{NextToken: out.NextToken}
 	}
-	for _, sh := range found {
-		id := aws.ToString(sh.ShardId)
-		if e, ok := r.shards[id]; ok {
-			e.shard = sh // it may have closed since
-			continue
-		}
-		r.shards[id] = &shardEntry{shard: sh, late: r.listed}
-		if r.listed {
-			r.log.Info("new shard", "shard", id, "parent", aws.ToString(sh.ParentShardId), "adjacent_parent", aws.ToString(sh.AdjacentParentShardId))
+	r.shards = found
+	leases, err := r.leases(ctx)
+	if err != nil {
+		return err
+	}
+	create := newLeases(r.st, r.name, found, leases)
+	for _, l := range create {
+		if l.Checkpoint == connectreporting.CheckpointShardEnd {
+			r.log.Info("closed shard skipped (starting position LATEST)", "shard", l.ShardID)
+			r.c.update(r.name, l.ShardID, func(s *ShardStats) { s.State = "skipped" })
 		}
 	}
-	r.listed = true
+	if err := r.c.Leases.CreateLeases(ctx, create); err != nil {
+		return fmt.Errorf("create leases: %w", err)
+	}
 	return nil
 }
 
-// startEligible starts a reader for every shard whose parents (those still
-// listed) have been read to their end.
-func (r *streamRunner) startEligible(ctx context.Context) {
+func (r *streamRunner) leases(ctx context.Context) (map[string]connectreporting.ShardLease, error) {
+	ls, err := r.c.Leases.Leases(ctx, r.name)
+	if err != nil {
+		return nil, err
+	}
+	v := leaseView{me: r.c.workerID(), duration: r.c.leaseDuration(), now: time.Now(), seen: r.seen}
+	return v.observe(ls), nil
+}
+
+// balance takes the leases this consumer should hold (expired ones, or
+// one stolen from the most loaded consumer) and starts a reader for every
+// lease held that has none.
+func (r *streamRunner) balance(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	ids := make([]string, 0, len(r.shards))
-	for id := range r.shards {
-		ids = append(ids, id)
+	leases, err := r.leases(ctx)
+	if err != nil {
+		r.log.Warn("reading leases failed", "error", err)
+		return
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		e := r.shards[id]
-		if e.started || e.finished {
+	me := r.c.workerID()
+	for id := range r.held {
+		if l, ok := leases[id]; !ok || l.Owner != me {
+			r.lost(id)
+		}
+	}
+	v := leaseView{me: me, duration: r.c.leaseDuration(), now: time.Now(), seen: r.seen}
+	busy := map[string]bool{}
+	for id := range r.readers {
+		busy[id] = true
+	}
+	took := false
+	for _, l := range v.plan(available(r.shards, leases), busy) {
+		ok, err := r.c.Leases.TakeLease(ctx, l, me)
+		if err != nil {
+			r.log.Warn("taking lease failed", "shard", l.ShardID, "error", err)
 			continue
 		}
-		ready, parentConsumed := true, false
-		for _, p := range []*string{e.shard.ParentShardId, e.shard.AdjacentParentShardId} {
-			pe, ok := r.shards[aws.ToString(p)]
-			if p == nil || !ok {
-				continue // no parent, or one past the retention period
-			}
-			if !pe.finished {
-				ready = false
-			}
-			parentConsumed = parentConsumed || pe.consumed
+		if ok {
+			r.log.Info("lease taken", "shard", l.ShardID, "from", l.Owner, "checkpoint", l.Checkpoint)
+			r.held[l.ShardID], took = true, true
 		}
-		if !ready {
-			continue
-		}
-		fallback := types.ShardIteratorType(r.st.StartingPosition)
-		if e.late || parentConsumed {
-			fallback = types.ShardIteratorTypeTrimHorizon
-		}
-		sr := &shardReader{
-			c: r.c, st: r.st, stream: r.name, shardID: id,
-			closed:   e.shard.SequenceNumberRange != nil && e.shard.SequenceNumberRange.EndingSequenceNumber != nil,
-			fallback: fallback,
-			log:      r.log.With("shard", id),
-		}
-		e.started = true
-		r.active++
-		go func() { r.done <- sr.run(ctx) }()
 	}
+	if took {
+		// Read again: the checkpoints as they are now that the lease is ours.
+		if leases, err = r.leases(ctx); err != nil {
+			r.log.Warn("reading leases failed", "error", err)
+			return
+		}
+	}
+	for id := range r.held {
+		if r.readers[id] == nil && leases[id].Owner == me {
+			r.startReader(ctx, leases[id])
+		}
+	}
+}
+
+func (r *streamRunner) startReader(ctx context.Context, l connectreporting.ShardLease) {
+	sh := r.shards[l.ShardID]
+	rctx, cancel := context.WithCancel(ctx)
+	sr := &shardReader{
+		c: r.c, st: r.st, stream: r.name, shardID: l.ShardID,
+		closed: sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil,
+		pos:    startPosition(l.Checkpoint),
+		log:    r.log.With("shard", l.ShardID),
+	}
+	if sr.pos.seq != "" {
+		sr.lastCP = sr.pos.seq
+	}
+	r.readers[l.ShardID] = cancel
+	go func() { r.done <- sr.run(rctx) }()
 }

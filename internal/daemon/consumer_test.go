@@ -27,22 +27,41 @@ func streams(ae, ctr string) []daemon.Stream {
 	}
 }
 
-// checkCheckpoints says every shard's checkpoint is its last record.
-func checkCheckpoints(ctx context.Context, t *testing.T, cp connectreporting.StreamCheckpointStore, stream string, shards map[string][]types.Record) {
+// checkCheckpoints says every shard's lease checkpoint is its last record,
+// or SHARD_END when the shard is closed, and that no lease is held.
+func checkCheckpoints(ctx context.Context, t *testing.T, c *kinesis.Client, leases connectreporting.LeaseStore, stream string) {
 	t.Helper()
+	shards := shardRecords(ctx, t, c, stream)
+	ls, err := c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(stream)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := map[string]bool{}
+	for _, sh := range ls.Shards {
+		closed[aws.ToString(sh.ShardId)] = sh.SequenceNumberRange.EndingSequenceNumber != nil
+	}
+	got, err := leases.Leases(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]connectreporting.ShardLease{}
+	for _, l := range got {
+		byID[l.ShardID] = l
+		if l.Owner != "" {
+			t.Errorf("%s/%s: lease still held by %s after the consumers stopped", stream, l.ShardID, l.Owner)
+		}
+	}
 	for id, recs := range shards {
-		got, ok, err := cp.StreamCheckpoint(ctx, stream, id)
-		if err != nil {
-			t.Fatal(err)
+		l, ok := byID[id]
+		want := connectreporting.CheckpointTrimHorizon
+		switch {
+		case closed[id]:
+			want = connectreporting.CheckpointShardEnd
+		case len(recs) > 0:
+			want = aws.ToString(recs[len(recs)-1].SequenceNumber)
 		}
-		if len(recs) == 0 {
-			if ok {
-				t.Errorf("%s/%s: checkpoint %s on an empty shard", stream, id, got)
-			}
-			continue
-		}
-		if want := aws.ToString(recs[len(recs)-1].SequenceNumber); !ok || got != want {
-			t.Errorf("%s/%s: checkpoint %q (%v), want the last record %q", stream, id, got, ok, want)
+		if !ok || l.Checkpoint != want {
+			t.Errorf("%s/%s: checkpoint %q (%v), want %q", stream, id, l.Checkpoint, ok, want)
 		}
 	}
 }
@@ -78,8 +97,8 @@ func TestConsumeResumeAndPark(t *testing.T) {
 			if err := stop(); err != nil {
 				t.Fatal(err)
 			}
-			checkCheckpoints(ctx, t, store, ae, aeShards)
-			checkCheckpoints(ctx, t, store, ctr, ctrShards)
+			checkCheckpoints(ctx, t, client, store, ae)
+			checkCheckpoints(ctx, t, client, store, ctr)
 			want := []string{"agent-events/" + badAE, "ctr/" + badCTR}
 			slices.Sort(want)
 			if got := rejected(t, store.DB()); !slices.Equal(got, want) {
@@ -127,8 +146,8 @@ func TestConsumeResumeAndPark(t *testing.T) {
 					break
 				}
 			}
-			checkCheckpoints(ctx, t, store, ae, aeShards)
-			checkCheckpoints(ctx, t, store, ctr, ctrShards)
+			checkCheckpoints(ctx, t, client, store, ae)
+			checkCheckpoints(ctx, t, client, store, ctr)
 			diffDumps(t, reference(t, newDSN(t), append(append(first[:0:0], first...), second...)), dump(t, store.DB()))
 		})
 	}
@@ -190,7 +209,7 @@ func TestDatabaseFailureRetriesFromFailedRecord(t *testing.T) {
 		}
 	}
 	for _, st := range []string{"ae", "ctr"} {
-		checkCheckpoints(ctx, t, store, st, shardRecords(ctx, t, client, st))
+		checkCheckpoints(ctx, t, client, store, st)
 	}
 	stats := c.Stats()
 	failures := int64(0)
@@ -354,7 +373,7 @@ func TestResharding(t *testing.T) {
 		t.Errorf("%d shards read to their end, want at least 4", closed)
 	}
 	for _, st := range []string{"ae", "ctr"} {
-		checkCheckpoints(ctx, t, store, st, shardRecords(ctx, t, client, st))
+		checkCheckpoints(ctx, t, client, store, st)
 	}
 	diffDumps(t, reference(t, sqliteDSN(t), append(append(append(a[:0:0], a...), b...), c...)), dump(t, store.DB()))
 
@@ -390,7 +409,7 @@ type blockingIngester struct {
 	ctxError error
 }
 
-func (b *blockingIngester) Ingest(ctx context.Context, source string, recs []ingest.Record) (ingest.Result, error) {
+func (b *blockingIngester) IngestShard(ctx context.Context, source string, recs []ingest.Record, shard connectreporting.ShardCheckpoint) (ingest.Result, error) {
 	first := false
 	b.once.Do(func() { first = true })
 	if first {
@@ -401,7 +420,7 @@ func (b *blockingIngester) Ingest(ctx context.Context, source string, recs []ing
 		b.ctxError = ctx.Err()
 		b.mu.Unlock()
 	}
-	return b.next.Ingest(ctx, source, recs)
+	return b.next.IngestShard(ctx, source, recs, shard)
 }
 
 // TestShutdownFinishesInFlightBatch cancels the consumer while a batch is

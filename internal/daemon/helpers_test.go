@@ -29,7 +29,12 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(envWorker) != "" { // a daemon process of TestKillOneOfThreeDaemons
+		os.Exit(leaseWorkerMain())
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 // repoRoot is the repository root (where deploy/ is).
 func repoRoot() string {
@@ -109,8 +114,8 @@ func newRecorder(next daemon.Ingester) *recorder {
 	return &recorder{next: next, count: map[string]int{}, data: map[string][]byte{}}
 }
 
-func (r *recorder) Ingest(ctx context.Context, source string, recs []ingest.Record) (ingest.Result, error) {
-	res, err := r.next.Ingest(ctx, source, recs)
+func (r *recorder) IngestShard(ctx context.Context, source string, recs []ingest.Record, shard connectreporting.ShardCheckpoint) (ingest.Result, error) {
+	res, err := r.next.IngestShard(ctx, source, recs, shard)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
@@ -303,9 +308,9 @@ func rejected(t *testing.T, db *sql.DB) []string {
 }
 
 // fastConsumer is a Consumer with test-sized pauses.
-func fastConsumer(client daemon.KinesisAPI, cp connectreporting.StreamCheckpointStore, ing daemon.Ingester, streams ...daemon.Stream) *daemon.Consumer {
+func fastConsumer(client daemon.KinesisAPI, leases connectreporting.LeaseStore, ing daemon.Ingester, streams ...daemon.Stream) *daemon.Consumer {
 	return &daemon.Consumer{
-		Client: client, Checkpoints: cp, Ingester: ing, Streams: streams,
+		Client: client, Leases: leases, Ingester: ing, Streams: streams,
 		Logger:       testLogger(),
 		IdleWait:     20 * time.Millisecond,
 		MinInterval:  time.Millisecond,

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 )
 
@@ -24,20 +25,19 @@ type position struct {
 	seq string // for AT_ / AFTER_SEQUENCE_NUMBER
 }
 
-// shardReader reads one shard from its checkpoint to its end (closed shard)
-// or until ctx is cancelled.
+// shardReader reads one shard it holds the lease of, from its checkpoint
+// to its end (closed shard), until ctx is cancelled or the lease is lost.
 type shardReader struct {
-	c        *Consumer
-	st       Stream
-	stream   string // name, the checkpoint key
-	shardID  string
-	closed   bool                    // the listing says the shard is closed
-	fallback types.ShardIteratorType // when there is no checkpoint
-	log      *slog.Logger
+	c       *Consumer
+	st      Stream
+	stream  string // name, the lease key
+	shardID string
+	closed  bool // the listing says the shard is closed
+	log     *slog.Logger
 
-	pos       position
-	pendingCP string // sequence number to checkpoint, not yet written
-	lastCP    string
+	pos    position
+	lastCP string
+	lost   bool // a batch was refused: the lease is another consumer's
 
 	// since the last progress line
 	lastStats             time.Time
@@ -49,64 +49,50 @@ type shardReader struct {
 func (r *shardReader) stat(f func(s *ShardStats)) { r.c.update(r.stream, r.shardID, f) }
 
 // run reads the shard; the result tells the stream runner whether the shard
-// was read to its end and whether any of it was read.
+// was read to its end (and finished) or its lease lost.
 func (r *shardReader) run(ctx context.Context) shardDone {
 	done := shardDone{id: r.shardID}
-	cp, ok, err := r.checkpoint(ctx)
-	if err != nil {
-		return done // ctx cancelled
-	}
-	switch {
-	case ok:
-		r.pos = position{types.ShardIteratorTypeAfterSequenceNumber, cp}
-		r.lastCP = cp
-	case r.closed && r.fallback == types.ShardIteratorTypeLatest:
-		// A shard closed before we ever read it, with LATEST: nothing of it
-		// is wanted.
-		r.log.Info("closed shard skipped (no checkpoint, starting position LATEST)")
-		r.stat(func(s *ShardStats) { s.State = "skipped" })
-		done.closed = true
-		return done
-	default:
-		r.pos = position{typ: r.fallback}
-	}
-	done.consumed = true
 	r.log.Info("reading shard", "from", string(r.pos.typ), "sequence_number", r.pos.seq)
 	r.stat(func(s *ShardStats) { s.State = "reading"; s.Checkpoint = r.lastCP })
 	r.lastStats = time.Now()
-	done.closed = r.loop(ctx)
+	end := r.loop(ctx)
 	r.progress(true)
 	state := "stopped"
-	if done.closed {
-		state = "closed"
-		r.log.Info("shard read to its end (closed by resharding)", "checkpoint", r.lastCP)
+	switch {
+	case r.lost:
+		done.lost = true
+		state = "lost"
+	case end:
+		done.closed = r.finishShard(ctx)
+		if done.closed {
+			state = "closed"
+			r.log.Info("shard read to its end (closed by resharding)", "checkpoint", r.lastCP)
+		}
 	}
 	r.stat(func(s *ShardStats) { s.State = state })
 	return done
 }
 
-// checkpoint reads the shard's checkpoint, retrying until it succeeds or
-// ctx is cancelled.
-func (r *shardReader) checkpoint(ctx context.Context) (string, bool, error) {
-	for attempt := 0; ; attempt++ {
-		cp, ok, err := r.c.Checkpoints.StreamCheckpoint(ctx, r.stream, r.shardID)
-		if err == nil {
-			return cp, ok, nil
+// finishShard marks the shard read to its end, so that its children may be
+// read; false when ctx ended first or the lease was lost.
+func (r *shardReader) finishShard(ctx context.Context) bool {
+	err := r.c.retry(ctx, func() error {
+		return r.c.Leases.FinishShard(ctx, r.stream, r.shardID, r.c.workerID())
+	}, func(err error) {
+		if errors.Is(err, connectreporting.ErrLeaseLost) {
+			return
 		}
-		if ctx.Err() != nil {
-			return "", false, ctx.Err()
-		}
-		r.log.Error("reading checkpoint failed; retrying", "error", err)
+		r.log.Error("finishing shard failed; retrying", "error", err)
 		r.stat(func(s *ShardStats) { s.LastError = err.Error() })
-		if !sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, attempt)) {
-			return "", false, ctx.Err()
-		}
+	})
+	if errors.Is(err, connectreporting.ErrLeaseLost) {
+		r.lost = true
 	}
+	return err == nil
 }
 
 // loop reads until the shard ends (true) or ctx is cancelled (false).
 func (r *shardReader) loop(ctx context.Context) bool {
-	defer r.flush(ctx)
 	var (
 		iter      *string
 		throttled int // consecutive throttling answers
@@ -116,11 +102,8 @@ func (r *shardReader) loop(ctx context.Context) bool {
 	)
 	minInterval := orDur(r.c.MinInterval, DefaultMinInterval)
 	for {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || r.lost {
 			return false
-		}
-		if r.pendingCP != "" {
-			r.flush(ctx)
 		}
 		if iter == nil {
 			it, err := r.iterator(ctx)
@@ -180,6 +163,9 @@ func (r *shardReader) loop(ctx context.Context) bool {
 				next = time.Now().Add(d)
 			}
 			if !r.handle(ctx, out.Records) {
+				if r.lost {
+					return false
+				}
 				failed++
 				iter = nil // read again from the first record not stored
 				if ctx.Err() != nil {
@@ -230,9 +216,9 @@ func (r *shardReader) iterator(ctx context.Context) (*string, error) {
 	return out.ShardIterator, nil
 }
 
-// handle ingests one batch. It returns false when some records were not
-// stored: the position is then the first of them, and the checkpoint the
-// record before it.
+// handle ingests one batch, which checkpoints as it stores. It returns
+// false when some records were not stored: the position is then the first
+// of them (the checkpoint is the record before it), or the lease was lost.
 func (r *shardReader) handle(ctx context.Context, recs []types.Record) bool {
 	in := make([]ingest.Record, len(recs))
 	for i, rec := range recs {
@@ -247,7 +233,7 @@ func (r *shardReader) handle(ctx context.Context, recs []types.Record) bool {
 	// ShutdownGrace.
 	wctx, cancel := graceContext(ctx, orDur(r.c.ShutdownGrace, DefaultShutdownGrace))
 	defer cancel()
-	res, err := r.c.Ingester.Ingest(wctx, r.st.Source, in)
+	res, err := r.c.Ingester.IngestShard(wctx, r.st.Source, in, connectreporting.ShardCheckpoint{Stream: r.stream, ShardID: r.shardID, Owner: r.c.workerID()})
 	first := -1
 	if len(res.Failed) > 0 {
 		first = res.Failed[0]
@@ -257,29 +243,22 @@ func (r *shardReader) handle(ctx context.Context, recs []types.Record) bool {
 	if first >= len(in) {
 		first = 0 // not an index of this batch: take none as stored
 	}
-	r.records += int64(len(in))
-	r.stored += int64(res.Stored)
-	r.dups += int64(res.Duplicate)
-	r.rejected += int64(res.Rejected)
-	r.stat(func(s *ShardStats) {
-		s.Records += int64(len(in))
-		s.Stored += int64(res.Stored)
-		s.Duplicate += int64(res.Duplicate)
-		s.Rejected += int64(res.Rejected)
-	})
+	r.count(len(in), res)
 	if first < 0 {
-		last := in[len(in)-1].SequenceNumber
-		r.pos = position{types.ShardIteratorTypeAfterSequenceNumber, last}
-		r.pendingCP = last
-		r.flush(wctx)
+		r.checkpointed(in[len(in)-1].SequenceNumber)
+		r.pos = position{types.ShardIteratorTypeAfterSequenceNumber, in[len(in)-1].SequenceNumber}
 		return true
 	}
-	r.failures++
 	if first > 0 {
-		r.pendingCP = in[first-1].SequenceNumber
-		r.flush(wctx)
+		r.checkpointed(in[first-1].SequenceNumber)
 	}
 	r.pos = position{types.ShardIteratorTypeAtSequenceNumber, in[first].SequenceNumber}
+	if errors.Is(err, connectreporting.ErrLeaseLost) {
+		r.lost = true
+		r.log.Info("lease taken over by another consumer; records from here on are theirs", "first_sequence_number", in[first].SequenceNumber)
+		return false
+	}
+	r.failures++
 	msg := ""
 	if err != nil {
 		msg = err.Error()
@@ -290,21 +269,21 @@ func (r *shardReader) handle(ctx context.Context, recs []types.Record) bool {
 	return false
 }
 
-// flush writes the pending checkpoint; a failure keeps it pending (the
-// records are stored; a restart before it is written only re-reads them).
-func (r *shardReader) flush(ctx context.Context) {
-	if r.pendingCP == "" {
-		return
-	}
-	wctx, cancel := graceContext(ctx, orDur(r.c.ShutdownGrace, DefaultShutdownGrace))
-	defer cancel()
-	seq := r.pendingCP
-	if err := r.c.Checkpoints.SetStreamCheckpoint(wctx, r.stream, r.shardID, seq); err != nil {
-		r.log.Error("writing checkpoint failed; will retry", "sequence_number", seq, "error", err)
-		r.stat(func(s *ShardStats) { s.LastError = err.Error() })
-		return
-	}
-	r.pendingCP, r.lastCP = "", seq
+func (r *shardReader) count(n int, res ingest.Result) {
+	r.records += int64(n)
+	r.stored += int64(res.Stored)
+	r.dups += int64(res.Duplicate)
+	r.rejected += int64(res.Rejected)
+	r.stat(func(s *ShardStats) {
+		s.Records += int64(n)
+		s.Stored += int64(res.Stored)
+		s.Duplicate += int64(res.Duplicate)
+		s.Rejected += int64(res.Rejected)
+	})
+}
+
+func (r *shardReader) checkpointed(seq string) {
+	r.lastCP = seq
 	r.stat(func(s *ShardStats) { s.Checkpoint = seq })
 }
 

@@ -64,6 +64,20 @@ func (e *Engine) chunkSize() int {
 // and the store's error is returned wrapped. The counts of the chunks
 // stored before stay in the Result.
 func (e *Engine) Ingest(ctx context.Context, source string, recs []Record) (Result, error) {
+	return e.ingest(ctx, source, recs, nil)
+}
+
+// IngestShard is Ingest for records read from a Kinesis shard under a
+// lease (the daemon): each chunk's transaction also moves the shard's
+// checkpoint to the chunk's last record, fenced on the lease of
+// shard.Owner (shard.SequenceNumber is ignored). When the lease is lost,
+// that chunk and every later record are Failed and the error matches
+// connectreporting.ErrLeaseLost.
+func (e *Engine) IngestShard(ctx context.Context, source string, recs []Record, shard connectreporting.ShardCheckpoint) (Result, error) {
+	return e.ingest(ctx, source, recs, &shard)
+}
+
+func (e *Engine) ingest(ctx context.Context, source string, recs []Record, shard *connectreporting.ShardCheckpoint) (Result, error) {
 	var res Result
 	home, err := KindOf(source)
 	if err == nil && e.Store == nil {
@@ -85,6 +99,11 @@ func (e *Engine) Ingest(ctx context.Context, source string, recs []Record) (Resu
 			return res, fmt.Errorf("ingest %s: records %d-%d of %d not stored: %w", source, lo, len(recs)-1, len(recs), err)
 		}
 		batch := e.decodeChunk(log, source, home, recs[lo:hi], &st)
+		if shard != nil {
+			cp := *shard
+			cp.SequenceNumber = recs[hi-1].SequenceNumber
+			batch.Checkpoint = &cp
+		}
 		br, err := e.Store.StoreBatch(ctx, batch)
 		if err != nil {
 			res.Failed = indexes(lo, len(recs))

@@ -443,11 +443,13 @@ func (s *Store) Health(ctx context.Context, now time.Time) (connectreporting.Hea
 	if err != nil {
 		return h, fmt.Errorf("health: poll checkpoints: %w", err)
 	}
-	err = s.each(ctx, "SELECT stream_name, shard_id, sequence_number, updated_at FROM stream_checkpoint ORDER BY stream_name, shard_id", nil, func(r *sql.Rows) error {
+	err = s.each(ctx, "SELECT stream_name, shard_id, sequence_number, lease_owner, updated_at FROM stream_lease ORDER BY stream_name, shard_id", nil, func(r *sql.Rows) error {
 		var c connectreporting.StreamCheckpointStatus
-		if err := r.Scan(&c.Stream, &c.ShardID, &c.SequenceNumber, scanTime{&c.UpdatedAt}); err != nil {
+		var owner sql.NullString
+		if err := r.Scan(&c.Stream, &c.ShardID, &c.SequenceNumber, &owner, scanTime{&c.UpdatedAt}); err != nil {
 			return err
 		}
+		c.Owner = owner.String
 		h.StreamCheckpoints = append(h.StreamCheckpoints, c)
 		return nil
 	})

@@ -26,6 +26,9 @@ import (
 //     result never depends on arrival order. contact_attribute rows are
 //     replaced together with the record.
 //   - rejected records are appended to rejected_record.
+//   - b.Checkpoint, when set, moves the shard's lease checkpoint in the
+//     same transaction, only if b.Checkpoint.Owner still holds the lease
+//     (else nothing is stored and the error matches ErrLeaseLost).
 //
 // On error nothing of the batch is stored; the caller retries the batch whole.
 func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
@@ -34,12 +37,18 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 		return connectreporting.BatchResult{}, err
 	}
 	p := prepareBatch(b, s.storeHeartbeats())
-	if p.empty() {
+	if p.empty() && b.Checkpoint == nil {
 		return p.res, nil
 	}
 	days := s.missingDays(batchSpan(p))
 	res, err := retryDeadlocks(ctx, s, "store batch", func() (connectreporting.BatchResult, error) {
-		return runBatch(ctx, s.DB(), w, p, func(tx *sql.Tx) error { return s.writeReportDays(ctx, tx, days) })
+		return runBatch(ctx, s.DB(), w, p, func(tx *sql.Tx) error {
+			if err := s.writeReportDays(ctx, tx, days); err != nil || b.Checkpoint == nil {
+				return err
+			}
+			// Last in the transaction: the checkpoint, fenced on the lease.
+			return s.checkpointInTx(ctx, tx, *b.Checkpoint)
+		})
 	})
 	if err != nil {
 		s.logger().ErrorContext(ctx, "store batch failed",

@@ -233,44 +233,6 @@ func (s *Store) SetCheckpoint(ctx context.Context, poller, scope string, waterma
 	})
 }
 
-var _ connectreporting.StreamCheckpointStore = (*Store)(nil)
-
-// StreamCheckpoint returns the sequence number stored for a shard.
-func (s *Store) StreamCheckpoint(ctx context.Context, stream, shardID string) (string, bool, error) {
-	var seq string
-	err := s.db.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_checkpoint WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("read stream checkpoint %s/%s: %w", stream, shardID, err)
-	}
-	return seq, true, nil
-}
-
-// SetStreamCheckpoint stores the sequence number of the last record stored
-// from a shard. Kinesis sequence numbers only grow within a shard, so an
-// older one (a late, concurrent writer) never moves the checkpoint back.
-func (s *Store) SetStreamCheckpoint(ctx context.Context, stream, shardID, seq string) error {
-	if seq == "" {
-		return fmt.Errorf("set stream checkpoint %s/%s: empty sequence number", stream, shardID)
-	}
-	return s.inTx(ctx, "set stream checkpoint "+stream+"/"+shardID, func(tx *sql.Tx) error {
-		var cur string
-		// On SQL Server the read holds the key (present or not) until the
-		// upsert: two writers of one shard take turns (updateLockHint).
-		err := tx.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_checkpoint"+updateLockHint(s.dialect)+" WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&cur)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if err == nil && !sequenceAfter(seq, cur) {
-			return nil
-		}
-		u := upsert{table: "stream_checkpoint", cols: []string{"stream_name", "shard_id", "sequence_number", "updated_at"}, keys: []string{"stream_name", "shard_id"}}
-		return u.exec(ctx, tx, s.dialect, [][]any{{stream, shardID, seq, s.now().UTC()}})
-	})
-}
-
 // sequenceAfter compares Kinesis sequence numbers (decimal strings of up to
 // 128 digits) numerically.
 func sequenceAfter(a, b string) bool {

@@ -48,7 +48,7 @@ var coreSchema = []struct {
 	{table: "agent_status", key: []string{"agent_status_id", "valid_from"}, cols: []string{"valid_to", "name", "status_type", "state"}},
 	{table: "rejected_record", key: []string{"id"}, cols: []string{"source", "partition_key", "sequence_number", "received_at", "error", "payload"}},
 	{table: "poll_checkpoint", key: []string{"poller", "scope"}, cols: []string{"watermark", "updated_at"}},
-	{table: "stream_checkpoint", key: []string{"stream_name", "shard_id"}, cols: []string{"sequence_number", "updated_at"}},
+	{table: "stream_lease", key: []string{"stream_name", "shard_id"}, cols: []string{"lease_owner", "lease_counter", "sequence_number", "updated_at"}},
 }
 
 // kpiQueueCols are the contract columns of kpi_queue_interval and
