@@ -124,7 +124,7 @@ func (s *Store) checkpointInTx(ctx context.Context, tx *sql.Tx, cp connectreport
 	if cp.SequenceNumber == "" || cp.Owner == "" {
 		return fmt.Errorf("checkpoint %s/%s: no sequence number or owner", cp.Stream, cp.ShardID)
 	}
-	r, err := tx.ExecContext(ctx, s.q(leaseCheckpointSQL), cp.SequenceNumber, arg(s.dialect, s.now().UTC()), cp.Stream, cp.ShardID, cp.Owner)
+	r, err := tx.ExecContext(ctx, s.countQ(leaseCheckpointSQL), cp.SequenceNumber, arg(s.dialect, s.now().UTC()), cp.Stream, cp.ShardID, cp.Owner)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s/%s: %w", cp.Stream, cp.ShardID, err)
 	}
@@ -134,8 +134,18 @@ func (s *Store) checkpointInTx(ctx context.Context, tx *sql.Tx, cp connectreport
 	return nil
 }
 
+// countQ is s.q for a statement whose row count decides: on SQL Server it
+// first turns NOCOUNT off, so the count is reported whatever a batch before
+// it on the connection set.
+func (s *Store) countQ(query string) string {
+	if s.dialect == DialectSQLServer {
+		return "SET NOCOUNT OFF; " + s.q(query)
+	}
+	return s.q(query)
+}
+
 func (s *Store) execCount(ctx context.Context, query string, args ...any) (int64, error) {
-	r, err := s.db.ExecContext(ctx, s.q(query), args...)
+	r, err := s.db.ExecContext(ctx, s.countQ(query), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -158,26 +168,24 @@ func (s *Store) StreamCheckpoint(ctx context.Context, stream, shardID string) (s
 }
 
 // SetStreamCheckpoint moves a shard's checkpoint forward to seq whoever
-// holds its lease (an operator's tool; consumers checkpoint with their
-// batches). Kinesis sequence numbers only grow within a shard, so an older
-// one never moves the checkpoint back.
+// holds its lease, creating a free lease if there is none (an operator's
+// tool; consumers checkpoint with their batches). Kinesis sequence numbers
+// only grow within a shard, so an older one never moves the checkpoint
+// back.
 func (s *Store) SetStreamCheckpoint(ctx context.Context, stream, shardID, seq string) error {
 	if seq == "" || isPosition(seq) {
 		return fmt.Errorf("set stream checkpoint %s/%s: %q is not a sequence number", stream, shardID, seq)
 	}
-	if err := s.CreateLeases(ctx, []connectreporting.ShardLease{{Stream: stream, ShardID: shardID, Checkpoint: seq}}); err != nil {
-		return err
-	}
 	return s.inTx(ctx, "set stream checkpoint "+stream+"/"+shardID, func(tx *sql.Tx) error {
 		var cur string
-		// On SQL Server the read holds the key until the update: two
-		// writers of one shard take turns (updateLockHint).
+		// On SQL Server the read holds the key (present or not) until the
+		// write: two writers of one shard take turns (updateLockHint).
 		err := tx.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_lease"+updateLockHint(s.dialect)+" WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&cur)
-		if err != nil {
-			return err
+		if errors.Is(err, sql.ErrNoRows) {
+			return leaseInsert.exec(ctx, tx, s.dialect, [][]any{{stream, shardID, int64(0), seq, s.now().UTC()}})
 		}
-		if cur == seq || (!isPosition(cur) && !sequenceAfter(seq, cur)) {
-			return nil
+		if err != nil || (!isPosition(cur) && !sequenceAfter(seq, cur)) {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q("UPDATE stream_lease SET sequence_number = ?, updated_at = ? WHERE stream_name = ? AND shard_id = ?"),
 			seq, arg(s.dialect, s.now().UTC()), stream, shardID)

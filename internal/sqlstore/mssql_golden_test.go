@@ -113,6 +113,32 @@ var mssqlScenarios = []struct {
 		}
 		return s.SetStreamCheckpoint(ctx, "ctr", "shardId-000000000000", "49590338271490256608559692538361571095921575989136588898")
 	}},
+	{"leases", func(ctx context.Context, s *Store) error {
+		if _, err := s.Leases(ctx, "ctr"); err != nil {
+			return err
+		}
+		if err := s.CreateLeases(ctx, []connectreporting.ShardLease{{Stream: "ctr", ShardID: "shardId-000000000001", Checkpoint: "TRIM_HORIZON"}}); err != nil {
+			return err
+		}
+		l := connectreporting.ShardLease{Stream: "ctr", ShardID: "shardId-000000000001", Counter: 4}
+		if _, err := s.TakeLease(ctx, l, "w1"); err != nil {
+			return err
+		}
+		if _, err := s.RenewLease(ctx, "ctr", "shardId-000000000001", "w1"); err != nil {
+			return err
+		}
+		// A batch with its fenced checkpoint, in one transaction.
+		if _, err := s.StoreBatch(ctx, connectreporting.Batch{
+			Rejected:   []connectreporting.RejectedRecord{rejected("18", "x")},
+			Checkpoint: &connectreporting.ShardCheckpoint{Stream: "ctr", ShardID: "shardId-000000000001", SequenceNumber: "4959", Owner: "w1"},
+		}); err != nil {
+			return err
+		}
+		if err := s.FinishShard(ctx, "ctr", "shardId-000000000001", "w1"); err != nil {
+			return err
+		}
+		return s.ReleaseLease(ctx, "ctr", "shardId-000000000001", "w1")
+	}},
 	{"config", func(ctx context.Context, s *Store) error {
 		_, err := s.SyncConfiguration(ctx, connectreporting.Configuration{
 			ReadAt:               at(0),
