@@ -24,7 +24,11 @@ PARAMS             ?=
 ARCHES        := arm64 x86_64
 goarch_arm64  := arm64
 goarch_x86_64 := amd64
-BUILD_FLAGS   := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# Tag lambda leaves out the commands Lambda does not run (demo, run, serve,
+# simulate: the simulator, the dashboard, the Kinesis consumer).
+BUILD_FLAGS   := -tags lambda,lambda.norpc -trimpath -ldflags "-s -w"
+# The largest bootstrap allowed, in bytes.
+MAX_BOOTSTRAP := 25000000
 
 .PHONY: all lambda test package deploy clean FORCE
 all: lambda
@@ -40,6 +44,7 @@ dist/bootstrap-%.zip: FORCE
 	@test -n "$(goarch_$*)" || { echo "unknown architecture $* (want arm64 or x86_64)"; exit 1; }
 	@mkdir -p dist/$*
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(goarch_$*) $(GO) build $(BUILD_FLAGS) -o dist/$*/bootstrap ./cmd/connect-reporting
+	@size=$$(stat -c %s dist/$*/bootstrap); test $$size -le $(MAX_BOOTSTRAP) || { echo "dist/$*/bootstrap is $$size bytes, over $(MAX_BOOTSTRAP)"; exit 1; }
 	@touch -t 198001010000 dist/$*/bootstrap
 	@rm -f $@ && cd dist/$* && zip -q -X ../bootstrap-$*.zip bootstrap
 	@ls -l dist/$*/bootstrap $@

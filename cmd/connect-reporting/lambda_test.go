@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,11 @@ func TestLambdaBootstrap(t *testing.T) {
 		t.Skip("builds the bootstrap binary")
 	}
 	bin := lambdatest.BuildBootstrap(t, ".")
+	// The release build stays under 25 MB (make lambda checks both
+	// architectures; this, the host's).
+	if st, err := os.Stat(bin); err != nil || st.Size() > maxBootstrapBytes {
+		t.Errorf("bootstrap for %s: %v bytes (%v), want at most %d", runtime.GOARCH, sizeOf(st), err, maxBootstrapBytes)
+	}
 	evdir := filepath.Join("..", "..", "deploy", "events")
 
 	for name, dsn := range dsns(t) {
@@ -270,4 +276,15 @@ func median(ds []time.Duration) time.Duration {
 		}
 	}
 	return s[len(s)/2]
+}
+
+// maxBootstrapBytes is the largest bootstrap allowed (MAX_BOOTSTRAP in the
+// Makefile).
+const maxBootstrapBytes = 25_000_000
+
+func sizeOf(st os.FileInfo) int64 {
+	if st == nil {
+		return -1
+	}
+	return st.Size()
 }

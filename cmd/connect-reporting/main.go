@@ -86,15 +86,11 @@ func NewMain() *Main {
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
-		commands: []command{
-			{name: "demo", summary: "simulated contact centre + the full pipeline + dashboard on embedded SQLite", run: runDemo},
-			{name: "run", summary: "daemon: stream consumers, scheduled pollers, dashboard (--config FILE)", run: runDaemon, logs: "json"},
-			{name: "migrate", summary: "create or upgrade the schema (also done at every start)", run: runMigrate},
-			{name: "ingest", summary: "load agent events or contact records from files (JSON lines, Firehose, .gz)", run: runIngest},
-			{name: "poll", summary: "one poller run: " + strings.Join(pollerNames(), " | "), run: runPoll},
-			{name: "serve", summary: "dashboard only: live wallboard and reports from the database", run: runServe},
-			{name: "simulate", summary: "the simulated Connect API (and its record streams) alone, for any AWS client", run: runSimulate},
-		},
+		commands: append(appCommands(),
+			command{name: "migrate", summary: "create or upgrade the schema (also done at every start)", run: runMigrate},
+			command{name: "ingest", summary: "load agent events or contact records from files (JSON lines, Firehose, .gz)", run: runIngest},
+			command{name: "poll", summary: "one poller run: " + strings.Join(pollerNames(), " | "), run: runPoll},
+		),
 		lambda: runLambda,
 	}
 }
@@ -229,4 +225,14 @@ func (m *Main) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // a pointer to the command's help.
 func usageError(name, format string, a ...any) error {
 	return &ExitError{Code: 2, Err: fmt.Errorf("%s: %s (see 'connect-reporting %s --help')", name, fmt.Sprintf(format, a...), name)}
+}
+
+// firstSet returns the first non-empty value.
+func firstSet(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -1,3 +1,5 @@
+//go:build !lambda
+
 package main
 
 import (
@@ -264,13 +266,4 @@ func (m *Main) daemonAWSConfig(ctx context.Context, cfg *daemon.Config) (aws.Con
 		return aws.Config{}, &ExitError{Code: 2, Err: errors.New("run: no AWS region: set region in the config file or AWS_REGION")}
 	}
 	return c, nil
-}
-
-func firstSet(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

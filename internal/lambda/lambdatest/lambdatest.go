@@ -324,14 +324,15 @@ func (s *SSMServer) serve(w http.ResponseWriter, r *http.Request) {
 // BuildBootstrap builds the main package pkg (an import path or a
 // directory) as a Lambda bootstrap for linux on the host's architecture,
 // the way the Makefile does (CGO_ENABLED=0, -trimpath, -ldflags "-s -w",
-// tag lambda.norpc), into a temporary directory, and returns its path.
+// tags lambda and lambda.norpc), into a temporary directory, and returns its
+// path.
 func BuildBootstrap(t testing.TB, pkg string) string {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the bootstrap runs on linux only")
 	}
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-tags", "lambda,lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
