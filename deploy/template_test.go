@@ -3,6 +3,7 @@ package deploy
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,18 +31,20 @@ var required = map[string]any{"InstanceId": "0a1b2c3d-1111-2222-3333-44445555666
 var scenarios = map[string]map[string]any{
 	"defaults": {},
 	"everything": {
-		"SubnetIds":                        "subnet-0a,subnet-0b",
-		"SecurityGroupIds":                 "sg-0a",
-		"SqlParameterKmsKeyArn":            "arn:aws:kms:ap-southeast-2:123456789012:key/11111111-2222-3333-4444-555555555555",
-		"SqlParameterName":                 "connect-reporting-dsn",
-		"AgentEventsStreamArn":             "arn:aws:kinesis:ap-southeast-2:123456789012:stream/AgentEvents",
-		"ContactTraceRecordsStreamArn":     "arn:aws:kinesis:ap-southeast-2:123456789012:stream/ContactTraceRecords",
-		"StreamMode":                       "PROVISIONED",
-		"PauseStreamsOutsideBusinessHours": "true",
-		"AlarmTopicArn":                    "arn:aws:sns:ap-southeast-2:123456789012:ops",
-		"Architecture":                     "x86_64",
-		"TimeZone":                         "Europe/London",
-		"EnableConnectDataStreaming":       "true",
+		"SubnetIds":                           "subnet-0a,subnet-0b",
+		"SecurityGroupIds":                    "sg-0a",
+		"SqlParameterKmsKeyArn":               "arn:aws:kms:ap-southeast-2:123456789012:key/11111111-2222-3333-4444-555555555555",
+		"SqlParameterName":                    "connect-reporting-dsn",
+		"AgentEventsStreamArn":                "arn:aws:kinesis:ap-southeast-2:123456789012:stream/AgentEvents",
+		"ContactTraceRecordsStreamArn":        "arn:aws:kinesis:ap-southeast-2:123456789012:stream/ContactTraceRecords",
+		"StreamMode":                          "PROVISIONED",
+		"PauseStreamsOutsideBusinessHours":    "true",
+		"AlarmTopicArn":                       "arn:aws:sns:ap-southeast-2:123456789012:ops",
+		"Architecture":                        "x86_64",
+		"TimeZone":                            "Europe/London",
+		"EnableConnectDataStreaming":          "true",
+		"StreamKmsKeyArn":                     "arn:aws:kms:ap-southeast-2:123456789012:key/66666666-7777-8888-9999-000000000000",
+		"ExistingStreamsRetentionCoversPause": "true",
 	},
 }
 
@@ -364,38 +367,40 @@ var ec2ENI = []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfac
 func TestIAMLeastPrivilege(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, s *stack, scenario string) {
 		allowed := map[string][]string{} // action -> resources, over every Allow statement
-		for roleName, role := range s.tmpl.GetAllIAMRoleResources() {
-			for _, p := range role.Policies {
-				stmts, _ := p.PolicyDocument.(map[string]any)["Statement"].([]any)
-				for _, st := range stmts {
-					st := st.(map[string]any)
-					if st["Effect"] != "Allow" {
-						continue
+		seen := map[uintptr]bool{} // a managed policy's statements count once
+		for roleName := range s.tmpl.GetAllIAMRoleResources() {
+			for _, st := range s.roleStatements(roleName) {
+				p := reflect.ValueOf(st).Pointer()
+				if st["Effect"] != "Allow" || seen[p] {
+					continue
+				}
+				seen[p] = true
+				if _, ok := st["NotAction"]; ok {
+					t.Errorf("%s: NotAction in an Allow statement", roleName)
+				}
+				if _, ok := st["NotResource"]; ok {
+					t.Errorf("%s: NotResource in an Allow statement", roleName)
+				}
+				actions, resources := strs(st["Action"]), strs(st["Resource"])
+				for _, a := range actions {
+					switch strings.ToLower(a) {
+					case "*", "connect:*", "kinesis:*", "ssm:*", "lambda:*", "sqs:*", "kms:*", "logs:*", "iam:*", "ec2:*":
+						t.Errorf("%s: grants %s", roleName, a)
 					}
-					if _, ok := st["NotAction"]; ok {
-						t.Errorf("%s/%s: NotAction in an Allow statement", roleName, p.PolicyName)
+					if strings.Contains(a, "*") {
+						t.Errorf("%s: grants the wildcard action %s", roleName, a)
 					}
-					if _, ok := st["NotResource"]; ok {
-						t.Errorf("%s/%s: NotResource in an Allow statement", roleName, p.PolicyName)
-					}
-					actions, resources := strs(st["Action"]), strs(st["Resource"])
+					allowed[a] = append(allowed[a], resources...)
+				}
+				if slices.Contains(resources, "*") {
 					for _, a := range actions {
-						switch strings.ToLower(a) {
-						case "*", "connect:*", "kinesis:*", "ssm:*", "lambda:*", "sqs:*", "kms:*", "logs:*", "iam:*", "ec2:*":
-							t.Errorf("%s/%s: grants %s", roleName, p.PolicyName, a)
-						}
-						allowed[a] = append(allowed[a], resources...)
-					}
-					if slices.Contains(resources, "*") {
-						for _, a := range actions {
-							if !slices.Contains(ec2ENI, a) {
-								t.Errorf("%s/%s: %s on Resource \"*\"", roleName, p.PolicyName, a)
-							}
+						if !slices.Contains(ec2ENI, a) {
+							t.Errorf("%s: %s on Resource \"*\"", roleName, a)
 						}
 					}
-					if len(resources) == 0 {
-						t.Errorf("%s/%s: statement without Resource", roleName, p.PolicyName)
-					}
+				}
+				if len(resources) == 0 {
+					t.Errorf("%s: statement without Resource", roleName)
 				}
 			}
 		}
@@ -408,14 +413,16 @@ func TestIAMLeastPrivilege(t *testing.T) {
 		if r := allowed["ssm:GetParameter"]; len(r) != 1 || !strings.Contains(r[0], ":parameter/"+strings.TrimPrefix(s.params["SqlParameterName"].(string), "/")) {
 			t.Errorf("ssm:GetParameter on %v", r)
 		}
-		if r := allowed["kms:Decrypt"]; (len(r) == 1) != (scenario == "everything") {
-			t.Errorf("kms:Decrypt on %v", r)
+		// The parameter's key and the streams' key, each once, when given.
+		wantKMS := map[string][]string{"defaults": nil, "everything": {scenarios["everything"]["SqlParameterKmsKeyArn"].(string), scenarios["everything"]["StreamKmsKeyArn"].(string)}}[scenario]
+		if r := allowed["kms:Decrypt"]; !slices.Equal(r, wantKMS) {
+			if sorted := slices.Sorted(slices.Values(r)); !slices.Equal(sorted, slices.Sorted(slices.Values(wantKMS))) {
+				t.Errorf("kms:Decrypt on %v, want %v", r, wantKMS)
+			}
 		}
-		for _, a := range []string{"connect:Get*", "connect:List*", "connect:Describe*"} {
-			for _, r := range allowed[a] {
-				if !strings.Contains(r, ":instance/"+required["InstanceId"].(string)) {
-					t.Errorf("%s on %s, outside the instance", a, r)
-				}
+		for a := range allowed {
+			if strings.HasPrefix(a, "kms:") && a != "kms:Decrypt" {
+				t.Errorf("%s granted", a)
 			}
 		}
 		for _, a := range []string{"kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:SubscribeToShard", "sqs:SendMessage", "logs:PutLogEvents"} {
@@ -434,6 +441,128 @@ func TestIAMLeastPrivilege(t *testing.T) {
 			t.Errorf("lambda:UpdateEventSourceMapping on %d resources", got)
 		}
 	})
+}
+
+// roleStatements are the statements of a role's inline policies and of
+// the managed policies of the stack it has attached.
+func (s *stack) roleStatements(roleName string) []map[string]any {
+	role, err := s.tmpl.GetIAMRoleWithName(roleName)
+	if err != nil {
+		s.t.Fatalf("role %s: %v", roleName, err)
+	}
+	var docs []any
+	for _, p := range role.Policies {
+		docs = append(docs, p.PolicyDocument)
+	}
+	for _, arn := range role.ManagedPolicyArns {
+		name, ok := strings.CutPrefix(arn, "ref:")
+		if !ok {
+			s.t.Errorf("%s: managed policy %s from outside the stack", roleName, arn)
+			continue
+		}
+		mp, err := s.tmpl.GetIAMManagedPolicyWithName(name)
+		if err != nil {
+			s.t.Fatalf("%s: managed policy %s: %v", roleName, name, err)
+		}
+		docs = append(docs, mp.PolicyDocument)
+	}
+	var out []map[string]any
+	for _, d := range docs {
+		stmts, _ := d.(map[string]any)["Statement"].([]any)
+		for _, st := range stmts {
+			out = append(out, st.(map[string]any))
+		}
+	}
+	return out
+}
+
+// TestFunctionConnectActions: each function's role grants exactly the
+// Connect actions its code calls, derived from internal/connectapi (see
+// connectActions), on the instance only; the stream functions get none.
+func TestFunctionConnectActions(t *testing.T) {
+	instance := ":instance/" + required["InstanceId"].(string)
+	forEachScenario(t, func(t *testing.T, s *stack, scenario string) {
+		for name, fn := range s.tmpl.GetAllLambdaFunctionResources() {
+			h, _ := lambda.NormalizeHandler(deref(fn.Handler))
+			role, ok := strings.CutPrefix(strings.TrimSuffix(fn.Role, ".Arn"), "getatt:")
+			if !ok {
+				t.Fatalf("%s: role %q is not one of the stack's", name, fn.Role)
+			}
+			var got []string
+			for _, st := range s.roleStatements(role) {
+				for _, a := range strs(st["Action"]) {
+					if !strings.HasPrefix(a, "connect:") {
+						continue
+					}
+					got = append(got, a)
+					for _, r := range strs(st["Resource"]) {
+						if !strings.HasPrefix(r, "arn:") || !strings.Contains(r, ":connect:") || (!strings.HasSuffix(r, instance) && !strings.HasSuffix(r, instance+"/*")) {
+							t.Errorf("%s: %s on %s, outside the instance", name, a, r)
+						}
+					}
+				}
+			}
+			sort.Strings(got)
+			var want []string
+			if _, poller := pollerPackages[h]; poller {
+				want = connectActions(t, h)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s (%s): Connect actions\n got %v\nwant %v (what its code calls)", name, role, got, want)
+			}
+		}
+	})
+}
+
+// TestRules: the stack refuses the overnight pause on existing streams
+// unless ExistingStreamsRetentionCoversPause says their retention covers it.
+func TestRules(t *testing.T) {
+	existing := map[string]any{"AgentEventsStreamArn": scenarios["everything"]["AgentEventsStreamArn"]}
+	for _, tc := range []struct {
+		name    string
+		params  map[string]any
+		refused bool
+	}{
+		{"defaults", nil, false},
+		{"pause on created streams", map[string]any{"PauseStreamsOutsideBusinessHours": "true"}, false},
+		{"existing streams without pause", existing, false},
+		{"pause on an existing stream", map[string]any{"PauseStreamsOutsideBusinessHours": "true", "ContactTraceRecordsStreamArn": existing["AgentEventsStreamArn"]}, true},
+		{"pause on existing streams", map[string]any{"PauseStreamsOutsideBusinessHours": "true", "AgentEventsStreamArn": existing["AgentEventsStreamArn"]}, true},
+		{"pause, retention stated", map[string]any{"PauseStreamsOutsideBusinessHours": "true", "AgentEventsStreamArn": existing["AgentEventsStreamArn"], "ExistingStreamsRetentionCoversPause": "true"}, false},
+		{"everything", scenarios["everything"], false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := load(t, tc.params)
+			rules, _ := s.raw["Rules"].(map[string]any)
+			if len(rules) == 0 {
+				t.Fatal("no Rules")
+			}
+			refused := false
+			for name, r := range rules {
+				r := r.(map[string]any)
+				cond, ok := r["RuleCondition"].(bool)
+				if !ok {
+					t.Fatalf("%s: RuleCondition did not evaluate: %v", name, r["RuleCondition"])
+				}
+				for _, a := range r["Assertions"].([]any) {
+					a := a.(map[string]any)
+					ok, isBool := a["Assert"].(bool)
+					if !isBool {
+						t.Fatalf("%s: Assert did not evaluate: %v", name, a["Assert"])
+					}
+					if cond && !ok {
+						refused = true
+						if !strings.Contains(a["AssertDescription"].(string), "ExistingStreamsRetentionCoversPause") {
+							t.Errorf("%s: the refusal does not say what to do: %s", name, a["AssertDescription"])
+						}
+					}
+				}
+			}
+			if refused != tc.refused {
+				t.Errorf("refused %v, want %v", refused, tc.refused)
+			}
+		})
+	}
 }
 
 func TestSchedules(t *testing.T) {
