@@ -367,7 +367,7 @@ var ec2ENI = []string{"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfac
 func TestIAMLeastPrivilege(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, s *stack, scenario string) {
 		allowed := map[string][]string{} // action -> resources, over every Allow statement
-		seen := map[uintptr]bool{} // a managed policy's statements count once
+		seen := map[uintptr]bool{}       // a managed policy's statements count once
 		for roleName := range s.tmpl.GetAllIAMRoleResources() {
 			for _, st := range s.roleStatements(roleName) {
 				p := reflect.ValueOf(st).Pointer()

@@ -7,8 +7,6 @@ import (
 	"testing"
 )
 
-const secret = "hunter2-secret"
-
 // TestRedact: one redaction serves every form a connection string comes
 // in, valid or not, and hides the password while keeping what helps.
 func TestRedact(t *testing.T) {
