@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,8 +15,8 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/configsync"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
-	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
@@ -25,23 +24,6 @@ import (
 func TestMain(m *testing.M) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	os.Exit(pgtest.Main(m))
-}
-
-func openStore(t testing.TB, dialect string) *sqlstore.Store {
-	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
-	switch dialect {
-	case "postgres":
-		dsn = pgtest.DSN(t)
-	case "sqlserver":
-		dsn = mssqltest.DSN(t)
-	}
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 func count(t *testing.T, db *sql.DB, q string, args ...any) int {
@@ -134,12 +116,12 @@ func checkCurrent(t *testing.T, st *sqlstore.Store, src *connectapitest.Static) 
 // profiles (past every page and filter size), 30% of the calls throttled;
 // then a queue renamed, a user deleted and one added.
 func TestSyncMatchesSourceAndKeepsHistory(t *testing.T) {
-	for _, dialect := range mssqltest.Dialects("sqlite", "postgres") {
+	for _, dialect := range polltest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			src := connectapitest.NewStatic(250, 150, 120)
 			env := connectapitest.Start(t, src, api.Options{ThrottleRate: 0.3, Seed: 21})
 			c := env.Client(connectapi.Options{})
-			st := openStore(t, dialect)
+			st := polltest.OpenStore(t, dialect)
 			clock := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 			s := &configsync.Syncer{API: c, Store: st, Now: func() time.Time { return clock }}
 			if err := s.Poll(context.Background()); err != nil {
@@ -216,7 +198,7 @@ func (failingQueues) SearchQueues(context.Context) ([]connectreporting.Queue, er
 func TestFailedListingLeavesKindUntouched(t *testing.T) {
 	src := connectapitest.NewStatic(20, 10, 3)
 	env := connectapitest.Start(t, src, api.Options{})
-	st := openStore(t, "sqlite")
+	st := polltest.OpenStore(t, "sqlite")
 	s := &configsync.Syncer{API: env.Client(connectapi.Options{}), Store: st}
 	if err := s.Poll(context.Background()); err != nil {
 		t.Fatal(err)

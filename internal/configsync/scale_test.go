@@ -14,6 +14,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/configsync"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
+	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 )
 
@@ -64,7 +65,7 @@ func TestCallCountsAtScale(t *testing.T) {
 	src := connectapitest.NewStatic(10000, 1000, 200)
 	env := connectapitest.Start(t, src, api.Options{})
 	c := env.Client(connectapi.Options{})
-	st := openStore(t, "sqlite")
+	st := polltest.OpenStore(t, "sqlite")
 	s := &configsync.Syncer{API: c, Store: st}
 	if err := s.Poll(context.Background()); err != nil {
 		t.Fatal(err)
@@ -109,7 +110,7 @@ func TestQueuesListedOnlyForModifiedProfiles(t *testing.T) {
 			src := connectapitest.NewStatic(30, 40, 12)
 			env := connectapitest.Start(t, src, api.Options{})
 			c := env.Client(connectapi.Options{})
-			st := openStore(t, dialect)
+			st := polltest.OpenStore(t, dialect)
 			clock := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 			s := &configsync.Syncer{API: c, Store: st, Now: func() time.Time { return clock }}
 			lists := func(want int) {
@@ -199,7 +200,7 @@ func BenchmarkConfigSyncAtQuotas(b *testing.B) {
 	var first, again time.Duration
 	for range b.N {
 		c := env.Client(connectapi.Options{Limiter: connectapi.NewLimiter(nil), MaxBackoff: 20 * time.Second})
-		s := &configsync.Syncer{API: c, Store: openStore(b, "sqlite")}
+		s := &configsync.Syncer{API: c, Store: polltest.OpenStore(b, "sqlite")}
 		time.Sleep(5 * time.Second) // let the server's buckets fill again
 		start := time.Now()
 		if err := s.Poll(context.Background()); err != nil {

@@ -3,6 +3,7 @@ package historical_test
 import (
 	"context"
 	"errors"
+	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/report"
 	"strings"
 	"sync/atomic"
@@ -44,7 +45,7 @@ func TestPollAgentMetrics(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			src := agentEnv(from, now.Add(-time.Hour), now)
 			client, rec := newClient(t, src, api.Options{ThrottleRate: 0.3, Seed: 17})
-			store := openStore(t, dialect)
+			store := polltest.OpenStore(t, dialect)
 			p := &historical.Poller{API: client, Store: store, TimeZone: ny, Now: src.Now,
 				InitialBackfill: now.Sub(from), SliceSize: 4 * time.Hour, Logger: testLogger(t)}
 			rep, err := p.PollReport(testCtx(t))
@@ -147,7 +148,7 @@ func TestAgentFailureKeepsCheckpoint(t *testing.T) {
 	now := time.Date(2024, 3, 4, 12, 5, 0, 0, time.UTC)
 	src := agentEnv(from, now, now)
 	client, _ := newClient(t, src, api.Options{})
-	store := openStore(t, "sqlite")
+	store := polltest.OpenStore(t, "sqlite")
 	api := &failingAgents{Client: client}
 	p := &historical.Poller{API: api, Store: store, Now: src.Now, InitialBackfill: 12 * time.Hour, SliceSize: 4 * time.Hour, Logger: testLogger(t)}
 	rep, err := p.PollReport(testCtx(t))

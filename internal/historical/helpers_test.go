@@ -8,22 +8,19 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
+	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
-	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
@@ -34,24 +31,7 @@ var _ historical.API = (*connectapi.Client)(nil)
 var _ historical.Store = (*sqlstore.Store)(nil)
 
 // dialects the integration tests run on.
-var dialects = mssqltest.Dialects("sqlite", "postgres")
-
-func openStore(t *testing.T, dialect string) *sqlstore.Store {
-	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "h.db")
-	switch dialect {
-	case "postgres":
-		dsn = pgtest.DSN(t)
-	case "sqlserver":
-		dsn = mssqltest.DSN(t)
-	}
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+var dialects = polltest.Dialects()
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -79,16 +59,16 @@ type metricRequest struct {
 	Status     int
 }
 
-// recorder serves the simulated API and records GetMetricDataV2 calls.
+// recorder records the GetMetricDataV2 calls the simulated API answers.
 type recorder struct {
-	srv  *api.Server
+	next http.Handler
 	mu   sync.Mutex
 	reqs []metricRequest
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.URL.Path != "/metrics/data" {
-		r.srv.ServeHTTP(w, req)
+		r.next.ServeHTTP(w, req)
 		return
 	}
 	body, _ := io.ReadAll(req.Body)
@@ -114,7 +94,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-	r.srv.ServeHTTP(sw, req)
+	r.next.ServeHTTP(sw, req)
 	mr.Status = sw.code
 	r.mu.Lock()
 	r.reqs = append(r.reqs, mr)
@@ -155,20 +135,17 @@ type statusWriter struct {
 
 func (s *statusWriter) WriteHeader(code int) { s.code = code; s.ResponseWriter.WriteHeader(code) }
 
-// newClient serves src on httptest and returns a real connectapi.Client.
+// newClient serves src (connectapitest) and returns a real
+// connectapi.Client on it, fast and quiet, and the GetMetricDataV2 recorder.
 func newClient(t *testing.T, src api.Source, opts api.Options) (*connectapi.Client, *recorder) {
 	t.Helper()
-	rec := &recorder{srv: api.New(src, opts)}
-	hs := httptest.NewServer(rec)
-	t.Cleanup(hs.Close)
-	cfg := aws.Config{Region: src.Region(), Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
-	c := connectapi.New(cfg, connectapi.Options{
-		InstanceID:  src.InstanceID(),
+	rec := &recorder{}
+	env := connectapitest.StartWrapped(t, src, opts, func(h http.Handler) http.Handler { rec.next = h; return rec })
+	c := env.Client(connectapi.Options{
 		Limiter:     connectapi.NewLimiter(map[string]connectapi.Quota{"*": {Rate: 10000, Burst: 1000}, connectapi.OpGetMetricDataV2: {Rate: 10000, Burst: 1000}}),
 		MaxAttempts: 15,
 		MaxBackoff:  2 * time.Millisecond,
 		Logger:      slog.New(slog.DiscardHandler),
-		Endpoint:    hs.URL,
 	})
 	return c, rec
 }

@@ -2,6 +2,7 @@ package historical_test
 
 import (
 	"context"
+	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/report"
 	"math"
 	"strings"
@@ -67,7 +68,7 @@ func TestPollMatchesSimulatorTruth(t *testing.T) {
 
 	for _, dialect := range dialects {
 		t.Run(dialect, func(t *testing.T) {
-			store := openStore(t, dialect)
+			store := polltest.OpenStore(t, dialect)
 			client, rec := newClient(t, sim, api.Options{ThrottleRate: 0.3, Seed: 11})
 			p := &historical.Poller{
 				API: client, Store: store, TimeZone: ny,
@@ -210,7 +211,7 @@ func TestResumeFillsGap(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			src, _ := staticEnv(t, 3, 200, start, t2.Add(time.Hour), t1)
 			client, rec := newClient(t, src, api.Options{ThrottleRate: 0.3, Seed: 5})
-			store := openStore(t, dialect)
+			store := polltest.OpenStore(t, dialect)
 			p := &historical.Poller{API: client, Store: store, TimeZone: london, Now: src.Now,
 				InitialBackfill: t1.Sub(start), Logger: testLogger(t)}
 			if err := p.Poll(testCtx(t)); err != nil {
@@ -244,7 +245,7 @@ func TestResumeFillsGap(t *testing.T) {
 			}
 
 			// One run over the whole range into a fresh store.
-			ref := openStore(t, "sqlite")
+			ref := polltest.OpenStore(t, "sqlite")
 			refClient, _ := newClient(t, src, api.Options{})
 			rp := &historical.Poller{API: refClient, Store: ref, TimeZone: london, Now: src.Now, InitialBackfill: t2.Sub(start)}
 			if err := rp.Poll(testCtx(t)); err != nil {
@@ -294,7 +295,7 @@ func TestLateCorrection(t *testing.T) {
 			// see no new intervals, only the correction.
 			src, _ := staticEnv(t, 3, 300, start, report.Floor(now, time.UTC), now)
 			client, _ := newClient(t, src, api.Options{})
-			store := openStore(t, dialect)
+			store := polltest.OpenStore(t, dialect)
 			p := &historical.Poller{API: client, Store: store, Now: src.Now, InitialBackfill: now.Sub(start), Logger: testLogger(t)}
 			if err := p.Poll(testCtx(t)); err != nil {
 				t.Fatal(err)
@@ -355,7 +356,7 @@ func TestBackfillSlices(t *testing.T) {
 	for _, size := range []time.Duration{0, 72 * time.Hour} {
 		t.Run(size.String(), func(t *testing.T) {
 			client, rec := newClient(t, src, api.Options{ThrottleRate: 0.3, Seed: 9})
-			store := openStore(t, "sqlite")
+			store := polltest.OpenStore(t, "sqlite")
 			p := &historical.Poller{API: client, Store: store, TimeZone: kolkata, Now: src.Now, SliceSize: size, Logger: testLogger(t)}
 			rep, err := p.BackfillReport(testCtx(t), from, to)
 			if err != nil {
@@ -425,7 +426,7 @@ func TestBackfillKeepsCheckpoint(t *testing.T) {
 	now := time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
 	src, _ := staticEnv(t, 2, 50, now.Add(-10*24*time.Hour), now, now)
 	client, _ := newClient(t, src, api.Options{})
-	store := openStore(t, "sqlite")
+	store := polltest.OpenStore(t, "sqlite")
 	p := &historical.Poller{API: client, Store: store, Now: src.Now}
 	if err := p.Poll(testCtx(t)); err != nil {
 		t.Fatal(err)
@@ -456,7 +457,7 @@ func TestClampToRetention(t *testing.T) {
 	now := time.Date(2024, 5, 1, 6, 0, 0, 0, time.UTC) // 3 months back is only 89 days
 	src, _ := staticEnv(t, 1, 30, now.Add(-100*24*time.Hour), now, now)
 	client, rec := newClient(t, src, api.Options{})
-	store := openStore(t, "sqlite")
+	store := polltest.OpenStore(t, "sqlite")
 	p := &historical.Poller{API: client, Store: store, Now: src.Now, SliceSize: 70 * time.Hour}
 	if err := store.SetCheckpoint(context.Background(), historical.PollerName, p.Scope(), now.AddDate(0, -4, 0)); err != nil {
 		t.Fatal(err)
@@ -478,7 +479,7 @@ func TestClampToRetention(t *testing.T) {
 		t.Errorf("checkpoint after a clamped run: %+v %v %v, want %s", cp, ok, err, rep.To)
 	}
 	// First run without a checkpoint: InitialBackfill (default a day).
-	store2 := openStore(t, "sqlite")
+	store2 := polltest.OpenStore(t, "sqlite")
 	p2 := &historical.Poller{API: client, Store: store2, Now: src.Now}
 	rep, err = p2.PollReport(testCtx(t))
 	if err != nil || !rep.From.Equal(now.Add(-24*time.Hour)) || !rep.To.Equal(now) {
@@ -493,7 +494,7 @@ func TestStopsBeforeDeadline(t *testing.T) {
 	now := time.Date(2024, 3, 4, 12, 0, 0, 0, time.UTC)
 	src, _ := staticEnv(t, 2, 300, now.Add(-25*time.Hour), now, now)
 	client, rec := newClient(t, src, api.Options{Latency: 100 * time.Millisecond})
-	store := openStore(t, "sqlite")
+	store := polltest.OpenStore(t, "sqlite")
 	p := &historical.Poller{API: client, Store: store, Now: src.Now, SliceSize: time.Hour,
 		InitialBackfill: 24 * time.Hour, StopMargin: 200 * time.Millisecond, Logger: testLogger(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
@@ -519,7 +520,7 @@ func TestStopsBeforeDeadline(t *testing.T) {
 	if reqs := rec.ok(); len(reqs) == 0 || !reqs[0].Start.Equal(cp.Add(-time.Hour)) {
 		t.Errorf("resume requests %+v, want from %s", reqs, cp.Add(-time.Hour))
 	}
-	ref := openStore(t, "sqlite")
+	ref := polltest.OpenStore(t, "sqlite")
 	rp := &historical.Poller{API: client, Store: ref, Now: src.Now, InitialBackfill: 24 * time.Hour}
 	if err := rp.Poll(testCtx(t)); err != nil {
 		t.Fatal(err)
@@ -544,7 +545,7 @@ func TestDSTDays(t *testing.T) {
 			now := end.Add(20 * time.Minute)
 			src, _ := staticEnv(t, 1, 1200, start, end, now)
 			client, _ := newClient(t, src, api.Options{})
-			store := openStore(t, "sqlite")
+			store := polltest.OpenStore(t, "sqlite")
 			p := &historical.Poller{API: client, Store: store, TimeZone: london, Now: src.Now}
 			if err := p.Backfill(testCtx(t), start, end); err != nil {
 				t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,34 +15,16 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
-	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/realtime"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
-	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
 func TestMain(m *testing.M) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	os.Exit(pgtest.Main(m))
-}
-
-func openStore(t testing.TB, dialect string) *sqlstore.Store {
-	t.Helper()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
-	switch dialect {
-	case "postgres":
-		dsn = pgtest.DSN(t)
-	case "sqlserver":
-		dsn = mssqltest.DSN(t)
-	}
-	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 func nf(v sql.NullFloat64) *float64 {
@@ -165,7 +146,7 @@ func count(t *testing.T, db *sql.DB, q string) int {
 // time, 30% of the API calls throttled: the stored snapshots equal what the
 // source reports, on SQLite and PostgreSQL.
 func TestPollMatchesSimulatorTruth(t *testing.T) {
-	for _, dialect := range mssqltest.Dialects("sqlite", "postgres") {
+	for _, dialect := range polltest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
 			cfg := simulator.DefaultConfig(3, 80, 5)
 			sim, err := simulator.New(cfg)
@@ -177,7 +158,7 @@ func TestPollMatchesSimulatorTruth(t *testing.T) {
 			}
 			env := connectapitest.Start(t, sim, api.Options{ThrottleRate: 0.3, Seed: 11})
 			c := env.Client(connectapi.Options{})
-			st := openStore(t, dialect)
+			st := polltest.OpenStore(t, dialect)
 			p := &realtime.Poller{API: c, Store: st}
 			for range 2 { // a repeated round at the same time changes nothing
 				if err := p.Poll(context.Background()); err != nil {
@@ -219,7 +200,7 @@ func TestPollMatchesSimulatorTruth(t *testing.T) {
 func TestPollPastOnePage(t *testing.T) {
 	src := connectapitest.NewStatic(250, 150, 120)
 	env := connectapitest.Start(t, src, api.Options{ThrottleRate: 0.3, Seed: 12})
-	st := openStore(t, "sqlite")
+	st := polltest.OpenStore(t, "sqlite")
 	p := &realtime.Poller{API: env.Client(connectapi.Options{}), Store: st}
 	if err := p.Poll(context.Background()); err != nil {
 		t.Fatal(err)
@@ -328,7 +309,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	}
 	env := connectapitest.Start(b, sim, api.Options{Quotas: true})
 	c := env.Client(connectapi.Options{Limiter: connectapi.NewLimiter(nil), MaxBackoff: 2 * time.Second})
-	st := openStore(b, "sqlite")
+	st := polltest.OpenStore(b, "sqlite")
 	p := &realtime.Poller{API: c, Store: st, Refresh: time.Hour}
 	ctx := context.Background()
 	if err := p.Round(ctx); err != nil { // lists queues and profiles once

@@ -35,9 +35,20 @@ type Env struct {
 // Start serves src with opts on an httptest server closed when t ends.
 func Start(t testing.TB, src api.Source, opts api.Options) *Env {
 	t.Helper()
+	return StartWrapped(t, src, opts, nil)
+}
+
+// StartWrapped is Start with the server's handler wrapped by wrap (a test's
+// own request recorder), when not nil.
+func StartWrapped(t testing.TB, src api.Source, opts api.Options, wrap func(http.Handler) http.Handler) *Env {
+	t.Helper()
 	srv := api.New(src, opts)
 	rec := &Recorder{}
-	hs := httptest.NewServer(rec.Wrap(srv))
+	var h http.Handler = srv
+	if wrap != nil {
+		h = wrap(h)
+	}
+	hs := httptest.NewServer(rec.Wrap(h))
 	t.Cleanup(hs.Close)
 	return &Env{Server: srv, URL: hs.URL, Recorder: rec, Source: src}
 }
