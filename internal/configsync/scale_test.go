@@ -218,3 +218,40 @@ func BenchmarkConfigSyncAtQuotas(b *testing.B) {
 	b.ReportMetric(first.Seconds()/float64(b.N), "first-s/op")
 	b.ReportMetric(again.Seconds()/float64(b.N), "resync-s/op")
 }
+
+// TestDeadlineLeavesQueuesUntouched: a deadline too short to list every
+// routing profile's queues leaves that kind untouched and saves no mark;
+// the other kinds are synced; the next sync lists every profile again.
+func TestDeadlineLeavesQueuesUntouched(t *testing.T) {
+	src := connectapitest.NewStatic(40, 30, 30)
+	env := connectapitest.Start(t, src, api.Options{})
+	slow := connectapi.NewLimiter(map[string]connectapi.Quota{"*": {Rate: 1000, Burst: 100}, api.OpListRoutingProfileQueues: {Rate: 10, Burst: 1}})
+	c := env.Client(connectapi.Options{Limiter: slow})
+	st := polltest.OpenStore(t, "sqlite")
+	s := &configsync.Syncer{API: c, Store: st, Margin: 100 * time.Millisecond}
+	// 30 ListRoutingProfileQueues at 10/s take 2.9 s; the reads get 1.4 s
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	if err := s.Poll(ctx); err == nil {
+		t.Fatal("no error")
+	}
+	if f := s.LastSync().Failed; len(f) != 1 || f[0] != connectreporting.ConfigKindRoutingProfileQueues {
+		t.Fatalf("failed kinds %v", f)
+	}
+	if n := count(t, st.DB(), "SELECT COUNT(*) FROM routing_profile_queue"); n != 0 {
+		t.Fatalf("%d routing profile queue rows from a partial read", n)
+	}
+	if n := count(t, st.DB(), "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL"); n != 40 {
+		t.Fatalf("users not synced: %d", n)
+	}
+	if _, ok, err := st.Checkpoint(context.Background(), configsync.Poller, configsync.ScopeQueuesModified); ok || err != nil {
+		t.Fatalf("a mark was saved after a partial read (%v)", err)
+	}
+	if err := s.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.LastSync().QueueLists; n != 30 {
+		t.Fatalf("next sync listed %d profiles' queues, want 30", n)
+	}
+	checkCurrent(t, st, src)
+}

@@ -222,6 +222,12 @@ func TestIntegrationSyncConfiguration(t *testing.T) {
 			wantRows(t, s, "SELECT hierarchy_group_id, level_id, level1_group_id, level2_group_id, level3_group_id FROM hierarchy_group WHERE valid_to IS NULL ORDER BY hierarchy_group_id",
 				"g1|1|g1|NULL|NULL", "g2|2|g1|g2|NULL")
 			wantRows(t, s, "SELECT name, concurrency FROM routing_profile", `Basic|{"CHAT":3,"VOICE":1}`)
+			// the current routing-profile queues, as the syncer passes them back
+			rpqs, err := s.CurrentRoutingProfileQueues(ctx)
+			want := []connectreporting.RoutingProfileQueue{{RoutingProfileID: "rp1", QueueID: "q1", Channel: "VOICE", Priority: 1}}
+			if err != nil || fmt.Sprint(rpqs) != fmt.Sprint(want) {
+				t.Errorf("CurrentRoutingProfileQueues = %v, %v; want %v", rpqs, err, want)
+			}
 		})
 	}
 }
