@@ -172,7 +172,7 @@ func (m *Main) startDemo(ctx context.Context, d *demo) error {
 		{Name: "historical", Poller: hist, Every: demoHistoricalEvery(*d.opts.sim.speed)},
 	}}
 	fmt.Fprintf(m.Stdout, "demo: simulated instance %s, %d agents, %d queues, %gx speed from %s; database %s\n",
-		d.cfg.InstanceID, d.cfg.Agents, len(d.cfg.Queues), *d.opts.sim.speed, d.cfg.Start.Format("2006-01-02 15:04 MST"), d.opts.db)
+		d.cfg.InstanceID, d.cfg.Agents, len(d.cfg.Queues), *d.opts.sim.speed, d.cfg.Start.Format("2006-01-02 15:04 MST"), sqlstore.Redact(d.opts.db))
 	fmt.Fprintf(m.Stdout, "demo: Connect API %s (AWS_ENDPOINT_URL_CONNECT=%s, instance id %s)\n", d.apiURL, d.apiURL, d.cfg.InstanceID)
 	return nil
 }
@@ -217,7 +217,7 @@ func (m *Main) prepareDemoDB(o demoOptions) error {
 	path := sqliteFile(o.db)
 	if path == "" {
 		if o.fresh {
-			return usageError("demo", "--fresh deletes a SQLite file; --db %s is not one (empty that database yourself)", o.db)
+			return usageError("demo", "--fresh deletes a SQLite file; --db %s is not one (empty that database yourself)", sqlstore.Redact(o.db))
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/connect-reporting/connect-reporting/internal/lambda"
 	"github.com/connect-reporting/connect-reporting/internal/lambda/lambdatest"
+	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
@@ -167,5 +169,42 @@ func TestRunCheckRefusesWhatMigrateRefuses(t *testing.T) {
 	}
 	if refused < 8 {
 		t.Errorf("only %d leaky DSNs are refused by the parser", refused)
+	}
+}
+
+// TestNoPasswordWhenConnected: on a PostgreSQL server that lets the user in
+// without checking the password (trust), the commands run to the end with a
+// DSN that carries one, and no output shows it (demo prints its database).
+func TestNoPasswordWhenConnected(t *testing.T) {
+	if !pgtest.Available() && os.Getenv("CI") == "" {
+		t.Skip("no PostgreSQL (TEST_PG_DSN)")
+	}
+	u, err := url.Parse(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), "hunter2-secret")
+	dsn := u.String()
+	env := map[string]string{"LOG_LEVEL": "debug", "DB_DSN": dsn}
+	for _, c := range []struct {
+		args    []string
+		wantErr bool
+	}{
+		{[]string{"migrate"}, false},
+		{[]string{"ingest", "agent-events", "-"}, false},
+		{[]string{"demo", "--db", dsn, "--addr", "", "--quiet", "--duration", "2s"}, false},
+		{[]string{"demo", "--db", dsn, "--fresh", "--addr", ""}, true},
+	} {
+		out, errOut, err := run(t, env, `{"EventId":"e1","EventType":"HEART_BEAT","EventTimestamp":"2026-11-25T08:00:00.000Z","AgentARN":"arn:aws:connect:us-east-1:1:instance/i/agent/a1"}`+"\n", c.args...)
+		if (err != nil) != c.wantErr {
+			t.Errorf("%v: error %v", c.args, err)
+		}
+		if err != nil {
+			errOut += err.Error()
+		}
+		assertNoPassword(t, strings.Join(c.args[:1], " "), out, errOut)
+		if c.args[0] == "demo" && !c.wantErr && !strings.Contains(out, "database postgres://postgres:xxxxx@") {
+			t.Errorf("demo does not name its database redacted:\n%s", out)
+		}
 	}
 }
