@@ -74,13 +74,14 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	// Warnings only, unless LOG_LEVEL says otherwise: the live summary
 	// line tells what happens.
 	m.setLogger("text", "warn")
+	if err := m.startDemo(ctx, d); err != nil {
+		return err
+	}
+	// --duration is how long the demo runs, once the database is ready.
 	if opts.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.duration)
 		defer cancel()
-	}
-	if err := m.startDemo(ctx, d); err != nil {
-		return err
 	}
 	err = m.runDemoParts(ctx, d)
 	fmt.Fprintf(m.Stdout, "\ndemo: stopped at simulated %s: %s\n", d.sim.Now().In(d.loc).Format("15:04"), d.counts.String())

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +197,33 @@ func TestDemoResumeAndFresh(t *testing.T) {
 	_, _, err = run(t, nil, "", "demo", "--db", "postgres://u@127.0.0.1:1/x", "--fresh", "--addr", "")
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "--fresh deletes a SQLite file") {
 		t.Errorf("--fresh on PostgreSQL: %v", err)
+	}
+}
+
+// TestPollIMDSFallbackIsDebug: the AWS SDK's own "falling back to IMDSv1"
+// warning (an instance metadata service that refuses tokens) is not shown
+// at the default level; at debug it comes through slog.
+func TestPollIMDSFallbackIsDebug(t *testing.T) {
+	imds := httptest.NewServer(http.NotFoundHandler())
+	defer imds.Close()
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_EC2_METADATA_DISABLED": "",
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_REGION": "us-east-1", "AWS_PROFILE": "",
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "",
+	} {
+		t.Setenv(k, v)
+	}
+	for _, level := range []string{"", "debug"} {
+		db := filepath.Join(t.TempDir(), "r.db")
+		_, errOut, err := run(t, map[string]string{"LOG_LEVEL": level}, "", "poll", "realtime", "--instance", "i", "--db", db)
+		if err == nil || !strings.Contains(err.Error(), "no AWS credentials") {
+			t.Fatalf("LOG_LEVEL=%q: %v", level, err)
+		}
+		shown := strings.Contains(errOut, "DEBUG falling back to IMDSv1")
+		if shown != (level == "debug") || (level == "" && strings.Contains(errOut, "IMDSv1")) {
+			t.Errorf("LOG_LEVEL=%q: stderr %q", level, errOut)
+		}
 	}
 }
