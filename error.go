@@ -56,3 +56,20 @@ func (e *DecodeError) Unwrap() []error {
 	}
 	return []error{ErrMalformed}
 }
+
+// ErrData marks a store error caused by the values of the batch, not by the
+// database being unavailable: a constraint, an out-of-range value, text the
+// column cannot take. Retrying the same batch fails the same way, so the
+// ingest engine isolates the offending records and parks them instead.
+// Stores report such failures as a *DataError.
+var ErrData = errors.New("data error")
+
+// DataError wraps a driver error the store classified as a data error;
+// errors.Is(err, ErrData) holds for it, and errors.As finds the driver's
+// own error through it.
+type DataError struct{ Err error }
+
+func (e *DataError) Error() string { return "data error: " + e.Err.Error() }
+
+// Unwrap returns ErrData and the driver's error.
+func (e *DataError) Unwrap() []error { return []error{ErrData, e.Err} }

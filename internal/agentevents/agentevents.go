@@ -74,7 +74,10 @@ type contact struct {
 // *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
 // a contact record handed to Decode also matches connectreporting.ErrWrongKind.
 func Decode(data []byte) (connectreporting.AgentEvent, error) {
-	data = wire.NoNUL(data) // U+0000 cannot be stored by PostgreSQL
+	data, err := wire.Clean(data) // what no dialect can keep
+	if err != nil {
+		return connectreporting.AgentEvent{}, err
+	}
 	var w event
 	if err := wire.Unmarshal(data, &w); err != nil {
 		return connectreporting.AgentEvent{}, err
@@ -83,12 +86,12 @@ func Decode(data []byte) (connectreporting.AgentEvent, error) {
 		return connectreporting.AgentEvent{}, wire.WrongKind("a contact record (ContactId), not an agent event")
 	}
 	switch {
-	case w.EventId == "":
-		return connectreporting.AgentEvent{}, wire.Malformed("EventId", "missing", nil)
-	case w.EventType == "":
-		return connectreporting.AgentEvent{}, wire.Malformed("EventType", "missing", nil)
-	case w.EventTimestamp == "":
-		return connectreporting.AgentEvent{}, wire.Malformed("EventTimestamp", "missing", nil)
+	case connectreporting.Blank(w.EventId):
+		return connectreporting.AgentEvent{}, wire.Malformed("EventId", "missing or blank", nil)
+	case connectreporting.Blank(w.EventType):
+		return connectreporting.AgentEvent{}, wire.Malformed("EventType", "missing or blank", nil)
+	case connectreporting.Blank(w.EventTimestamp):
+		return connectreporting.AgentEvent{}, wire.Malformed("EventTimestamp", "missing or blank", nil)
 	}
 	ts, err := wire.Time("EventTimestamp", w.EventTimestamp)
 	if err != nil {
@@ -161,6 +164,9 @@ func Decode(data []byte) (connectreporting.AgentEvent, error) {
 		}
 	}
 	ev.ContactCount = len(ev.Contacts)
+	if err := ev.Validate(); err != nil {
+		return connectreporting.AgentEvent{}, err
+	}
 	return ev, nil
 }
 

@@ -268,6 +268,22 @@ func TestErrors(t *testing.T) {
 		{"bad contact timestamp", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"Contacts":[null,{"QueueTimestamp":"soon"}]}}`, "CurrentAgentSnapshot.Contacts[1].QueueTimestamp", false},
 		{"trailing garbage", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z"} x`, "", false},
 		{"contact record", `{"ContactId":"c","AWSContactTraceRecordFormatVersion":"2017-03-10","Channel":"VOICE"}`, "", true},
+		// The value rules (issue 11): what no dialect can store is refused, never NULL.
+		{"zero EventTimestamp", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"0001-01-01T00:00:00Z"}`, "EventTimestamp", false},
+		{"zero EventTimestamp with offset", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"0001-01-01T00:00:00+00:00"}`, "EventTimestamp", false},
+		{"offset only EventTimestamp", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"+00:00"}`, "EventTimestamp", false},
+		{"blank EventTimestamp", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"   "}`, "EventTimestamp", false},
+		{"EventTimestamp before 1970", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"1969-12-31T23:59:59.999Z"}`, "EventTimestamp", false},
+		{"EventTimestamp in year 10000", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"9999-12-31T23:00:00-05:00"}`, "EventTimestamp", false},
+		{"EventTimestamp year 0", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"0000-06-01T00:00:00Z"}`, "EventTimestamp", false},
+		{"blank EventId", `{"EventId":" \t ","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z"}`, "EventId", false},
+		{"blank EventType", `{"EventId":"e","EventType":"  ","EventTimestamp":"2019-08-13T20:58:44Z"}`, "EventType", false},
+		{"EventId over 128", `{"EventId":"` + strings.Repeat("e", 129) + `","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z"}`, "EventId", false},
+		{"EventId over 128 UTF-16 units", `{"EventId":"` + strings.Repeat("😀", 65) + `","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z"}`, "EventId", false},
+		{"agent id over 128", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","AgentARN":"arn:x/agent/` + strings.Repeat("a", 129) + `"}`, "AgentARN (agent id)", false},
+		{"status name over 450", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"AgentStatus":{"Name":"` + strings.Repeat("n", 451) + `"}}}`, "CurrentAgentSnapshot.AgentStatus.Name", false},
+		{"zero status start", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"AgentStatus":{"StartTimestamp":"0001-01-01T00:00:00Z"}}}`, "CurrentAgentSnapshot.AgentStatus.StartTimestamp", false},
+		{"number jsonb cannot hold", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","X":1e999999}`, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,6 +332,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"EventId":"e","EventType":"X","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"Contacts":[{"Channel":"tasks","Queue":{"ARN":"a/b","Name":null}}]}}`))
 	f.Add([]byte(`{"ContactId":"c"}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN","EventTimestamp":"0001-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"EventId":" ","EventType":"LOGIN","EventTimestamp":"9999-12-31T23:59:59Z","x":"\ud800","y":1e-99999}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Decode(data)
 		if err != nil {
@@ -337,5 +355,23 @@ func FuzzDecode(f *testing.F) {
 		if ev.ContactCount != len(ev.Contacts) {
 			t.Fatalf("ContactCount %d, %d contacts", ev.ContactCount, len(ev.Contacts))
 		}
+		if err := ev.Validate(); err != nil {
+			t.Fatalf("decoded an event the value rules refuse: %v", err)
+		}
 	})
+}
+
+// TestValueRuleEdges: the values at the edges of the rules are stored.
+func TestValueRuleEdges(t *testing.T) {
+	id := strings.Repeat("e", connectreporting.MaxIDLen)
+	for _, ts := range []string{"1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "1970-01-01T01:00:00+01:00"} {
+		ev, err := Decode([]byte(`{"EventId":"` + id + `","EventType":"LOGIN","EventTimestamp":"` + ts + `","CurrentAgentSnapshot":{"AgentStatus":{"StartTimestamp":"  "}}}`))
+		if err != nil {
+			t.Errorf("%s: %v", ts, err)
+			continue
+		}
+		if ev.EventID != id || !connectreporting.TimeInRange(ev.EventTimestamp) || !ev.StatusStartTimestamp.IsZero() {
+			t.Errorf("%s: %+v", ts, ev)
+		}
+	}
 }

@@ -51,7 +51,9 @@
 //
 // Every error is a *connectreporting.DecodeError naming the field, so
 // errors.Is(err, connectreporting.ErrMalformed) holds: invalid JSON, a
-// missing EventId, EventType or EventTimestamp, a value of the wrong JSON
-// type, an unreadable timestamp. A contact record handed to Decode also
+// missing or blank EventId, EventType or EventTimestamp, a value of the
+// wrong JSON type, an unreadable timestamp, and any value the value rules
+// refuse (AgentEvent.Validate: a zero or out-of-range timestamp, an
+// over-long id or text; wire.Clean: a number no jsonb can hold). A contact record handed to Decode also
 // matches connectreporting.ErrWrongKind.
 package agentevents

@@ -86,16 +86,19 @@ type endpoint struct {
 // *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
 // an agent event handed to Decode also matches connectreporting.ErrWrongKind.
 func Decode(data []byte) (connectreporting.ContactRecord, error) {
-	data = wire.NoNUL(data) // U+0000 cannot be stored by PostgreSQL
+	data, err := wire.Clean(data) // what no dialect can keep
+	if err != nil {
+		return connectreporting.ContactRecord{}, err
+	}
 	var w record
 	if err := wire.Unmarshal(data, &w); err != nil {
 		return connectreporting.ContactRecord{}, err
 	}
-	if w.ContactId == "" {
+	if connectreporting.Blank(w.ContactId) {
 		if w.EventId != nil && w.EventType != nil {
 			return connectreporting.ContactRecord{}, wire.WrongKind("an agent event (EventId, EventType), not a contact record")
 		}
-		return connectreporting.ContactRecord{}, wire.Malformed("ContactId", "missing", nil)
+		return connectreporting.ContactRecord{}, wire.Malformed("ContactId", "missing or blank", nil)
 	}
 	raw, err := wire.Raw(data)
 	if err != nil {
@@ -156,6 +159,9 @@ func Decode(data []byte) (connectreporting.ContactRecord, error) {
 		return connectreporting.ContactRecord{}, d.err
 	}
 	if c.Attributes, err = wire.Attributes("Attributes", w.Attributes); err != nil {
+		return connectreporting.ContactRecord{}, err
+	}
+	if err := c.Validate(); err != nil {
 		return connectreporting.ContactRecord{}, err
 	}
 	return c, nil

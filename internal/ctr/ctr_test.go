@@ -346,6 +346,17 @@ func TestErrors(t *testing.T) {
 		{"agent is an array", `{"ContactId":"c","Agent":[]}`, "Agent", false},
 		{"attributes is an array", `{"ContactId":"c","Attributes":["a"]}`, "Attributes", false},
 		{"agent event", `{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z"}`, "", true},
+		// The value rules (issue 11): what no dialect can store is refused, never NULL.
+		{"blank ContactId", `{"ContactId":"  ","Channel":"VOICE"}`, "ContactId", false},
+		{"year 0001 timestamp", `{"ContactId":"c","DisconnectTimestamp":"0001-01-01T00:00:00Z"}`, "DisconnectTimestamp", false},
+		{"year 0001 queue timestamp", `{"ContactId":"c","Queue":{"EnqueueTimestamp":"0001-01-01T00:00:00+00:00"}}`, "Queue.EnqueueTimestamp", false},
+		{"timestamp before 1970", `{"ContactId":"c","LastUpdateTimestamp":"1900-01-01T00:00:00Z"}`, "LastUpdateTimestamp", false},
+		{"timestamp after 9999", `{"ContactId":"c","Agent":{"ConnectedToAgentTimestamp":"9999-12-31T23:59:59-01:00"}}`, "Agent.ConnectedToAgentTimestamp", false},
+		{"ContactId over 128", `{"ContactId":"` + strings.Repeat("c", 129) + `"}`, "ContactId", false},
+		{"queue id over 128", `{"ContactId":"c","Queue":{"ARN":"arn:x/queue/` + strings.Repeat("q", 129) + `"}}`, "Queue.ARN (queue id)", false},
+		{"channel over 32", `{"ContactId":"c","Channel":"` + strings.Repeat("V", 33) + `"}`, "Channel", false},
+		{"queue name over 450", `{"ContactId":"c","Queue":{"Name":"` + strings.Repeat("n", 451) + `"}}`, "Queue.Name", false},
+		{"lone surrogate is kept as U+FFFD, but a huge number is refused", `{"ContactId":"c","Attributes":{"a":"\udc00"},"X":[1e-20000]}`, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,6 +411,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"ContactId":"c","Queue":{"Duration":1.5e3},"Attributes":{"a":1,"b":"x","c":null}}`))
 	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN"}`))
 	f.Add([]byte(`{"ContactId":"c","InitiationTimestamp":"2019-08-13T20:58:44:031Z"}`))
+	f.Add([]byte(`{"ContactId":"c","DisconnectTimestamp":"0001-01-01T00:00:00Z","Channel":"` + strings.Repeat("V", 33) + `"}`))
+	f.Add([]byte(`{"ContactId":"c","Attributes":{"\ud800":"\u0000","n":1e131072}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Decode(data)
 		if err != nil {
@@ -412,6 +425,9 @@ func FuzzDecode(f *testing.F) {
 		if c.ContactID == "" {
 			t.Fatalf("decoded without ContactId: %+v", c)
 		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("decoded a record the value rules refuse: %v", err)
+		}
 		if !json.Valid(c.Raw) {
 			t.Fatalf("Raw is not valid JSON: %q", c.Raw)
 		}
@@ -421,4 +437,23 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestValueRuleEdges: the values at the edges of the rules are stored, and
+// blank optional timestamps are absent (NULL), not refused.
+func TestValueRuleEdges(t *testing.T) {
+	id := strings.Repeat("c", connectreporting.MaxIDLen)
+	name := strings.Repeat("😀", 1000) // attribute names have no limit
+	c, err := Decode([]byte(`{"ContactId":"` + id + `","Channel":"` + strings.Repeat("V", 32) + `",
+		"InitiationTimestamp":"1970-01-01T00:00:00Z","DisconnectTimestamp":"9999-12-31T23:59:59.999Z",
+		"LastUpdateTimestamp":"   ","ScheduledTimestamp":null,"Attributes":{"` + name + `":"v"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ContactID != id || !c.InitiationTimestamp.Equal(connectreporting.MinTime) || c.DisconnectTimestamp.Year() != 9999 {
+		t.Errorf("edges: %+v", c)
+	}
+	if !c.LastUpdateTimestamp.IsZero() || !c.ScheduledTimestamp.IsZero() || c.Attributes[name] != "v" {
+		t.Errorf("blank timestamps or attribute: %+v", c)
+	}
 }

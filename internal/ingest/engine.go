@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
@@ -59,10 +61,16 @@ func (e *Engine) chunkSize() int {
 // record that decodes with neither becomes a connectreporting.RejectedRecord
 // of its chunk: it is parked, counted as Rejected and never retried.
 //
-// When a chunk cannot be stored, Result.Failed holds the indexes of that
-// chunk's records and of every later one, nothing after it is attempted,
-// and the store's error is returned wrapped. The counts of the chunks
-// stored before stay in the Result.
+// When the store refuses a chunk because of its values (an error matching
+// connectreporting.ErrData), the chunk is split in halves, and halves of
+// halves, until the records the store refuses are single: each is parked as
+// a rejected record with the store's error, and the rest is stored. A
+// record never blocks a stream.
+//
+// When a chunk cannot be stored for any other reason (the database is down),
+// Result.Failed holds the indexes of that chunk's records and of every later
+// one, nothing after it is attempted, and the store's error is returned
+// wrapped. The counts of what was stored before stay in the Result.
 func (e *Engine) Ingest(ctx context.Context, source string, recs []Record) (Result, error) {
 	return e.ingest(ctx, source, recs, nil)
 }
@@ -98,19 +106,14 @@ func (e *Engine) ingest(ctx context.Context, source string, recs []Record, shard
 			st.log(log, len(recs), res, start, err)
 			return res, fmt.Errorf("ingest %s: records %d-%d of %d not stored: %w", source, lo, len(recs)-1, len(recs), err)
 		}
-		batch := e.decodeChunk(log, source, home, recs[lo:hi], &st)
-		if shard != nil {
-			cp := *shard
-			cp.SequenceNumber = recs[hi-1].SequenceNumber
-			batch.Checkpoint = &cp
-		}
-		br, err := e.Store.StoreBatch(ctx, batch)
+		items := e.decodeChunk(log, source, home, recs[lo:hi], &st)
+		br, err := e.storeItems(ctx, log, chunkOf{source, recs[lo:hi], shard}, items, &st)
+		res.BatchResult = res.BatchResult.Add(br)
 		if err != nil {
 			res.Failed = indexes(lo, len(recs))
 			st.log(log, len(recs), res, start, err)
 			return res, fmt.Errorf("ingest %s: storing records %d-%d of %d: %w", source, lo, hi-1, len(recs), err)
 		}
-		res.BatchResult = res.BatchResult.Add(br)
 		st.chunks++
 	}
 	st.log(log, len(recs), res, start, nil)
@@ -123,6 +126,7 @@ type stats struct {
 	otherKind    int
 	firstOther   string
 	decodeErrors int
+	storeRefused int // records the store refused, parked by bisection
 }
 
 func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err error) {
@@ -132,7 +136,7 @@ func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err er
 	}
 	attrs := []any{
 		"records", n, "stored", res.Stored, "duplicate", res.Duplicate, "rejected", res.Rejected,
-		"other_kind", s.otherKind, "chunks", s.chunks, "failed", len(res.Failed),
+		"other_kind", s.otherKind, "refused_by_store", s.storeRefused, "chunks", s.chunks, "failed", len(res.Failed),
 		"duration_ms", time.Since(start).Milliseconds(),
 	}
 	if err != nil {
@@ -155,42 +159,160 @@ func indexes(lo, hi int) []int {
 	return out
 }
 
-func (e *Engine) decodeChunk(log *slog.Logger, source string, home Kind, recs []Record, st *stats) connectreporting.Batch {
-	var b connectreporting.Batch
-	for _, rec := range recs {
-		kind, ev, cr, err := decode(home, rec.Data)
+// item is one record of a chunk, decoded or rejected.
+type item struct {
+	idx  int // index in the chunk
+	kind Kind
+	ev   connectreporting.AgentEvent
+	cr   connectreporting.ContactRecord
+	rej  *connectreporting.RejectedRecord
+}
+
+func (e *Engine) decodeChunk(log *slog.Logger, source string, home Kind, recs []Record, st *stats) []item {
+	items := make([]item, 0, len(recs))
+	for i, rec := range recs {
+		it := item{idx: i}
+		var err error
+		if rec.Size > len(rec.Data) {
+			err = fmt.Errorf("%w (%d bytes)", ErrRecordTooLarge, rec.Size)
+		} else {
+			it.kind, it.ev, it.cr, err = decode(home, rec.Data)
+		}
 		switch {
 		case err != nil:
 			st.decodeErrors++
-			received := connectreporting.UTC(rec.ArrivalTime)
-			if received.IsZero() {
-				received = e.now()
-			}
-			reason := strings.ToValidUTF8(err.Error(), "\uFFFD")
-			b.Rejected = append(b.Rejected, connectreporting.RejectedRecord{
-				Source:         source,
-				PartitionKey:   rec.PartitionKey,
-				SequenceNumber: rec.SequenceNumber,
-				ReceivedAt:     received,
-				Error:          reason,
-				Payload:        rec.Data,
-			})
-			log.Warn("record rejected", "sequence_number", rec.SequenceNumber, "partition_key", rec.PartitionKey, "bytes", len(rec.Data), "error", reason)
-			continue
-		case kind != home:
+			r := e.reject(source, rec, err.Error())
+			it.rej = &r
+			log.Warn("record rejected", "sequence_number", rec.SequenceNumber, "partition_key", rec.PartitionKey, "bytes", len(rec.Data), "error", r.Error)
+		case it.kind != home:
 			if st.otherKind == 0 {
 				st.firstOther = rec.SequenceNumber
 			}
 			st.otherKind++
-			log.Debug("record of the other kind", "kind", kind.String(), "sequence_number", rec.SequenceNumber)
+			log.Debug("record of the other kind", "kind", it.kind.String(), "sequence_number", rec.SequenceNumber)
 		}
-		if kind == KindAgentEvent {
-			b.AgentEvents = append(b.AgentEvents, ev)
-		} else {
-			b.ContactRecords = append(b.ContactRecords, cr)
+		items = append(items, it)
+	}
+	return items
+}
+
+// chunkOf is what storeItems needs to know of the chunk its items come from.
+type chunkOf struct {
+	source string
+	recs   []Record
+	shard  *connectreporting.ShardCheckpoint // the daemon's lease, or nil
+}
+
+// batchOf is the batch of items; under a lease it moves the shard's
+// checkpoint to the record of its last item.
+func (c chunkOf) batchOf(items []item) connectreporting.Batch {
+	var b connectreporting.Batch
+	for i := range items {
+		switch it := &items[i]; {
+		case it.rej != nil:
+			b.Rejected = append(b.Rejected, *it.rej)
+		case it.kind == KindAgentEvent:
+			b.AgentEvents = append(b.AgentEvents, it.ev)
+		default:
+			b.ContactRecords = append(b.ContactRecords, it.cr)
 		}
 	}
+	if c.shard != nil && len(items) > 0 {
+		cp := *c.shard
+		cp.SequenceNumber = c.recs[items[len(items)-1].idx].SequenceNumber
+		b.Checkpoint = &cp
+	}
 	return b
+}
+
+// storeItems stores items in one StoreBatch call. When the store refuses
+// them for their values (connectreporting.ErrData), it stores each half
+// the same way, in order (so a shard's checkpoint only moves forward), down
+// to the single record, which it parks with the store's error. Any other
+// error is returned, with the counts of what was stored.
+func (e *Engine) storeItems(ctx context.Context, log *slog.Logger, c chunkOf, items []item, st *stats) (connectreporting.BatchResult, error) {
+	br, err := e.Store.StoreBatch(ctx, c.batchOf(items))
+	if err == nil || !errors.Is(err, connectreporting.ErrData) || len(items) == 0 {
+		return br, err
+	}
+	if len(items) == 1 {
+		if items[0].rej != nil {
+			return br, err // the parked record itself was refused: nothing left to isolate
+		}
+		rec := c.recs[items[0].idx]
+		r := e.reject(c.source, rec, "refused by the database: "+err.Error())
+		st.storeRefused++
+		log.Warn("record refused by the database, parked", "sequence_number", rec.SequenceNumber, "partition_key", rec.PartitionKey, "bytes", len(rec.Data), "error", r.Error)
+		return e.Store.StoreBatch(ctx, c.batchOf([]item{{idx: items[0].idx, rej: &r}}))
+	}
+	mid := len(items) / 2
+	a, err := e.storeItems(ctx, log, c, items[:mid], st)
+	if err != nil {
+		return a, err
+	}
+	b, err := e.storeItems(ctx, log, c, items[mid:], st)
+	return a.Add(b), err
+}
+
+// reject makes the rejected record of rec, within what rejected_record's
+// columns hold on every dialect: the partition key and sequence number are
+// clipped to connectreporting.MaxPartitionKeyLen and MaxSequenceNumberLen, the payload to
+// connectreporting.MaxPayloadLen (the error says so).
+func (e *Engine) reject(source string, rec Record, reason string) connectreporting.RejectedRecord {
+	received := connectreporting.UTC(rec.ArrivalTime)
+	if received.IsZero() || !connectreporting.TimeInRange(received) {
+		received = e.now()
+	}
+	payload := rec.Data
+	if rec.Size > len(payload) || len(payload) > connectreporting.MaxPayloadLen {
+		size := max(rec.Size, len(payload))
+		payload = payload[:min(len(payload), connectreporting.MaxPayloadLen)]
+		reason += fmt.Sprintf(" (payload truncated: the first %d of %d bytes kept)", len(payload), size)
+	}
+	return connectreporting.RejectedRecord{
+		Source:         source,
+		PartitionKey:   clipTail(rec.PartitionKey, connectreporting.MaxPartitionKeyLen),
+		SequenceNumber: clipHead(rec.SequenceNumber, connectreporting.MaxSequenceNumberLen),
+		ReceivedAt:     received,
+		Error:          clipTail(strings.ToValidUTF8(reason, "\uFFFD"), maxErrorLen),
+		Payload:        payload,
+	}
+}
+
+// maxErrorLen bounds the error text of a rejected record.
+const maxErrorLen = 4000
+
+// clipTail keeps the start of s, at most n UTF-16 units with the "…" that
+// marks the cut.
+func clipTail(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if connectreporting.TextLen(s) <= n {
+		return s
+	}
+	units := 0
+	for i, r := range s {
+		if units += utf16.RuneLen(r); units > n-1 {
+			return s[:i] + "…"
+		}
+	}
+	return s
+}
+
+// clipHead keeps the end of s (a file's sequence number "path:n" keeps n).
+func clipHead(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if connectreporting.TextLen(s) <= n {
+		return s
+	}
+	units := 0
+	for i := len(s); i > 0; {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		if units += utf16.RuneLen(r); units > n-1 {
+			return "…" + s[i:]
+		}
+		i -= size
+	}
+	return s
 }
 
 // Decode decodes one record of either kind; home, the kind of the stream it

@@ -212,7 +212,7 @@ func TestIngestAgentEventOnCTRStream(t *testing.T) {
 	if len(b.AgentEvents) != 1 || b.AgentEvents[0].EventType != "HEART_BEAT" || len(b.ContactRecords) != 2 {
 		t.Errorf("batch = %d events, %d contacts", len(b.AgentEvents), len(b.ContactRecords))
 	}
-	if got := b.Rejected[0]; got.Source != connectreporting.SourceCTR || !strings.HasPrefix(got.Error, "not a contact record (ContactId: missing) nor an agent event (EventId: missing)") {
+	if got := b.Rejected[0]; got.Source != connectreporting.SourceCTR || !strings.HasPrefix(got.Error, "not a contact record (ContactId: missing or blank) nor an agent event (EventId: missing or blank)") {
 		t.Errorf("rejected = %+v", got)
 	}
 }

@@ -17,8 +17,10 @@ import (
 // are at most 10 MiB).
 const DefaultMaxRecordSize = 16 << 20
 
-// ErrRecordTooLarge is returned by Scanner.Err when a record is larger than
-// the scanner's MaxRecordSize.
+// ErrRecordTooLarge is the reason a record larger than the scanner's
+// MaxRecordSize is parked: the Scanner yields its first MaxRecordSize bytes
+// with Record.Size set to its whole size, reads past it and goes on, and the
+// engine parks it as rejected (payload truncated) without decoding it.
 var ErrRecordTooLarge = errors.New("record too large")
 
 // Scanner reads stream records from a file, one JSON document at a time,
@@ -39,9 +41,11 @@ var ErrRecordTooLarge = errors.New("record too large")
 // inside a JSON string, a `{` at the start of a line inside a record, or
 // any line break inside a record when the file's first record was a single
 // line, ends a broken record: a bad line in a JSON lines file costs only
-// that line.
+// that line. A record larger than MaxRecordSize is yielded too, cut (see
+// ErrRecordTooLarge): reading goes on after it.
 type Scanner struct {
-	// MaxRecordSize bounds one record; 0 means DefaultMaxRecordSize.
+	// MaxRecordSize bounds the bytes kept of one record; 0 means
+	// DefaultMaxRecordSize.
 	MaxRecordSize int
 
 	name     string
@@ -126,7 +130,7 @@ func (s *Scanner) Scan() bool {
 		}
 	}
 	for {
-		data, err := s.next()
+		data, size, err := s.next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				s.err = err
@@ -142,6 +146,9 @@ func (s *Scanner) Scan() bool {
 			Data:           bytes.Clone(data),
 			SequenceNumber: s.name + ":" + strconv.Itoa(s.n),
 			ArrivalTime:    s.arrival,
+		}
+		if size > s.max() {
+			s.rec.Size = size // only its start was kept: the engine parks it
 		}
 		return true
 	}
@@ -186,13 +193,14 @@ func (s *Scanner) max() int {
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
-// next returns the bytes of the next record, complete or broken, or an
-// error (io.EOF at the end).
-func (s *Scanner) next() ([]byte, error) {
+// next returns the bytes of the next record, complete or broken, and its
+// size (more than len(data) when it was larger than MaxRecordSize and only
+// its start was kept), or an error (io.EOF at the end).
+func (s *Scanner) next() (data []byte, size int, err error) {
 	for {
 		b, err := s.r.ReadByte()
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		switch {
 		case isSpace(b):
@@ -214,95 +222,167 @@ func (s *Scanner) next() ([]byte, error) {
 	}
 }
 
+// fill returns the bytes buffered in the reader, reading more when none
+// are; io.EOF at the end of the input.
+func (s *Scanner) fill() ([]byte, error) {
+	if n := s.r.Buffered(); n > 0 {
+		return s.r.Peek(n)
+	}
+	if _, err := s.r.Peek(1); err != nil {
+		return nil, err
+	}
+	return s.r.Peek(s.r.Buffered())
+}
+
+// recordBuf keeps the first max bytes of a record and counts all of them.
+type recordBuf struct {
+	buf  []byte
+	size int
+	max  int
+}
+
+func (rb *recordBuf) add(b []byte) {
+	rb.size += len(b)
+	if room := rb.max - len(rb.buf); room > 0 {
+		rb.buf = append(rb.buf, b[:min(room, len(b))]...)
+	}
+}
+
+// valueState is where value is inside a JSON value.
+type valueState struct {
+	depth                   int
+	inString, escaped       bool
+	lineStart, sawLineBreak bool
+	done, complete          bool
+}
+
 // value reads one JSON object or array that starts with first. It ends at
 // the matching bracket, or early (a broken record) at a line break inside a
 // string, at a `{` that starts a line, at any line break when the records
 // are lines (the first record was one line), or at the end of the input.
-func (s *Scanner) value(first byte) ([]byte, error) {
-	buf := append(s.valueBuf[:0], first)
-	defer func() { s.valueBuf = buf[:0] }()
-	depth, inString, escaped, lineStart := 1, false, false, false
-	for {
-		if len(buf) > s.max() {
-			return nil, fmt.Errorf("record %d: %w (more than %d bytes)", s.n+1, ErrRecordTooLarge, s.max())
-		}
-		b, err := s.r.ReadByte()
+// It works on the reader's buffer a run of ordinary bytes at a time.
+func (s *Scanner) value(first byte) ([]byte, int, error) {
+	rb := recordBuf{buf: append(s.valueBuf[:0], first), size: 1, max: s.max()}
+	defer func() { s.valueBuf = rb.buf[:0] }()
+	st := valueState{depth: 1}
+	for !st.done {
+		chunk, err := s.fill()
 		if errors.Is(err, io.EOF) {
-			return buf, nil // truncated: a broken record
+			break // truncated: a broken record
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				inString = false
-			case b == '\n':
-				return buf, nil // JSON strings hold no line breaks: broken record
+		n := s.scanValue(&st, chunk)
+		rb.add(chunk[:n])
+		_, _ = s.r.Discard(n)
+	}
+	if st.complete {
+		if s.complete == 0 {
+			s.oneLine = !st.sawLineBreak
+		}
+		s.complete++
+	}
+	return rb.buf, rb.size, nil
+}
+
+// scanValue advances st over chunk and returns how many of its bytes
+// belong to the value; st.done is set at the value's end.
+func (s *Scanner) scanValue(st *valueState, chunk []byte) int {
+	i := 0
+	for i < len(chunk) {
+		if st.inString {
+			if st.escaped {
+				st.escaped = false
+				i++
+				continue
 			}
-			buf = append(buf, b)
+			j := bytes.IndexAny(chunk[i:], "\"\\\n")
+			if j < 0 {
+				return len(chunk)
+			}
+			i += j
+			switch chunk[i] {
+			case '\\':
+				st.escaped = true
+			case '"':
+				st.inString = false
+			case '\n':
+				st.done = true // JSON strings hold no line breaks: broken record
+				return i
+			}
+			i++
 			continue
 		}
-		switch b {
+		j := bytes.IndexAny(chunk[i:], "\"{}[]\n")
+		if j < 0 {
+			st.lineStart = false
+			return len(chunk)
+		}
+		if j > 0 {
+			st.lineStart = false
+		}
+		i += j
+		switch c := chunk[i]; c {
 		case '"':
-			inString = true
+			st.inString = true
 		case '{', '[':
-			if b == '{' && lineStart {
+			if c == '{' && st.lineStart {
 				// A record starting at the beginning of a line while this
 				// one is still open: this one is broken.
-				_ = s.r.UnreadByte()
-				return buf, nil
+				st.done = true
+				return i
 			}
-			depth++
+			st.depth++
 		case '}', ']':
-			depth--
-			if depth == 0 {
-				buf = append(buf, b)
-				if s.complete == 0 {
-					s.oneLine = bytes.IndexByte(buf, '\n') < 0
-				}
-				s.complete++
-				return buf, nil
+			st.depth--
+			if st.depth == 0 {
+				st.done, st.complete = true, true
+				return i + 1
 			}
 		case '\n':
+			st.sawLineBreak = true
 			if s.oneLine {
 				// Records are lines, and this one ended unfinished.
-				return buf, nil
+				st.done = true
+				return i
 			}
 		}
-		lineStart = b == '\n'
-		buf = append(buf, b)
+		st.lineStart = chunk[i] == '\n'
+		i++
 	}
+	return i
 }
 
 // garbage reads what cannot start a record (a stray character, a scalar)
 // up to the end of the line or the next `{`, and returns it as a broken
 // record.
-func (s *Scanner) garbage(first byte) ([]byte, error) {
-	buf := []byte{first}
+func (s *Scanner) garbage(first byte) ([]byte, int, error) {
+	rb := recordBuf{buf: []byte{first}, size: 1, max: s.max()}
+	stop := "\n{"
+	if s.inArray {
+		stop = "\n{,]"
+	}
 	for {
-		b, err := s.r.ReadByte()
+		chunk, err := s.fill()
 		if errors.Is(err, io.EOF) {
-			return buf, nil
+			return rb.buf, rb.size, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		if b == '\n' {
-			return buf, nil
+		j := bytes.IndexAny(chunk, stop)
+		if j < 0 {
+			rb.add(chunk)
+			_, _ = s.r.Discard(len(chunk))
+			continue
 		}
-		if b == '{' || (s.inArray && (b == ',' || b == ']')) {
-			_ = s.r.UnreadByte()
-			return buf, nil
+		rb.add(chunk[:j])
+		if chunk[j] == '\n' {
+			j++ // the line break ends the record
 		}
-		if len(buf) >= s.max() {
-			return nil, fmt.Errorf("record %d: %w (more than %d bytes)", s.n+1, ErrRecordTooLarge, s.max())
-		}
-		buf = append(buf, b)
+		_, _ = s.r.Discard(j)
+		return rb.buf, rb.size, nil
 	}
 }
 

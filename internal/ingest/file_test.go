@@ -119,15 +119,41 @@ func strs(bs [][]byte) []string {
 	return out
 }
 
+// TestScannerRecordTooLarge: a record over MaxRecordSize is yielded cut,
+// with its whole size, and reading goes on after it, in every layout.
 func TestScannerRecordTooLarge(t *testing.T) {
-	s := NewScanner(strings.NewReader(`{"a":1}`+"\n"+`{"b":"`+strings.Repeat("x", 100)+`"}`), "big")
-	s.MaxRecordSize = 50
-	n := 0
-	for s.Scan() {
-		n++
-	}
-	if n != 1 || !errors.Is(s.Err(), ErrRecordTooLarge) {
-		t.Errorf("%d records, error %v", n, s.Err())
+	big := `{"b":"` + strings.Repeat("x", 100) + `","c":{"d":[1,2,"}]"]}}`
+	for _, tt := range []struct{ name, data string }{
+		{"lines", `{"a":1}` + "\n" + big + "\n" + `{"z":2}` + "\n"},
+		{"first line", big + "\n" + `{"a":1}` + "\n" + `{"z":2}`},
+		{"concatenated", `{"a":1}` + big + `{"z":2}`},
+		{"array", `[{"a":1},` + big + `,{"z":2}]`},
+		{"garbage line", `{"a":1}` + "\n" + strings.Repeat("g", 200) + "\n" + `{"z":2}`},
+		{"broken line", `{"a":1}` + "\n" + big[:90] + "\n" + `{"z":2}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewScanner(strings.NewReader(tt.data), "big")
+			s.MaxRecordSize = 50
+			var recs []Record
+			for s.Scan() {
+				recs = append(recs, s.Record())
+			}
+			if s.Err() != nil || len(recs) != 3 {
+				t.Fatalf("%d records, error %v", len(recs), s.Err())
+			}
+			var cut []Record
+			for _, r := range recs {
+				if r.Size > 0 {
+					cut = append(cut, r)
+				}
+			}
+			if len(cut) != 1 || len(cut[0].Data) != 50 || cut[0].Size <= 50 || !strings.Contains(tt.data, string(cut[0].Data)) {
+				t.Fatalf("cut records: %+v", cut)
+			}
+			if !strings.Contains(string(recs[2].Data), `"z"`) {
+				t.Errorf("last record: %q", recs[2].Data)
+			}
+		})
 	}
 }
 

@@ -18,6 +18,10 @@ type Record struct {
 	PartitionKey   string
 	SequenceNumber string // Kinesis sequence number; for files "path:line" (or "path:#n")
 	ArrivalTime    time.Time
+	// Size, when more than len(Data), is the size of a record too large
+	// to read whole (a file's line over Scanner.MaxRecordSize): Data holds
+	// its start, and the engine parks it as rejected without decoding it.
+	Size int
 }
 
 // Result is the outcome of one Ingest call.

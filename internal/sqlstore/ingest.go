@@ -30,7 +30,10 @@ import (
 //     same transaction, only if b.Checkpoint.Owner still holds the lease
 //     (else nothing is stored and the error matches ErrLeaseLost).
 //
-// On error nothing of the batch is stored; the caller retries the batch whole.
+// On error nothing of the batch is stored. An error caused by the batch's
+// values (a constraint, an out-of-range value) matches
+// connectreporting.ErrData: retrying the same batch would fail the same way.
+// Any other error is a connection or transient failure: the caller retries.
 func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
 	w, err := ingestWriterFor(s.Dialect())
 	if err != nil {
@@ -54,7 +57,7 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 		s.logger().ErrorContext(ctx, "store batch failed",
 			"agent_events", len(b.AgentEvents), "contact_records", len(b.ContactRecords),
 			"rejected", len(b.Rejected), "err", err)
-		return connectreporting.BatchResult{}, err
+		return connectreporting.BatchResult{}, asDataError(err)
 	}
 	s.markDays(days)
 	s.logger().DebugContext(ctx, "stored batch",

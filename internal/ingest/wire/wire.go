@@ -63,7 +63,9 @@ func kindOf(k string) string {
 }
 
 // Time parses a timestamp as Amazon Connect writes it and returns it in UTC.
-// "" (a missing or null field) is the zero time. Accepted: RFC 3339 with or
+// "" or white space (a missing, null or blank field) is the zero time,
+// stored as NULL; a timestamp outside [connectreporting.MinTime,
+// connectreporting.MaxTime), the zero time 0001-01-01 included, is an error. Accepted: RFC 3339 with or
 // without fractional seconds and with Z or any offset
 // (2019-08-13T20:52:30Z, 2019-08-13T20:52:30.704Z,
 // 2019-08-13T22:52:30.704+02:00), the documentation's
@@ -88,9 +90,15 @@ func Time(field, s string) (time.Time, error) {
 	s = string(b)
 	for _, layout := range timeLayouts {
 		t, err := time.Parse(layout, s)
-		if err == nil {
-			return connectreporting.UTC(t), nil
+		if err != nil {
+			continue
 		}
+		// A zero time (0001-01-01) would read as absent, and a year
+		// outside 1970..9999 fits no dialect: both are refused, never NULL.
+		if !connectreporting.TimeInRange(t) {
+			return time.Time{}, Malformed(field, fmt.Sprintf("timestamp %q out of range [1970-01-01, 9999-12-31]", clip(s, 64)), nil)
+		}
+		return t.UTC(), nil
 	}
 	return time.Time{}, Malformed(field, fmt.Sprintf("invalid timestamp %q", clip(s, 64)), nil)
 }
@@ -215,32 +223,4 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-// NoNUL returns data with every JSON escape \u0000 (U+0000) replaced by
-// \ufffd. PostgreSQL can store U+0000 neither in text nor in jsonb, so a
-// record carrying one would fail its whole batch on every retry; the
-// replacement keeps the record, and every dialect stores it alike. Escaped
-// backslashes (\\u0000 is the text "\u0000", not U+0000) are left alone.
-// data is returned as it is when it holds no such escape.
-func NoNUL(data []byte) []byte {
-	if !bytes.Contains(data, []byte(`\u0000`)) {
-		return data
-	}
-	out := make([]byte, 0, len(data))
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if c != '\\' || i+1 >= len(data) {
-			out = append(out, c)
-			continue
-		}
-		if data[i+1] == 'u' && i+6 <= len(data) && string(data[i+2:i+6]) == "0000" {
-			out = append(out, `\ufffd`...)
-			i += 5
-			continue
-		}
-		out = append(out, c, data[i+1]) // any other escape, kept whole
-		i++
-	}
-	return out
 }

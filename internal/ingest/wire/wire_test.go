@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,7 +106,20 @@ func TestUnmarshalErrors(t *testing.T) {
 	}
 }
 
-func TestNoNUL(t *testing.T) {
+func TestCleanRefusesNumbers(t *testing.T) {
+	for _, in := range []string{
+		`{"a":1e131072}`, `{"a":1e-16384}`, `{"a":1.5e-16383}`, `{"a":0.0e-20000}`,
+		`{"a":[1,2,-1e99999999999]}`, `{"a":{"b":1234e131069}}`,
+		`{"a":` + strings.Repeat("9", 131073) + `}`,
+	} {
+		_, err := Clean([]byte(in))
+		if !errors.Is(err, connectreporting.ErrMalformed) {
+			t.Errorf("Clean(%.60s) = %v, want a DecodeError", in, err)
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"a":"x"}`:                   `{"a":"x"}`,
 		`{"a":"x\u0000y"}`:            `{"a":"x\ufffdy"}`,
@@ -113,9 +127,19 @@ func TestNoNUL(t *testing.T) {
 		`{"a":"\\\u0000","\u0000":1}`: `{"a":"\\\ufffd","\ufffd":1}`,
 		`{"a":"\u00001"}`:             `{"a":"\ufffd1"}`,
 		`{"a":"\u0001"}`:              `{"a":"\u0001"}`,
+		// Surrogates: a pair is kept, a lone half becomes U+FFFD.
+		`{"a":"\ud83d\ude00"}`: `{"a":"\ud83d\ude00"}`,
+		`{"a":"\ud83d"}`:       `{"a":"\ufffd"}`,
+		`{"a":"\ud83dx"}`:      `{"a":"\ufffdx"}`,
+		`{"a":"\ude00\ud83d"}`: `{"a":"\ufffd\ufffd"}`,
+		`{"a":"\ud83d\u0041"}`: `{"a":"\ufffd\u0041"}`,
+		`{"a":"\uD800\uDC00"}`: `{"a":"\uD800\uDC00"}`,
+		// Numbers PostgreSQL's numeric holds are kept.
+		`{"a":[1e131071,1e-16383,0e99999,-1.5e10,123e131069]}`: `{"a":[1e131071,1e-16383,0e99999,-1.5e10,123e131069]}`,
 	} {
-		if got := string(NoNUL([]byte(in))); got != want {
-			t.Errorf("NoNUL(%s) = %s, want %s", in, got, want)
+		got, err := Clean([]byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("Clean(%s) = %s, %v; want %s", in, got, err, want)
 		}
 	}
 }
