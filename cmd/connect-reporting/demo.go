@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -341,7 +340,7 @@ func demoSummary(ctx context.Context, w io.Writer, s *sqlstore.Store, sim *simul
 			return nil
 		case <-t.C:
 		}
-		line := fmt.Sprintf("sim %s | %s | %s", sim.Now().Format("Mon 15:04"), demoTableCounts(ctx, s.DB()), c.String())
+		line := fmt.Sprintf("sim %s | %s | %s", sim.Now().Format("Mon 15:04"), demoTableCounts(ctx, s), c.String())
 		if tty {
 			fmt.Fprintf(w, "\r\033[K%s", line)
 		} else if i%10 == 0 {
@@ -350,22 +349,14 @@ func demoSummary(ctx context.Context, w io.Writer, s *sqlstore.Store, sim *simul
 	}
 }
 
-func demoTableCounts(ctx context.Context, db *sql.DB) string {
-	var parts []string
-	for _, q := range []struct{ label, sql string }{
-		{"agents on", "SELECT COUNT(*) FROM agent_state WHERE status_type IS NOT NULL AND status_type <> 'OFFLINE'"},
-		{"in queue", "SELECT COALESCE(SUM(contacts_in_queue), 0) FROM queue_realtime_current"},
-		{"snapshots", "SELECT COUNT(*) FROM queue_realtime_snapshot"},
-		{"interval metrics", "SELECT COUNT(*) FROM queue_interval_metric"},
-		{"users", "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL"},
-	} {
-		var n float64
-		if err := db.QueryRowContext(ctx, q.sql).Scan(&n); err != nil {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %g", q.label, n))
+// demoTableCounts is the store's part of the live line.
+func demoTableCounts(ctx context.Context, s *sqlstore.Store) string {
+	c, err := s.Summary(ctx)
+	if err != nil {
+		return "counts unavailable"
 	}
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf("agents on %d, in queue %d, snapshots %d, interval metrics %d, users %d",
+		c.AgentsOn, c.InQueue, c.QueueSnapshots, c.IntervalMetrics, c.Users)
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
