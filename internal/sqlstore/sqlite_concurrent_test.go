@@ -73,7 +73,8 @@ func startWrite(s *Store) error {
 	if _, err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	return s.SetCheckpoint(ctx, "start", fmt.Sprintf("%p", s), time.Now())
+	// Process id and store: heap addresses repeat across processes.
+	return s.SetCheckpoint(ctx, "start", fmt.Sprintf("%d-%p", os.Getpid(), s), time.Now())
 }
 
 func checkStarts(t *testing.T, dsn string, want int) {
