@@ -107,6 +107,8 @@ func TestLambdaBootstrap(t *testing.T) {
 		})
 	}
 
+	t.Run("poison records", func(t *testing.T) { lambdaPoison(t, bin) })
+
 	t.Run("database down", func(t *testing.T) {
 		// The store error names the server; the password never shows.
 		const secret = "Pw-n0t-in-logs"
