@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -83,5 +85,42 @@ func TestHumanHandler(t *testing.T) {
 	want := `DEBUG done poller=realtime round.queues=3 round.note="two words" round.at=2026-11-25T08:00:00Z round.api.throttled=2` + "\n"
 	if len(got) < 9 || got[9:] != want {
 		t.Errorf("got  %q\nwant HH:MM:SS %q", got, want)
+	}
+}
+
+// TestLogFormatDefaults: JSON for what machines read (Lambda, run), text
+// for the other commands; the environment and --log-format override.
+func TestLogFormatDefaults(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "d.yaml")
+	if err := os.WriteFile(cfg, []byte("streams:\n  - {name: a, source: ctr}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "r.db")
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		json bool
+	}{
+		{"migrate", nil, []string{"migrate", "--db", db}, false},
+		{"migrate LOG_FORMAT=json", map[string]string{"LOG_FORMAT": "json"}, []string{"migrate", "--db", db}, true},
+		{"run", map[string]string{"DB_DSN": db}, []string{"run", "--check", "--config", cfg}, true},
+		{"run --log-format text", map[string]string{"DB_DSN": db}, []string{"run", "--check", "--config", cfg, "--log-format", "text"}, false},
+		{"lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9"}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewMain()
+			m.Stdout, m.Stderr = io.Discard, io.Discard
+			m.Getenv = func(k string) string { return tc.env[k] }
+			m.lambda = func(context.Context, *Main) error { return nil } // the runtime itself is TestLambdaBootstrap's
+			if err := m.Run(context.Background(), tc.args); err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			_, isJSON := m.Logger.Handler().(*slog.JSONHandler)
+			if isJSON != tc.json {
+				t.Errorf("handler %T, want JSON %v", m.Logger.Handler(), tc.json)
+			}
+		})
 	}
 }
