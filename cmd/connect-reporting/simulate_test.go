@@ -13,33 +13,27 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/connect"
 
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
+	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 )
 
 // TestSimulateServesConnectAPI runs `simulate` whole, reads the endpoint it
-// prints, lists the queues through the real AWS SDK client and checks the
+// prints, lists the queues through the real AWS SDK client (connectapi) and checks the
 // records it writes with --out decode.
 func TestSimulateServesConnectAPI(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	url, stop := startSimulate(t, "--agents", "12", "--queues", "3",
 		"--speed", "3600", "--start", "2026-11-23T08:00:00Z", "--out", dir, "--instance-id", "inst-1")
-	client := connect.New(connect.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")})
-	out, err := client.ListQueues(ctx, &connect.ListQueuesInput{InstanceId: aws.String("inst-1")})
+	client := connectapi.New(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")},
+		connectapi.Options{InstanceID: "inst-1", Endpoint: url})
+	qs, _, err := client.ListQueues(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	standard := 0
-	for _, q := range out.QueueSummaryList {
-		if q.QueueType == "STANDARD" {
-			standard++
-		}
-	}
-	if standard != 3 {
-		t.Errorf("%d standard queues, want 3", standard)
+	if len(qs) != 3 {
+		t.Errorf("%d standard queues, want 3", len(qs))
 	}
 	// An hour a second: agents log in within the first simulated minutes.
 	deadline := time.Now().Add(20 * time.Second)
