@@ -1,0 +1,279 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/agentevents"
+	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/lambda"
+	"github.com/connect-reporting/connect-reporting/internal/simulator"
+)
+
+// realisticPool is what the simulator emits for a 100-agent centre over a
+// working day: agent events (about 7.7 KB each, the configuration snapshot
+// twice) and contact records, exactly as Connect delivers them.
+type realisticPool struct {
+	events, contacts [][]byte
+}
+
+// realisticBatches is how many 500-record batches the pool holds per kind:
+// enough for -benchtime 20x plus a warm-up batch.
+const realisticBatches = 24
+
+var realistic = sync.OnceValues(func() (*realisticPool, error) {
+	cfg := simulator.DefaultConfig(7, 100, 5)
+	p := &realisticPool{}
+	want := realisticBatches * benchBatchSize
+	sim, err := simulator.New(cfg, simulator.SinkFunc(func(_ context.Context, recs []simulator.Record) error {
+		for _, r := range recs {
+			if r.Stream == simulator.StreamCTR {
+				p.contacts = append(p.contacts, r.Data)
+			} else {
+				p.events = append(p.events, r.Data)
+			}
+		}
+		return nil
+	}))
+	if err != nil {
+		return nil, err
+	}
+	for t := cfg.Start; len(p.events) < want || len(p.contacts) < want; t = t.Add(time.Hour) {
+		if t.Sub(cfg.Start) > 72*time.Hour {
+			return nil, fmt.Errorf("simulator: %d events and %d contacts after 3 days", len(p.events), len(p.contacts))
+		}
+		if err := sim.RunUntil(t.Add(time.Hour)); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+})
+
+func realisticRecords(b *testing.B) *realisticPool {
+	b.Helper()
+	p, err := realistic()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// batch returns the i-th 500-record batch of one stream, as ingest records.
+func (p *realisticPool) batch(b *testing.B, contacts bool, i int) []ingest.Record {
+	b.Helper()
+	src := p.events
+	if contacts {
+		src = p.contacts
+	}
+	if (i+1)*benchBatchSize > len(src) {
+		b.Fatalf("the realistic pool holds %d batches: run with -benchtime %dx or less", len(src)/benchBatchSize, len(src)/benchBatchSize-1)
+	}
+	recs := make([]ingest.Record, benchBatchSize)
+	for j := range recs {
+		recs[j] = ingest.Record{Data: src[i*benchBatchSize+j], SequenceNumber: fmt.Sprint(i*benchBatchSize + j)}
+	}
+	return recs
+}
+
+// BenchmarkRealistic decodes and stores 500-record batches of the
+// simulator's records with the ingest engine (the Lambda handlers' path):
+// agent events and contact records, each batch new. On PostgreSQL it also
+// runs copy: a binary COPY of the same agent_event rows into the same,
+// indexed agent_event table of another fresh database, the floor the
+// ingest path is compared with (ratio measured side by side in one run).
+func BenchmarkRealistic(b *testing.B) {
+	pool := realisticRecords(b)
+	for _, dialect := range ingestDialects(b) {
+		for _, kind := range []string{"agent-events", "ctr"} {
+			b.Run(dialect+"/"+kind+"/ingest", func(b *testing.B) {
+				s := openIngestStore(b, dialect, Options{})
+				e := &ingest.Engine{Store: s}
+				source := connectreporting.SourceAgentEvents
+				if kind == "ctr" {
+					source = connectreporting.SourceCTR
+				}
+				run := func(i int) {
+					recs := pool.batch(b, kind == "ctr", i)
+					if _, err := e.Ingest(context.Background(), source, recs); err != nil {
+						b.Fatal(err)
+					}
+				}
+				benchBatches(b, run)
+			})
+		}
+		if dialect == DialectPostgres {
+			b.Run(dialect+"/agent-events/copy", func(b *testing.B) { benchCopyEvents(b, pool) })
+		}
+	}
+}
+
+// benchBatches runs batch 0 as a warm-up, then batches 1..b.N timed.
+func benchBatches(b *testing.B, run func(i int)) {
+	run(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 1; i <= b.N; i++ {
+		run(i)
+	}
+	b.ReportMetric(float64(b.N*benchBatchSize)/b.Elapsed().Seconds(), "records/s")
+}
+
+// benchCopyEvents COPYs the decoded agent events of each batch (heartbeats
+// left out, as StoreBatch keeps them out of agent_event) into agent_event.
+func benchCopyEvents(b *testing.B, pool *realisticPool) {
+	s := openIngestStore(b, DialectPostgres, Options{})
+	ctx := context.Background()
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	cols := colNames(agentEventCols)
+	rowsOf := func(i int) [][]any {
+		var rows [][]any
+		for _, r := range pool.batch(b, false, i) {
+			ev, err := agentevents.Decode(r.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ev.EventType == connectreporting.AgentEventHeartBeat {
+				continue
+			}
+			row := eventRow{AgentEvent: &ev}
+			rows = append(rows, copyValues(agentEventCols, &row))
+		}
+		return rows
+	}
+	benchBatches(b, func(i int) {
+		b.StopTimer()
+		rows := rowsOf(i)
+		b.StartTimer()
+		err := conn.Raw(func(dc any) error {
+			_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"agent_event"}, cols, pgx.CopyFromRows(rows))
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// copyValues is one row of cols for CopyFrom: "" and the zero time as NULL.
+func copyValues[T any](cols []ingestCol[T], r *T) []any {
+	vals := make([]any, len(cols))
+	for i, c := range cols {
+		v := c.get(r)
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				v = nil
+			}
+		case time.Time:
+			if x.IsZero() {
+				v = nil
+			}
+		case []byte:
+			v = string(x)
+		}
+		vals[i] = v
+	}
+	return vals
+}
+
+// BenchmarkRealisticLambdaRSS runs a Lambda-size batch (a Kinesis event of
+// 500 realistic agent events, as the event-source mapping delivers it) in a
+// fresh process, as a cold Lambda would: the test binary re-executed with
+// TestRealisticLambdaChild, which unmarshals the event and ingests it into
+// PostgreSQL. It reports the child's peak resident set size (VmHWM: the
+// rusage of a child started with vfork counts the parent's pages).
+func BenchmarkRealisticLambdaRSS(b *testing.B) {
+	pool := realisticRecords(b)
+	var ev events.KinesisEvent
+	for j, d := range pool.events[:benchBatchSize] {
+		ev.Records = append(ev.Records, events.KinesisEventRecord{Kinesis: events.KinesisRecord{
+			Data: d, PartitionKey: "agent", SequenceNumber: fmt.Sprint(j)}})
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(b.TempDir(), "event.json")
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	var maxRSS int64
+	for i := 0; i < b.N; i++ {
+		dsn := testDSN(b, DialectPostgres)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRealisticLambdaChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "REALISTIC_CHILD_EVENT="+file, "REALISTIC_CHILD_DSN="+dsn)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("child: %v\n%s", err, out.String())
+		}
+		kib, err := vmHWM(out.Bytes())
+		if err != nil {
+			b.Fatalf("child's peak RSS: %v\n%s", err, out.String())
+		}
+		maxRSS = max(maxRSS, kib)
+	}
+	b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
+}
+
+// TestRealisticLambdaChild is BenchmarkRealisticLambdaRSS's child process;
+// it does nothing unless that benchmark started it.
+func TestRealisticLambdaChild(t *testing.T) {
+	file, dsn := os.Getenv("REALISTIC_CHILD_EVENT"), os.Getenv("REALISTIC_CHILD_DSN")
+	if file == "" || dsn == "" {
+		t.Skip("run by BenchmarkRealisticLambdaRSS")
+	}
+	body, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.KinesisEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		t.Fatal(err)
+	}
+	s := openStoreDSN(t, dsn, Options{})
+	e := &ingest.Engine{Store: s}
+	res, err := e.Ingest(context.Background(), connectreporting.SourceAgentEvents, lambda.Records(ev))
+	if err != nil || res.Rejected != 0 {
+		t.Fatalf("ingest: %+v, %v", res, err)
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kib, err := vmHWM(status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("VmHWM: %d kB\n", kib)
+}
+
+// vmHWM reads the "VmHWM: N kB" line of /proc/PID/status (or of a child's
+// output repeating it): the process's peak resident set size in KiB.
+func vmHWM(text []byte) (int64, error) {
+	i := bytes.Index(text, []byte("VmHWM:"))
+	if i < 0 {
+		return 0, errors.New("no VmHWM line")
+	}
+	var kib int64
+	_, err := fmt.Sscanf(string(text[i:]), "VmHWM: %d kB", &kib)
+	return kib, err
+}
