@@ -41,13 +41,12 @@ func pgValue(name string, k colKind) string {
 	case kTime:
 		return "NULLIF(t." + name + ", '0001-01-01 00:00:00+00'::timestamptz)"
 	case kRaw:
-		return "NULLIF(t." + name + ", '')" + pgRawCast
+		// raw is text (migration 00009): the JSON is stored as it came,
+		// never parsed into jsonb on the way in.
+		return "NULLIF(t." + name + ", '')"
 	}
 	return "t." + name
 }
-
-// pgRawCast converts raw JSON text to the column type of raw (jsonb).
-const pgRawCast = "::jsonb"
 
 // pgUnnest returns "unnest($1::text[], ...) AS t(a, b, ...)" for the
 // columns, numbering parameters from first.
@@ -98,6 +97,9 @@ func buildPGIngestSQL() pgIngestSQL {
 			stSets = append(stSets, c.name+" = excluded."+c.name)
 		}
 	}
+	// The second count is the heartbeats (the events kept out of history)
+	// that moved agent_state, read from the rows up returns rather than by
+	// joining them back to t (a nested loop over the batch).
 	q.events = `WITH t AS MATERIALIZED (SELECT * FROM ` + pgUnnest(evNames, evKinds, 1) + `),
 ins AS (
 	INSERT INTO agent_event (` + strings.Join(colNames(agentEventCols), ", ") + `)
@@ -112,10 +114,10 @@ up AS (
 	WHERE agent_state.last_event_timestamp IS NULL
 		OR (excluded.last_event_timestamp, excluded.last_event_id COLLATE "C")
 			> (agent_state.last_event_timestamp, agent_state.last_event_id COLLATE "C")
-	RETURNING last_event_id
+	RETURNING last_event_type
 )
 SELECT (SELECT count(*) FROM ins),
-	(SELECT count(*) FROM up JOIN t ON t.event_id = up.last_event_id WHERE t.hist = 0)`
+	(SELECT count(*) FROM up WHERE up.last_event_type = '` + connectreporting.AgentEventHeartBeat + `')`
 
 	// Contact records and their attributes.
 	crNames := colNames(contactRecordCols)
@@ -138,8 +140,8 @@ up AS (
 ),
 a AS (SELECT * FROM ` + pgUnnest([]string{"contact_id", "name", "value"}, []colKind{kText, kText, kText}, n+1) + `),
 del AS (
-	DELETE FROM contact_attribute ca USING up
-	WHERE ca.contact_id = up.contact_id
+	DELETE FROM contact_attribute ca
+	WHERE ca.contact_id = ANY (ARRAY(SELECT contact_id FROM up))
 		AND NOT EXISTS (SELECT 1 FROM a WHERE a.contact_id = ca.contact_id AND a.name = ca.name)
 ),
 ins AS (
@@ -237,9 +239,12 @@ func (pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (in
 	args := pgArrays(agentEventCols, evs)
 	hist := make([]int64, len(evs))
 	st := make([]int64, len(evs))
+	stateOnly := false // a heartbeat that only offers agent_state its state
 	for i := range evs {
 		if evs[i].history {
 			hist[i] = 1
+		} else {
+			stateOnly = true
 		}
 		if evs[i].state {
 			st[i] = 1
@@ -249,6 +254,9 @@ func (pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (in
 	var stored, hb int
 	if err := tx.QueryRowContext(ctx, pgSQL().events, args...).Scan(&stored, &hb); err != nil {
 		return 0, 0, err
+	}
+	if !stateOnly {
+		hb = 0 // no event of the batch was left out of history
 	}
 	return stored, hb, nil
 }
