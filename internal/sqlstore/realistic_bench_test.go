@@ -94,7 +94,8 @@ func (p *realisticPool) batch(b *testing.B, contacts bool, i int) []ingest.Recor
 // agent events and contact records, each batch new. On PostgreSQL it also
 // runs copy: a binary COPY of the same agent_event rows into the same,
 // indexed agent_event table of another fresh database, the floor the
-// ingest path is compared with (ratio measured side by side in one run).
+// ingest path is compared with (ratio measured side by side in one run),
+// and store: StoreBatch alone of the same batches decoded beforehand.
 func BenchmarkRealistic(b *testing.B) {
 	pool := realisticRecords(b)
 	for _, dialect := range ingestDialects(b) {
@@ -115,6 +116,7 @@ func BenchmarkRealistic(b *testing.B) {
 				benchBatches(b, run)
 			})
 		}
+		b.Run(dialect+"/agent-events/store", func(b *testing.B) { benchStoreEvents(b, dialect, pool) })
 		if dialect == DialectPostgres {
 			b.Run(dialect+"/agent-events/copy", func(b *testing.B) { benchCopyEvents(b, pool) })
 		}
@@ -132,6 +134,32 @@ func benchBatches(b *testing.B, run func(i int)) {
 	b.ReportMetric(float64(b.N*benchBatchSize)/b.Elapsed().Seconds(), "records/s")
 }
 
+// decodeEvents decodes batch i of the pool's agent events.
+func (p *realisticPool) decodeEvents(b *testing.B, i int) []connectreporting.AgentEvent {
+	var evs []connectreporting.AgentEvent
+	for _, r := range p.batch(b, false, i) {
+		ev, err := agentevents.Decode(r.Data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// benchStoreEvents stores batches of decoded agent events with StoreBatch.
+func benchStoreEvents(b *testing.B, dialect string, pool *realisticPool) {
+	s := openIngestStore(b, dialect, Options{})
+	benchBatches(b, func(i int) {
+		b.StopTimer()
+		evs := pool.decodeEvents(b, i)
+		b.StartTimer()
+		if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{AgentEvents: evs}); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
 // benchCopyEvents COPYs the decoded agent events of each batch (heartbeats
 // left out, as StoreBatch keeps them out of agent_event) into agent_event.
 func benchCopyEvents(b *testing.B, pool *realisticPool) {
@@ -145,11 +173,7 @@ func benchCopyEvents(b *testing.B, pool *realisticPool) {
 	cols := colNames(agentEventCols)
 	rowsOf := func(i int) [][]any {
 		var rows [][]any
-		for _, r := range pool.batch(b, false, i) {
-			ev, err := agentevents.Decode(r.Data)
-			if err != nil {
-				b.Fatal(err)
-			}
+		for _, ev := range pool.decodeEvents(b, i) {
 			if ev.EventType == connectreporting.AgentEventHeartBeat {
 				continue
 			}
@@ -276,4 +300,57 @@ func vmHWM(text []byte) (int64, error) {
 	var kib int64
 	_, err := fmt.Sscanf(string(text[i:]), "VmHWM: %d kB", &kib)
 	return kib, err
+}
+
+// BenchmarkRealisticStorage loads one simulated day of a 50-agent centre
+// into PostgreSQL through the ingest engine, 500 records a batch, and
+// reports the bytes each stored row takes, indexes and TOAST included
+// (pg_total_relation_size / rows): agent_event, and contact_record with its
+// contact_attribute rows.
+func BenchmarkRealisticStorage(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s := openIngestStore(b, DialectPostgres, Options{})
+		loadSimulatedDay(b, s, simulator.DefaultConfig(int64(i+1), 50, 3))
+		for _, m := range []struct{ unit, query string }{
+			{"agent_event-B/row", `SELECT pg_total_relation_size('agent_event')::float8 / count(*) FROM agent_event`},
+			{"contact-B/row", `SELECT (pg_total_relation_size('contact_record') + pg_total_relation_size('contact_attribute'))::float8 / count(*) FROM contact_record`},
+		} {
+			var v float64
+			if err := s.DB().QueryRow(m.query).Scan(&v); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(v, m.unit)
+		}
+	}
+}
+
+// loadSimulatedDay runs the simulator for a day and ingests what it emits.
+func loadSimulatedDay(b *testing.B, s *Store, cfg simulator.Config) {
+	e := &ingest.Engine{Store: s}
+	ctx := context.Background()
+	sink := simulator.SinkFunc(func(ctx context.Context, recs []simulator.Record) error {
+		var evs, crs []ingest.Record
+		for _, r := range recs {
+			if r.Stream == simulator.StreamCTR {
+				crs = append(crs, ingest.Record{Data: r.Data})
+			} else {
+				evs = append(evs, ingest.Record{Data: r.Data})
+			}
+		}
+		if _, err := e.Ingest(ctx, connectreporting.SourceAgentEvents, evs); err != nil {
+			return err
+		}
+		_, err := e.Ingest(ctx, connectreporting.SourceCTR, crs)
+		return err
+	})
+	sim, err := simulator.New(cfg, sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sim.RunUntil(cfg.Start.Add(24 * time.Hour)); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
 }
