@@ -41,8 +41,8 @@ func pgValue(name string, k colKind) string {
 	case kTime:
 		return "NULLIF(t." + name + ", '0001-01-01 00:00:00+00'::timestamptz)"
 	case kRaw:
-		// raw is text (migration 00009): the JSON is stored as it came,
-		// never parsed into jsonb on the way in.
+		// agent_event.raw is text (migration 00009): the JSON is stored as
+		// it came, never parsed into jsonb on the way in.
 		return "NULLIF(t." + name + ", '')"
 	}
 	return "t." + name
@@ -125,6 +125,9 @@ SELECT (SELECT count(*) FROM ins),
 	crSets := make([]string, 0, len(contactRecordCols))
 	for i, c := range contactRecordCols {
 		crExprs[i] = pgValue(c.name, c.kind)
+		if c.kind == kRaw {
+			crExprs[i] += "::jsonb" // contact_record.raw stays jsonb (kpi_contact reads contact_record.*)
+		}
 		if i > 0 {
 			crSets = append(crSets, c.name+" = excluded."+c.name)
 		}

@@ -1,5 +1,5 @@
 -- +goose Up
--- Nothing to do: migration 00009 makes PostgreSQL keep raw as (lz4-compressed)
+-- Nothing to do: migration 00009 makes PostgreSQL keep agent_event.raw as (lz4-compressed)
 -- text instead of jsonb; this dialect already keeps raw as JSON text.
 SELECT 1;
 
