@@ -163,6 +163,12 @@ func appendHumanAttr(b *strings.Builder, prefix string, a slog.Attr) {
 	switch a.Value.Kind() {
 	case slog.KindTime:
 		v = a.Value.Time().Format(time.RFC3339)
+	case slog.KindDuration: // to the millisecond: 31ms, not 31.27508ms
+		if d := a.Value.Duration(); d >= time.Millisecond {
+			v = d.Round(time.Millisecond).String()
+		} else {
+			v = d.String()
+		}
 	default:
 		v = a.Value.String()
 	}

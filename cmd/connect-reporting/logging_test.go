@@ -80,9 +80,9 @@ func TestHumanHandler(t *testing.T) {
 	var b bytes.Buffer
 	log := newLogger(&b, "debug", "text").With("poller", "realtime").WithGroup("round")
 	log.Debug("done", "queues", 3, "note", "two words", "at", time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC),
-		slog.Group("api", "throttled", 2))
+		slog.Group("api", "throttled", 2), "took", 31275080*time.Nanosecond)
 	got := b.String()
-	want := `DEBUG done poller=realtime round.queues=3 round.note="two words" round.at=2026-11-25T08:00:00Z round.api.throttled=2` + "\n"
+	want := `DEBUG done poller=realtime round.queues=3 round.note="two words" round.at=2026-11-25T08:00:00Z round.api.throttled=2 round.took=31ms` + "\n"
 	if len(got) < 9 || got[9:] != want {
 		t.Errorf("got  %q\nwant HH:MM:SS %q", got, want)
 	}
