@@ -148,7 +148,7 @@ FROM (
     JOIN kpi_contact k ON k.initiation_timestamp >= r.interval_start AND k.initiation_timestamp < r.interval_end
     CROSS JOIN (SELECT COALESCE(MAX(CASE WHEN name = 'service_level_seconds' THEN CAST(value AS integer) END), 20) AS sl
         FROM report_setting) s
-    WHERE k.queue_id IS NOT NULL
+    WHERE k.queued = 1
     GROUP BY r.time_zone, r.interval_start, r.interval_end, r.local_date, r.local_start, r.local_hour, r.iso_weekday,
         k.queue_id, k.channel
 ) g;

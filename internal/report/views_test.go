@@ -1,0 +1,447 @@
+package report_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/connectapi"
+	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
+	"github.com/connect-reporting/connect-reporting/internal/historical"
+	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/report"
+	"github.com/connect-reporting/connect-reporting/internal/simulator"
+	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// centre is one simulated contact centre run, shared by the view tests:
+// 100 agents in Australia/Sydney over 6 October 2024, the day daylight
+// saving starts (02:00 becomes 03:00: a 23-hour day, 92 intervals), run on
+// into the next afternoon so every contact of the day has finished and
+// every agent has logged out.
+type centre struct {
+	sim              *simulator.Simulator
+	recs             []simulator.Record
+	loc              *time.Location
+	day              string
+	dayStart, dayEnd time.Time
+}
+
+var (
+	centreOnce sync.Once
+	centreRun  *centre
+	centreErr  error
+)
+
+func sharedCentre(t *testing.T) *centre {
+	t.Helper()
+	centreOnce.Do(func() { centreRun, centreErr = runCentre() })
+	if centreErr != nil {
+		t.Fatal(centreErr)
+	}
+	return centreRun
+}
+
+func runCentre() (*centre, error) {
+	loc, err := time.LoadLocation("Australia/Sydney")
+	if err != nil {
+		return nil, err
+	}
+	c := &centre{loc: loc, day: "2024-10-06"}
+	c.dayStart = time.Date(2024, 10, 6, 0, 0, 0, 0, loc).UTC()
+	c.dayEnd = time.Date(2024, 10, 7, 0, 0, 0, 0, loc).UTC()
+	cfg := simulator.DefaultConfig(7, 100, 4)
+	cfg.Location = loc
+	cfg.Start = c.dayStart.Add(-time.Hour)
+	mem := &simulator.MemorySink{}
+	if c.sim, err = simulator.New(cfg, mem); err != nil {
+		return nil, err
+	}
+	if err := c.sim.RunUntil(time.Date(2024, 10, 7, 15, 0, 0, 0, loc)); err != nil {
+		return nil, err
+	}
+	c.recs = mem.Records()
+	return c, nil
+}
+
+// load stores the centre's records through the ingest engine, in Kinesis
+// sized batches, and polls the simulated API's historical metrics.
+func (c *centre) load(t *testing.T, dialect string) *sqlstore.Store {
+	t.Helper()
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "views.db")
+	if dialect == "postgres" {
+		dsn = pgtest.DSN(t)
+	}
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{TimeZones: []*time.Location{c.loc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	start := time.Now()
+	defer func() { t.Logf("%s: stored %d records and polled in %s", dialect, len(c.recs), time.Since(start).Round(time.Millisecond)) }()
+	e := &ingest.Engine{Store: s, Logger: slog.New(slog.DiscardHandler)}
+	for _, stream := range []string{simulator.StreamAgentEvents, simulator.StreamCTR} {
+		source := connectreporting.SourceAgentEvents
+		if stream == simulator.StreamCTR {
+			source = connectreporting.SourceCTR
+		}
+		var batch []ingest.Record
+		flush := func() {
+			if len(batch) == 0 {
+				return
+			}
+			res, err := e.Ingest(ctx, source, batch)
+			if err != nil || res.Rejected > 0 {
+				t.Fatalf("ingest %s: %+v, %v", source, res, err)
+			}
+			batch = batch[:0]
+		}
+		for _, r := range c.recs {
+			if r.Stream != stream {
+				continue
+			}
+			batch = append(batch, ingest.Record{Data: r.Data, PartitionKey: r.PartitionKey, ArrivalTime: r.Time})
+			if len(batch) == 500 {
+				flush()
+			}
+		}
+		flush()
+	}
+	t.Logf("%s: ingested in %s", dialect, time.Since(start).Round(time.Millisecond))
+	env := connectapitest.Start(t, c.sim, api.Options{})
+	p := &historical.Poller{
+		API: env.Client(connectapi.Options{}), Store: s, TimeZone: c.loc,
+		InitialBackfill: c.sim.Now().Sub(c.dayStart) + time.Hour,
+		Now:             c.sim.Now, Logger: slog.New(slog.DiscardHandler),
+	}
+	if _, err := p.PollReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// viewRows reads a view for the centre's zone and day as maps of column
+// name to value (timestamps as time.Time, numbers as float64, dates and
+// text as string).
+func viewRows(t *testing.T, s *sqlstore.Store, view, zone, day string) []map[string]any {
+	t.Helper()
+	q := fmt.Sprintf("SELECT * FROM %s WHERE time_zone = '%s' AND local_date = '%s'", view, zone, day)
+	rows, err := s.DB().QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", view, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []map[string]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		for i, c := range cols {
+			m[c] = normalize(vals[i])
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func normalize(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return normalize(string(x))
+	case string:
+		for _, layout := range []string{"2006-01-02T15:04:05.000Z", time.RFC3339Nano} {
+			if tm, err := time.Parse(layout, x); err == nil {
+				return tm.UTC()
+			}
+		}
+		var f float64
+		if _, err := fmt.Sscan(x, &f); err == nil && fmt.Sprint(f) == x {
+			return f
+		}
+		return x
+	case time.Time:
+		return x.UTC()
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case float32:
+		return float64(x)
+	}
+	return v
+}
+
+func num(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case nil:
+		return 0
+	case string: // a PostgreSQL numeric
+		var f float64
+		fmt.Sscan(x, &f)
+		return f
+	}
+	panic(fmt.Sprintf("not a number: %T %v", v, v))
+}
+
+// date returns a local_date value as YYYY-MM-DD.
+func date(v any) string {
+	if tm, ok := v.(time.Time); ok {
+		return tm.Format(time.DateOnly)
+	}
+	return fmt.Sprint(v)
+}
+
+type qkey struct {
+	start          time.Time
+	queue, channel string
+}
+
+// tol is the whole-second rounding allowance of a sum over n contacts, each
+// contributing parts durations rounded to the second (docs/reports.md).
+func tol(n int, parts float64) float64 { return float64(n)*parts*0.5 + 1e-6 }
+
+var dialects = []string{"sqlite", "postgres"}
+
+// TestViewsEqualSimulatorTruth stores a simulated day through the real
+// ingest path and pollers and checks every KPI view against the
+// simulator's own bookkeeping (Truth): counts exactly, durations within the
+// whole-second rounding of contact records.
+func TestViewsEqualSimulatorTruth(t *testing.T) {
+	c := sharedCentre(t)
+	truth := c.sim.Truth(c.dayStart, c.dayEnd)
+	checkTruthCoverage(t, c, truth)
+	for _, dialect := range dialects {
+		t.Run(dialect, func(t *testing.T) {
+			s := c.load(t, dialect)
+			zone := c.loc.String()
+			checkQueueIntervals(t, truth, viewRows(t, s, "kpi_queue_interval", zone, c.day))
+			checkQueueDay(t, truth, viewRows(t, s, "kpi_queue_day", zone, c.day))
+			status := viewRows(t, s, "kpi_agent_status_day", zone, c.day)
+			checkAgentStatus(t, truth, status)
+			checkAgentDay(t, c, truth, viewRows(t, s, "kpi_agent_day", zone, c.day))
+			if n := len(viewRows(t, s, "report_interval", zone, c.day)); n != 92 {
+				t.Errorf("report_interval holds %d intervals of the 23-hour day, want 92", n)
+			}
+		})
+	}
+}
+
+// checkTruthCoverage makes sure the day exercises what the views define:
+// callbacks, transfers and abandons, at least 100 agents.
+func checkTruthCoverage(t *testing.T, c *centre, truth simulator.Truth) {
+	t.Helper()
+	var abandoned, transferred int
+	agents := map[string]bool{}
+	for _, q := range truth.Queues {
+		abandoned += q.ContactsAbandoned
+		transferred += q.ContactsTransferredOut
+	}
+	for _, a := range truth.AgentStatuses {
+		agents[a.AgentID] = true
+	}
+	callbacks := 0
+	for _, f := range c.sim.ContactFacts(c.dayStart, c.dayEnd) {
+		if f.InitiationMethod == "CALLBACK" {
+			callbacks++
+		}
+	}
+	if abandoned == 0 || transferred == 0 || callbacks == 0 || len(agents) < 100 {
+		t.Fatalf("the day lacks coverage: %d abandoned, %d transferred, %d callbacks, %d agents", abandoned, transferred, callbacks, len(agents))
+	}
+}
+
+func checkQueueIntervals(t *testing.T, truth simulator.Truth, rows []map[string]any) {
+	t.Helper()
+	got := map[qkey]map[string]any{}
+	for _, r := range rows {
+		got[qkey{r["interval_start"].(time.Time), r["queue_id"].(string), r["channel"].(string)}] = r
+	}
+	seen := 0
+	for _, tr := range truth.Queues {
+		if tr.ContactsOffered == 0 && tr.ContactsHandled == 0 && tr.ContactsAbandoned == 0 {
+			continue
+		}
+		k := qkey{tr.IntervalStart, tr.QueueID, tr.Channel}
+		r := got[k]
+		if r == nil {
+			t.Errorf("kpi_queue_interval lacks %v (truth %+v)", k, tr)
+			continue
+		}
+		seen++
+		compareQueue(t, fmt.Sprint(k), r, queueTruth{tr.ContactsOffered, tr.ContactsAnswered, tr.ContactsHandled,
+			tr.ContactsAbandoned, tr.ContactsTransferredOut, tr.HandleTimeSeconds, tr.InteractionTimeSeconds,
+			tr.HoldTimeSeconds, tr.ACWTimeSeconds, tr.QueueAnswerTimeSeconds})
+	}
+	if seen != len(rows) {
+		t.Errorf("kpi_queue_interval has %d rows, the truth %d", len(rows), seen)
+	}
+}
+
+// queueTruth is what the truth says of one queue and channel in a period.
+type queueTruth struct {
+	offered, answered, handled, abandoned, transferred int
+	handle, talk, hold, acw, answer                    float64
+}
+
+func compareQueue(t *testing.T, what string, r map[string]any, w queueTruth) {
+	t.Helper()
+	counts := []struct {
+		col  string
+		want int
+	}{
+		{"contacts_queued", w.offered}, {"contacts_answered", w.answered}, {"contacts_handled", w.handled},
+		{"contacts_abandoned", w.abandoned}, {"transferred_out", w.transferred},
+	}
+	for _, c := range counts {
+		if got := num(r[c.col]); got != float64(c.want) {
+			t.Errorf("%s: %s = %v, truth %d", what, c.col, got, c.want)
+		}
+	}
+	durations := []struct {
+		col   string
+		want  float64
+		n     int
+		parts float64
+	}{
+		{"handle_seconds", w.handle, w.handled, 3}, {"talk_seconds", w.talk, w.handled, 1},
+		{"hold_seconds", w.hold, w.handled, 1}, {"acw_seconds", w.acw, w.handled, 1},
+		{"answer_seconds", w.answer, w.answered, 1},
+	}
+	for _, d := range durations {
+		if got := num(r[d.col]); math.Abs(got-d.want) > tol(d.n, d.parts) {
+			t.Errorf("%s: %s = %v, truth %.3f (allowed ±%.1f)", what, d.col, got, d.want, tol(d.n, d.parts))
+		}
+	}
+}
+
+func checkQueueDay(t *testing.T, truth simulator.Truth, rows []map[string]any) {
+	t.Helper()
+	want := map[[2]string]*queueTruth{}
+	for _, tr := range truth.Queues {
+		k := [2]string{tr.QueueID, tr.Channel}
+		w := want[k]
+		if w == nil {
+			w = &queueTruth{}
+			want[k] = w
+		}
+		w.offered += tr.ContactsOffered
+		w.answered += tr.ContactsAnswered
+		w.handled += tr.ContactsHandled
+		w.abandoned += tr.ContactsAbandoned
+		w.transferred += tr.ContactsTransferredOut
+		w.handle += tr.HandleTimeSeconds
+		w.talk += tr.InteractionTimeSeconds
+		w.hold += tr.HoldTimeSeconds
+		w.acw += tr.ACWTimeSeconds
+		w.answer += tr.QueueAnswerTimeSeconds
+	}
+	if len(rows) != len(want) {
+		t.Errorf("kpi_queue_day has %d rows, the truth %d", len(rows), len(want))
+	}
+	for _, r := range rows {
+		k := [2]string{r["queue_id"].(string), r["channel"].(string)}
+		w := want[k]
+		if w == nil {
+			t.Errorf("kpi_queue_day row %v not in the truth", k)
+			continue
+		}
+		compareQueue(t, "day "+fmt.Sprint(k), r, *w)
+		if sl := num(r["sl_threshold_seconds"]); sl != report.DefaultServiceLevelSeconds {
+			t.Errorf("sl_threshold_seconds %v", sl)
+		}
+	}
+}
+
+// checkAgentStatus compares seconds per agent and status in the local day
+// (cut at local midnight) with the truth's time in status.
+func checkAgentStatus(t *testing.T, truth simulator.Truth, rows []map[string]any) {
+	t.Helper()
+	want := map[[2]string]float64{}
+	for _, a := range truth.AgentStatuses {
+		want[[2]string{a.AgentID, a.StatusName}] += a.Seconds
+	}
+	got := map[[2]string]float64{}
+	for _, r := range rows {
+		got[[2]string{r["agent_id"].(string), r["status_name"].(string)}] = num(r["seconds"])
+	}
+	keys := make([][2]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		if math.Abs(got[k]-want[k]) > 0.002 {
+			t.Errorf("kpi_agent_status_day %v: %.3f s, truth %.3f s", k, got[k], want[k])
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok && v != 0 {
+			t.Errorf("kpi_agent_status_day %v: %.3f s, not in the truth", k, v)
+		}
+	}
+}
+
+// checkAgentDay compares available time with the truth and contacts handled
+// with the simulator's contact facts (handled: connected to the agent).
+func checkAgentDay(t *testing.T, c *centre, truth simulator.Truth, rows []map[string]any) {
+	t.Helper()
+	avail := map[string]float64{}
+	for _, a := range truth.AgentStatuses {
+		if a.StatusType == "ROUTABLE" {
+			avail[a.AgentID] += a.Seconds
+		}
+	}
+	handled := map[string]int{}
+	for _, f := range c.sim.ContactFacts(c.dayStart, c.dayEnd) {
+		if f.AgentID != "" && !f.ConnectedToAgent.IsZero() {
+			handled[f.AgentID]++
+		}
+	}
+	occupied := 0
+	for _, r := range rows {
+		a := r["agent_id"].(string)
+		if got := num(r["available_seconds"]); math.Abs(got-avail[a]) > 0.002 {
+			t.Errorf("kpi_agent_day %s: available %.3f s, truth %.3f s", a, got, avail[a])
+		}
+		if got := num(r["contacts_handled"]); got != float64(handled[a]) {
+			t.Errorf("kpi_agent_day %s: %v contacts handled, simulator %d", a, got, handled[a])
+		}
+		if r["occupancy_pct"] != nil {
+			occupied++
+			if o := num(r["occupancy_pct"]); o <= 0 || o > 100 && handled[a] > 0 && avail[a] > 0 && num(r["handle_seconds"]) <= avail[a] {
+				t.Errorf("kpi_agent_day %s: occupancy %.1f%%", a, o)
+			}
+		}
+	}
+	if len(rows) < 100 || occupied == 0 {
+		t.Errorf("kpi_agent_day: %d agents, %d with occupancy", len(rows), occupied)
+	}
+}
+
+var _ = sql.ErrNoRows
