@@ -91,7 +91,9 @@ func (c *centre) load(t *testing.T, dialect string) *sqlstore.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	start := time.Now()
-	defer func() { t.Logf("%s: stored %d records and polled in %s", dialect, len(c.recs), time.Since(start).Round(time.Millisecond)) }()
+	defer func() {
+		t.Logf("%s: stored %d records and polled in %s", dialect, len(c.recs), time.Since(start).Round(time.Millisecond))
+	}()
 	e := &ingest.Engine{Store: s, Logger: slog.New(slog.DiscardHandler)}
 	for _, stream := range []string{simulator.StreamAgentEvents, simulator.StreamCTR} {
 		source := connectreporting.SourceAgentEvents
@@ -445,7 +447,6 @@ func checkAgentDay(t *testing.T, c *centre, truth simulator.Truth, rows []map[st
 		t.Errorf("kpi_agent_day: %d agents, %d with occupancy", len(rows), occupied)
 	}
 }
-
 
 // checkConnectCells checks, cell by cell (15-minute interval, queue,
 // channel), that the views built from contact records equal Connect's own
