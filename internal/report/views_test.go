@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // centre is one simulated contact centre run, shared by the view tests:
 // 100 agents in Australia/Sydney over 6 October 2024, the day daylight
 // saving starts (02:00 becomes 03:00: a 23-hour day, 92 intervals), run on
-// into the next afternoon so every contact of the day has finished and
+// into the next morning so every contact of the day has finished and
 // every agent has logged out.
 type centre struct {
 	sim              *simulator.Simulator
@@ -69,7 +69,7 @@ func runCentre() (*centre, error) {
 	if c.sim, err = simulator.New(cfg, mem); err != nil {
 		return nil, err
 	}
-	if err := c.sim.RunUntil(time.Date(2024, 10, 7, 15, 0, 0, 0, loc)); err != nil {
+	if err := c.sim.RunUntil(time.Date(2024, 10, 7, 10, 0, 0, 0, loc)); err != nil {
 		return nil, err
 	}
 	c.recs = mem.Records()
@@ -241,6 +241,7 @@ func TestViewsEqualSimulatorTruth(t *testing.T) {
 	checkTruthCoverage(t, c, truth)
 	for _, dialect := range dialects {
 		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
 			s := c.load(t, dialect)
 			zone := c.loc.String()
 			checkQueueIntervals(t, truth, viewRows(t, s, "kpi_queue_interval", zone, c.day))
