@@ -210,14 +210,6 @@ func num(v any) float64 {
 	panic(fmt.Sprintf("not a number: %T %v", v, v))
 }
 
-// date returns a local_date value as YYYY-MM-DD.
-func date(v any) string {
-	if tm, ok := v.(time.Time); ok {
-		return tm.Format(time.DateOnly)
-	}
-	return fmt.Sprint(v)
-}
-
 type qkey struct {
 	start          time.Time
 	queue, channel string
