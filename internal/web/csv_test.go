@@ -159,3 +159,46 @@ func TestWallboardSharedQuery(t *testing.T) {
 		t.Errorf("%d wallboard queries, want 3 (default, sl=30, UTC)", n)
 	}
 }
+
+// TestWallboardStaleWhileRenewing: when the refresh interval has passed,
+// viewers get the previous answer at once while one query renews it, and
+// the next viewers get the renewed one.
+func TestWallboardStaleWhileRenewing(t *testing.T) {
+	r := &counting{Reader: openStore(t), gate: make(chan struct{}, 10)}
+	clock := now
+	var mu sync.Mutex
+	h := web.New(r, web.Options{Location: london, Refresh: 300 * time.Millisecond, Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Minute)
+		return clock
+	}})
+	r.gate <- struct{}{}
+	_, first := get(t, h, "/api/wallboard")
+	time.Sleep(350 * time.Millisecond) // the refresh interval passes
+	for range 5 {
+		_, body := get(t, h, "/api/wallboard") // the renewal waits at the gate
+		if string(body) != string(first) {
+			t.Fatalf("a viewer waited for the renewal: %s", body)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); r.n.Load() != 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d queries, want the first and one renewal", r.n.Load())
+		}
+	}
+	r.gate <- struct{}{}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		_, body := get(t, h, "/api/wallboard")
+		if string(body) != string(first) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the renewed wallboard never arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := r.n.Load(); n != 2 {
+		t.Errorf("%d queries, want 2", n)
+	}
+}

@@ -20,10 +20,11 @@ const maxCachedWallboards = 64
 
 // wallboardCache shares one wallboard per time zone and service-level
 // threshold among every viewer for one refresh interval: the first request
-// after the interval runs the query (single flight, so concurrent viewers
-// wait for that one query instead of starting their own), the others get
-// the same encoded answer. Expiry is on the wall clock, whatever clock the
-// dashboard reports in (the demo's runs faster).
+// after the interval starts the query (single flight, so there is one query
+// however many viewers ask), the others get the same encoded answer. While
+// that query runs, viewers get the previous answer (see staleFor). Expiry is
+// on the wall clock, whatever clock the dashboard reports in (the demo's
+// runs faster).
 type wallboardCache struct {
 	ttl     time.Duration
 	flights singleflight.Group
@@ -41,14 +42,15 @@ func newWallboardCache(ttl time.Duration) *wallboardCache {
 	return &wallboardCache{ttl: ttl, entries: map[string]cachedWallboard{}}
 }
 
-func (c *wallboardCache) lookup(key string, now time.Time) ([]byte, bool) {
+// lookup returns the body of key and whether it is still fresh.
+func (c *wallboardCache) lookup(key string, now time.Time) (body []byte, fresh bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	if !ok || now.Sub(e.at) >= c.ttl {
+	if !ok || now.Sub(e.at) >= staleFor*c.ttl {
 		return nil, false
 	}
-	return e.body, true
+	return e.body, now.Sub(e.at) < c.ttl
 }
 
 func (c *wallboardCache) store(key string, body []byte, now time.Time) {
@@ -56,7 +58,7 @@ func (c *wallboardCache) store(key string, body []byte, now time.Time) {
 	defer c.mu.Unlock()
 	if len(c.entries) >= maxCachedWallboards {
 		for k, e := range c.entries {
-			if now.Sub(e.at) >= c.ttl {
+			if now.Sub(e.at) >= staleFor*c.ttl {
 				delete(c.entries, k)
 			}
 		}
@@ -67,14 +69,22 @@ func (c *wallboardCache) store(key string, body []byte, now time.Time) {
 	c.entries[key] = cachedWallboard{body: body, at: now}
 }
 
-// get returns the cached body of key or runs load once for every caller
-// waiting on key.
+// staleFor: an answer older than the refresh interval but younger than
+// staleFor intervals is served while one query renews it in the background
+// (stale while revalidate), so no viewer waits for the query; an older
+// one, or none, is waited for.
+const staleFor = 3
+
+// get returns the body of key: the cached one while it is fresh; the
+// cached one while one query renews it when it is stale; else the result of
+// load, run once for every caller waiting on key.
 func (c *wallboardCache) get(key string, load func() ([]byte, error)) ([]byte, error) {
-	if body, ok := c.lookup(key, time.Now()); ok {
+	body, fresh := c.lookup(key, time.Now())
+	if fresh {
 		return body, nil
 	}
-	v, err, _ := c.flights.Do(key, func() (any, error) {
-		if body, ok := c.lookup(key, time.Now()); ok { // filled while we waited for the lock
+	flight := c.flights.DoChan(key, func() (any, error) {
+		if body, fresh := c.lookup(key, time.Now()); fresh { // renewed while we waited for the lock
 			return body, nil
 		}
 		body, err := load()
@@ -84,10 +94,14 @@ func (c *wallboardCache) get(key string, load func() ([]byte, error)) ([]byte, e
 		c.store(key, body, time.Now())
 		return body, nil
 	})
-	if err != nil {
-		return nil, err
+	if body != nil {
+		return body, nil // stale: the flight renews it for the next viewers
 	}
-	return v.([]byte), nil
+	res := <-flight
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Val.([]byte), nil
 }
 
 // reset empties the cache (benchmarks measure a query per round).
@@ -131,4 +145,15 @@ func (h *Handler) wallboard(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(body)
+}
+
+// expire ages every cached answer past the refresh interval (benchmarks
+// measure the moment a refresh interval ends).
+func (c *wallboardCache) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		e.at = e.at.Add(-c.ttl)
+		c.entries[k] = e
+	}
 }
