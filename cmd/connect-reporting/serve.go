@@ -37,8 +37,11 @@ func daemonDashboard(ctx context.Context, m *Main, addr string, env *daemonEnv) 
 
 // newDashboard returns the dashboard on store s with opts ("today" and the
 // reports in opts.Location, the wallboard refreshed every opts.Refresh, 5 s
-// when zero). serve, demo and run serve the same handler.
+// when zero), offering the zones and the service-level threshold the store
+// keeps the KPI views for (TIME_ZONE, SERVICE_LEVEL_SECONDS). serve, demo
+// and run serve the same handler.
 func newDashboard(s *sqlstore.Store, opts web.Options) http.Handler {
+	opts.Zones, opts.ServiceLevelSeconds = s.ReportOptions()
 	return web.New(s, opts)
 }
 

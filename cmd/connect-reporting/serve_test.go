@@ -43,7 +43,7 @@ func TestServeDashboard(t *testing.T) {
 			pr, pw := io.Pipe()
 			m := NewMain()
 			m.Stdout, m.Stderr = pw, io.Discard
-			m.Getenv = func(k string) string { return map[string]string{"TIME_ZONE": "UTC"}[k] }
+			m.Getenv = func(k string) string { return map[string]string{"TIME_ZONE": "UTC", "SERVICE_LEVEL_SECONDS": "30"}[k] }
 			done := make(chan error, 1)
 			go func() {
 				done <- m.Run(runCtx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--refresh", "3s"})
@@ -79,10 +79,10 @@ func TestServeDashboard(t *testing.T) {
 				t.Fatalf("wallboard: %d %v %s", code, err, body)
 			}
 			// Just after midnight UTC the contact may fall on yesterday.
-			if wb.TimeZone != "UTC" || (wb.Total.Handled != 1 && enq.Format(time.DateOnly) == wb.Day) {
+			if wb.TimeZone != "UTC" || wb.ServiceLevelSeconds != 30 || (wb.Total.ContactsAnswered != 1 && enq.Format(time.DateOnly) == wb.Day) {
 				t.Errorf("wallboard: %+v", wb)
 			}
-			if code, body := fetch("api/config"); code != 200 || !strings.Contains(body, `"refresh_seconds":3`) {
+			if code, body := fetch("api/config"); code != 200 || !strings.Contains(body, `"refresh_seconds":3`) || !strings.Contains(body, `"service_level_seconds":30`) {
 				t.Errorf("config: %d %s", code, body)
 			}
 			if code, body := fetch(""); code != 200 || !strings.Contains(body, "static/app.js") {

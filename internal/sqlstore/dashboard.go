@@ -4,27 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/report"
 )
 
-// This file is the dashboard's read model (the wallboard, the reports and
-// the health of the pipeline) on every dialect. The SQL is portable: plain
-// aggregates and CASE, ? placeholders rewritten by q, timestamps bound with
-// arg. Anything that needs a time zone (days, 15/30/60-minute intervals) is
-// bucketed in Go, so no dialect's date functions are involved.
-
-// MaxReportRange bounds the time range of one report (row-level reports
-// read every contact of the range).
-const MaxReportRange = 62 * 24 * time.Hour
-
-// defaultServiceLevelSeconds is the service-level threshold when none is given.
-const defaultServiceLevelSeconds = 20
+// This file is the dashboard's wallboard and the health of the pipeline on
+// every dialect; dashboard_reports.go and dashboard_agents.go read the
+// reports. Live figures come from the current real-time snapshots and
+// agent_state; today's contact figures from kpi_queue_day, the view a BI
+// tool reads (no second implementation of them here). The SQL is portable:
+// ? placeholders rewritten by q, timestamps bound with arg.
 
 // each runs query and calls f for every row.
 func (s *Store) each(ctx context.Context, query string, args []any, f func(*sql.Rows) error) error {
@@ -114,13 +110,6 @@ func (s *Store) routingProfileNames(ctx context.Context) (map[string]string, err
 	return out, nil
 }
 
-func serviceLevelSeconds(n int) int {
-	if n <= 0 {
-		return defaultServiceLevelSeconds
-	}
-	return n
-}
-
 func location(loc *time.Location) *time.Location {
 	if loc == nil {
 		return time.UTC
@@ -134,86 +123,28 @@ func startOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 }
 
-// Bucket returns the interval of period that holds t, aligned to the wall
-// clock of loc: period 0 is t's calendar day in loc; 15, 30 or 60 minutes
-// are aligned to the local quarter, half or full hour. Buckets are instants,
-// so the repeated hour when clocks go back is two buckets (01:00 BST and
-// 01:00 GMT) and the skipped hour when they go forward is none.
-func Bucket(t time.Time, loc *time.Location, period time.Duration) (start, end time.Time) {
-	loc = location(loc)
-	if period <= 0 {
-		start = startOfDay(t, loc)
-		return start.UTC(), start.AddDate(0, 0, 1).UTC()
-	}
-	_, off := t.In(loc).Zone()
-	p := int64(period / time.Second)
-	local := t.Unix() + int64(off)
-	m := local % p
-	if m < 0 {
-		m += p
-	}
-	start = time.Unix(local-m-int64(off), 0).UTC()
-	return start, start.Add(period)
-}
-
-// contactFacts is what the contact figures need of one contact record.
-const contactFactsSQL = `SELECT queue_id, channel, queue_name, enqueue_timestamp,
-	connected_to_agent_timestamp, disconnect_timestamp, queue_duration_seconds,
-	agent_interaction_duration_seconds, customer_hold_duration_seconds, after_contact_work_duration_seconds
-FROM contact_record
-WHERE enqueue_timestamp >= ? AND enqueue_timestamp < ? AND queue_id IS NOT NULL`
-
-// statsSQL aggregates the same figures in the database (the wallboard's
-// today, read every few seconds); contactStats is the Go twin the interval
-// report uses, and the tests hold the two to the same figures.
-const statsSQL = `SELECT queue_id, channel, MAX(queue_name),
-	COUNT(*),
-	SUM(CASE WHEN connected_to_agent_timestamp IS NOT NULL THEN 1 ELSE 0 END),
-	SUM(CASE WHEN connected_to_agent_timestamp IS NULL AND disconnect_timestamp IS NOT NULL THEN 1 ELSE 0 END),
-	SUM(CASE WHEN connected_to_agent_timestamp IS NULL AND disconnect_timestamp IS NULL THEN 1 ELSE 0 END),
-	SUM(CASE WHEN connected_to_agent_timestamp IS NOT NULL THEN
-		COALESCE(agent_interaction_duration_seconds, 0) + COALESCE(customer_hold_duration_seconds, 0)
-		+ COALESCE(after_contact_work_duration_seconds, 0) ELSE 0 END),
-	SUM(CASE WHEN connected_to_agent_timestamp IS NOT NULL AND queue_duration_seconds < ? THEN 1 ELSE 0 END)
-FROM contact_record
-WHERE enqueue_timestamp >= ? AND enqueue_timestamp < ? AND queue_id IS NOT NULL
-GROUP BY queue_id, channel`
-
 type queueChannel struct{ queue, channel string }
 
-// dayStats returns the contact figures per queue and channel of contacts
-// queued in [from, to), and the queue names the records carry.
-func (s *Store) dayStats(ctx context.Context, from, to time.Time, slSeconds int) (map[queueChannel]connectreporting.DayStats, map[string]string, error) {
-	out := map[queueChannel]connectreporting.DayStats{}
-	names := map[string]string{}
-	args := []any{int64(slSeconds), arg(s.dialect, from), arg(s.dialect, to)}
-	err := s.each(ctx, statsSQL, args, func(r *sql.Rows) error {
-		var k queueChannel
-		var ch, name sql.NullString
-		var st connectreporting.DayStats
-		var handled, abandoned, inQueue, answered, handle sql.NullFloat64
-		if err := r.Scan(&k.queue, &ch, &name, &st.Offered, &handled, &abandoned, &inQueue, &handle, &answered); err != nil {
-			return err
-		}
-		k.channel = ch.String
-		st.Handled, st.Abandoned, st.InQueue = int64(handled.Float64), int64(abandoned.Float64), int64(inQueue.Float64)
-		st.AnsweredInThreshold, st.HandleSeconds = int64(answered.Float64), handle.Float64
-		st.Finish()
-		out[k] = st
-		if name.String != "" {
-			names[k.queue] = name.String
-		}
-		return nil
-	})
+// todayFigures reads today's kpi_queue_day rows at the threshold sl (the
+// views' own when 0), by queue and channel, with the queue names they carry.
+func (s *Store) todayFigures(ctx context.Context, loc *time.Location, day time.Time, sl int, names map[string]string) (map[queueChannel]connectreporting.QueueFigures, map[string]string, error) {
+	rows, err := s.queueRows(ctx, connectreporting.ReportQuery{From: day.UTC(), To: day.AddDate(0, 0, 1).UTC(), Location: loc, ServiceLevelSeconds: sl}, names)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read contact figures: %w", err)
+		return nil, nil, fmt.Errorf("today's figures: %w", err)
 	}
-	return out, names, nil
+	out := map[queueChannel]connectreporting.QueueFigures{}
+	rowNames := map[string]string{}
+	for _, r := range rows {
+		out[queueChannel{r.QueueID, r.Channel}] = r.QueueFigures
+		rowNames[r.QueueID] = r.QueueName
+	}
+	return out, rowNames, nil
 }
 
 // Wallboard reads the live view: the latest real-time snapshot per queue
-// and channel beside today's contact figures, the agents, and the health of
-// the pipeline.
+// and channel beside today's kpi_queue_day figures (at the query's
+// threshold, the views' own when 0), the live totals, the agents, and the
+// health of the pipeline.
 func (s *Store) Wallboard(ctx context.Context, wq connectreporting.WallboardQuery) (connectreporting.Wallboard, error) {
 	loc := location(wq.Location)
 	now := wq.Now
@@ -222,26 +153,121 @@ func (s *Store) Wallboard(ctx context.Context, wq connectreporting.WallboardQuer
 	}
 	now = now.UTC()
 	day := startOfDay(now, loc)
-	sl := serviceLevelSeconds(wq.ServiceLevelSeconds)
+	sl := wq.ServiceLevelSeconds
+	if sl <= 0 {
+		var err error
+		if sl, err = s.viewThreshold(ctx); err != nil {
+			return connectreporting.Wallboard{}, err
+		}
+	}
 	wb := connectreporting.Wallboard{
 		GeneratedAt: now, TimeZone: loc.String(), Day: day.Format(time.DateOnly), DayStart: day.UTC(),
 		ServiceLevelSeconds: sl, Queues: []connectreporting.WallboardQueue{}, Agents: []connectreporting.WallboardAgent{},
 	}
-	names, err := s.queueNames(ctx)
-	if err != nil {
+	var err error
+	if wb.Queues, err = s.wallboardQueues(ctx, loc, day, sl); err != nil {
 		return wb, err
 	}
-	stats, crNames, err := s.dayStats(ctx, day.UTC(), day.AddDate(0, 0, 1).UTC(), sl)
-	if err != nil {
+	wb.Total.SLThresholdSeconds = sl
+	for _, q := range wb.Queues {
+		wb.Total.Add(q.Today)
+		if q.SnapshotTime != nil && (wb.Now.SnapshotTime == nil || q.SnapshotTime.After(*wb.Now.SnapshotTime)) {
+			wb.Now.SnapshotTime = q.SnapshotTime
+		}
+		wb.Now.ContactsInQueue = addPtr(wb.Now.ContactsInQueue, q.ContactsInQueue, func(a, b float64) float64 { return a + b })
+		wb.Now.OldestContactAgeSeconds = addPtr(wb.Now.OldestContactAgeSeconds, q.OldestContactAgeSeconds, func(a, b float64) float64 { return max(a, b) })
+	}
+	wb.Total.Derive()
+	if wb.Agents, err = s.wallboardAgents(ctx); err != nil {
 		return wb, err
+	}
+	countAgents(&wb.Now, wb.Agents)
+	if wb.Health, err = s.Health(ctx, now); err != nil {
+		return wb, err
+	}
+	return wb, nil
+}
+
+// addPtr combines b into a with f; nil is no value.
+func addPtr(a, b *float64, f func(x, y float64) float64) *float64 {
+	if b == nil {
+		return a
+	}
+	v := *b
+	if a != nil {
+		v = f(*a, v)
+	}
+	return &v
+}
+
+// countAgents counts the agents by the state the event stream moved them to
+// (see WallboardNow).
+func countAgents(n *connectreporting.WallboardNow, agents []connectreporting.WallboardAgent) {
+	for _, a := range agents {
+		if a.StatusType == "" || a.StatusType == "OFFLINE" {
+			continue
+		}
+		n.AgentsOnline++
+		switch {
+		case a.ContactCount > 0:
+			n.AgentsOnContact++
+		case a.StatusType == "ROUTABLE":
+			n.AgentsAvailable++
+		default:
+			n.AgentsOther++
+		}
+	}
+}
+
+// ReportOptions returns the zones report_interval is kept for and the
+// service-level threshold the store gives the views (Options.TimeZones and
+// ServiceLevelSeconds, with their defaults): the dashboard offers those.
+func (s *Store) ReportOptions() (zones []*time.Location, serviceLevelSeconds int) {
+	sl := s.opts.ServiceLevelSeconds
+	if sl <= 0 {
+		sl = report.DefaultServiceLevelSeconds
+	}
+	return s.zones(), sl
+}
+
+// viewThreshold is the service-level threshold the views use
+// (report_setting; the default when unset).
+func (s *Store) viewThreshold(ctx context.Context) (int, error) {
+	sl := report.DefaultServiceLevelSeconds
+	err := s.each(ctx, "SELECT value FROM report_setting WHERE name = ?", []any{report.SettingServiceLevelSeconds}, func(r *sql.Rows) error {
+		var v string
+		if err := r.Scan(&v); err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err == nil && n > 0 {
+			sl = n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("service-level threshold of the views: %w", err)
+	}
+	return sl, nil
+}
+
+// wallboardQueues joins the current real-time snapshot of every queue and
+// channel with today's kpi_queue_day row, ordered by queue name and channel.
+func (s *Store) wallboardQueues(ctx context.Context, loc *time.Location, day time.Time, sl int) ([]connectreporting.WallboardQueue, error) {
+	names, err := s.queueNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	figures, viewNames, err := s.todayFigures(ctx, loc, day, sl, names)
+	if err != nil {
+		return nil, err
 	}
 	rows := map[queueChannel]*connectreporting.WallboardQueue{}
 	row := func(k queueChannel) *connectreporting.WallboardQueue {
 		if r, ok := rows[k]; ok {
 			return r
 		}
-		r := &connectreporting.WallboardQueue{QueueID: k.queue, Channel: k.channel}
-		r.Today.Finish()
+		r := &connectreporting.WallboardQueue{QueueID: k.queue, Channel: k.channel, Today: connectreporting.QueueFigures{SLThresholdSeconds: sl}}
 		rows[k] = r
 		return r
 	}
@@ -262,36 +288,20 @@ FROM queue_realtime_current`, nil, func(r *sql.Rows) error {
 		return nil
 	})
 	if err != nil {
-		return wb, fmt.Errorf("read queue snapshots: %w", err)
+		return nil, fmt.Errorf("read queue snapshots: %w", err)
 	}
-	var total connectreporting.DayStats
-	for k, st := range stats {
-		row(k).Today = st
-		total.Add(st)
+	for k, f := range figures {
+		row(k).Today = f
 	}
-	total.Finish()
-	wb.Total = total
+	out := make([]connectreporting.WallboardQueue, 0, len(rows))
 	for _, r := range rows {
-		r.QueueName = queueName(r.QueueID, names, crNames)
-		wb.Queues = append(wb.Queues, *r)
+		r.QueueName = queueName(r.QueueID, names, viewNames)
+		out = append(out, *r)
 	}
-	sort.Slice(wb.Queues, func(i, j int) bool {
-		a, b := wb.Queues[i], wb.Queues[j]
-		if x, y := strings.ToLower(a.QueueName), strings.ToLower(b.QueueName); x != y {
-			return x < y
-		}
-		if a.QueueID != b.QueueID {
-			return a.QueueID < b.QueueID
-		}
-		return a.Channel < b.Channel
+	slices.SortFunc(out, func(a, b connectreporting.WallboardQueue) int {
+		return compareStrings(a.QueueName, b.QueueName, a.QueueID, b.QueueID, a.Channel, b.Channel)
 	})
-	if wb.Agents, err = s.wallboardAgents(ctx); err != nil {
-		return wb, err
-	}
-	if wb.Health, err = s.Health(ctx, now); err != nil {
-		return wb, err
-	}
-	return wb, nil
+	return out, nil
 }
 
 func queueName(id string, names ...map[string]string) string {
@@ -464,279 +474,4 @@ func (s *Store) Health(ctx context.Context, now time.Time) (connectreporting.Hea
 	}
 	h.LastRejected = timePtr(last)
 	return h, nil
-}
-
-// checkReport validates a report query and returns its zone.
-func checkReport(rq connectreporting.ReportQuery) (*time.Location, error) {
-	switch rq.Period {
-	case 0, 15 * time.Minute, 30 * time.Minute, time.Hour:
-	default:
-		return nil, fmt.Errorf("report period %s: want 15m, 30m, 1h or 0 (days)", rq.Period)
-	}
-	if !rq.From.Before(rq.To) {
-		return nil, errors.New("report range is empty: from is not before to")
-	}
-	if rq.To.Sub(rq.From) > MaxReportRange {
-		return nil, fmt.Errorf("report range %s is longer than %s", rq.To.Sub(rq.From), MaxReportRange)
-	}
-	return location(rq.Location), nil
-}
-
-// ErrBadReport marks a report query the store cannot answer (bad period or range).
-var ErrBadReport = errors.New("bad report query")
-
-func localLabel(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(time.RFC3339)
-}
-
-// QueueIntervals counts contacts per queue and channel per interval of the
-// report, by the time they were queued (figures as in DayStats). Only
-// intervals with contacts have rows; rows are ordered by interval, queue
-// name and channel.
-func (s *Store) QueueIntervals(ctx context.Context, rq connectreporting.ReportQuery) ([]connectreporting.QueueIntervalRow, error) {
-	loc, err := checkReport(rq)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadReport, err)
-	}
-	sl := int64(serviceLevelSeconds(rq.ServiceLevelSeconds))
-	names, err := s.queueNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type key struct {
-		start time.Time
-		queueChannel
-	}
-	acc := map[key]*connectreporting.QueueIntervalRow{}
-	crNames := map[string]string{}
-	err = s.each(ctx, contactFactsSQL, []any{arg(s.dialect, rq.From), arg(s.dialect, rq.To)}, func(r *sql.Rows) error {
-		var k key
-		var ch, name sql.NullString
-		var enq, conn, disc time.Time
-		var queueDur, talk, hold, acw sql.NullInt64
-		if err := r.Scan(&k.queue, &ch, &name, scanTime{&enq}, scanTime{&conn}, scanTime{&disc}, &queueDur, &talk, &hold, &acw); err != nil {
-			return err
-		}
-		k.channel = ch.String
-		if name.String != "" {
-			crNames[k.queue] = name.String
-		}
-		start, end := Bucket(enq, loc, rq.Period)
-		k.start = start
-		row, ok := acc[k]
-		if !ok {
-			row = &connectreporting.QueueIntervalRow{IntervalStart: start, IntervalEnd: end, Local: localLabel(start, loc), QueueID: k.queue, Channel: k.channel}
-			acc[k] = row
-		}
-		st := &row.Stats
-		st.Offered++
-		switch {
-		case !conn.IsZero():
-			st.Handled++
-			st.HandleSeconds += float64(talk.Int64 + hold.Int64 + acw.Int64)
-			if queueDur.Valid && queueDur.Int64 < sl {
-				st.AnsweredInThreshold++
-			}
-		case !disc.IsZero():
-			st.Abandoned++
-		default:
-			st.InQueue++
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("queue interval report: %w", err)
-	}
-	out := make([]connectreporting.QueueIntervalRow, 0, len(acc))
-	for _, r := range acc {
-		r.QueueName = queueName(r.QueueID, names, crNames)
-		r.Stats.Finish()
-		out = append(out, *r)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		return rowLess(a.IntervalStart, b.IntervalStart, a.QueueName, b.QueueName, a.QueueID, b.QueueID, a.Channel, b.Channel)
-	})
-	return out, nil
-}
-
-func rowLess(t1, t2 time.Time, s ...string) bool {
-	if !t1.Equal(t2) {
-		return t1.Before(t2)
-	}
-	for i := 0; i+1 < len(s); i += 2 {
-		if s[i] != s[i+1] {
-			return s[i] < s[i+1]
-		}
-	}
-	return false
-}
-
-// Suffixes of the stored sums and counts of averages (see connectapi).
-const (
-	suffixSum   = "__SUM"
-	suffixCount = "__COUNT"
-)
-
-// isAverage tells the metrics that cannot be summed: averages and
-// percentages, recomputed from their __SUM and __COUNT instead.
-func isAverage(name string) bool {
-	if strings.HasSuffix(name, suffixSum) || strings.HasSuffix(name, suffixCount) {
-		return false
-	}
-	return strings.HasPrefix(name, "AVG_") || strings.HasPrefix(name, "SERVICE_LEVEL") || strings.HasPrefix(name, "PERCENT_")
-}
-
-// IntervalMetrics rolls queue_interval_metric (15-minute intervals as the
-// historical poller stores them) up to the report's intervals: counts and
-// sums add up, MAX_ metrics take the maximum, and every average X is
-// SUM(X__SUM) / SUM(X__COUNT) over the interval (absent when the count is
-// 0). Intervals are taken by their start.
-func (s *Store) IntervalMetrics(ctx context.Context, rq connectreporting.ReportQuery) ([]connectreporting.IntervalMetricRow, error) {
-	loc, err := checkReport(rq)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadReport, err)
-	}
-	names, err := s.queueNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	type key struct {
-		start time.Time
-		queueChannel
-	}
-	type acc struct {
-		row     *connectreporting.IntervalMetricRow
-		sources map[time.Time]bool
-	}
-	rows := map[key]*acc{}
-	err = s.each(ctx, `SELECT queue_id, channel, interval_start, metric_name, value FROM queue_interval_metric
-WHERE interval_start >= ? AND interval_start < ?`, []any{arg(s.dialect, rq.From), arg(s.dialect, rq.To)}, func(r *sql.Rows) error {
-		var k key
-		var src time.Time
-		var name string
-		var v sql.NullFloat64
-		if err := r.Scan(&k.queue, &k.channel, scanTime{&src}, &name, &v); err != nil {
-			return err
-		}
-		start, end := Bucket(src, loc, rq.Period)
-		k.start = start
-		a, ok := rows[k]
-		if !ok {
-			a = &acc{row: &connectreporting.IntervalMetricRow{IntervalStart: start, IntervalEnd: end, Local: localLabel(start, loc),
-				QueueID: k.queue, Channel: k.channel, Metrics: map[string]float64{}}, sources: map[time.Time]bool{}}
-			rows[k] = a
-		}
-		a.sources[src] = true
-		if !v.Valid || isAverage(name) {
-			return nil
-		}
-		m := a.row.Metrics
-		if old, seen := m[name]; seen && strings.HasPrefix(name, "MAX_") {
-			m[name] = max(old, v.Float64)
-		} else {
-			m[name] += v.Float64
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("interval metric report: %w", err)
-	}
-	out := make([]connectreporting.IntervalMetricRow, 0, len(rows))
-	for _, a := range rows {
-		m := a.row.Metrics
-		for name, sum := range m {
-			base, ok := strings.CutSuffix(name, suffixSum)
-			if !ok {
-				continue
-			}
-			if n := m[base+suffixCount]; n > 0 {
-				m[base] = sum / n
-			}
-		}
-		a.row.SourceCount = len(a.sources)
-		a.row.QueueName = queueName(a.row.QueueID, names)
-		out = append(out, *a.row)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		return rowLess(a.IntervalStart, b.IntervalStart, a.QueueName, b.QueueName, a.QueueID, b.QueueID, a.Channel, b.Channel)
-	})
-	return out, nil
-}
-
-// AgentStatusDays sums the time each agent spent in each status per local
-// day of the report's zone, from agent_status_interval. Intervals are cut
-// at midnight and at the report's range; one still open ends at Now (or at
-// To when Now is zero or later).
-func (s *Store) AgentStatusDays(ctx context.Context, rq connectreporting.ReportQuery) ([]connectreporting.AgentStatusDay, error) {
-	rq.Period = 0
-	loc, err := checkReport(rq)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadReport, err)
-	}
-	limit := rq.To
-	if !rq.Now.IsZero() && rq.Now.Before(limit) {
-		limit = rq.Now
-	}
-	users, err := s.users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	stateNames, err := s.idNames(ctx, "SELECT agent_id, username FROM agent_state")
-	if err != nil {
-		return nil, fmt.Errorf("agent status report: %w", err)
-	}
-	type key struct{ day, agent, status, stype string }
-	acc := map[key]float64{}
-	err = s.each(ctx, `SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
-WHERE start_timestamp < ? AND (end_timestamp IS NULL OR end_timestamp > ?)`, []any{arg(s.dialect, limit), arg(s.dialect, rq.From)}, func(r *sql.Rows) error {
-		var agent string
-		var start, end time.Time
-		var status, stype sql.NullString
-		if err := r.Scan(&agent, scanTime{&start}, scanTime{&end}, &status, &stype); err != nil {
-			return err
-		}
-		if end.IsZero() || end.After(limit) {
-			end = limit
-		}
-		if start.Before(rq.From) {
-			start = rq.From
-		}
-		for t := start; t.Before(end); {
-			dayStart, dayEnd := Bucket(t, loc, 0)
-			stop := dayEnd
-			if end.Before(stop) {
-				stop = end
-			}
-			k := key{dayStart.In(loc).Format(time.DateOnly), agent, status.String, stype.String}
-			acc[k] += stop.Sub(t).Seconds()
-			t = stop
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("agent status report: %w", err)
-	}
-	out := make([]connectreporting.AgentStatusDay, 0, len(acc))
-	for k, secs := range acc {
-		name := stateNames[k.agent]
-		if name == "" {
-			name = users[k.agent].username
-		}
-		if name == "" {
-			name = k.agent
-		}
-		out = append(out, connectreporting.AgentStatusDay{Day: k.day, AgentID: k.agent, Username: name, StatusName: k.status, StatusType: k.stype, Seconds: secs})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		for _, p := range [][2]string{{a.Day, b.Day}, {strings.ToLower(a.Username), strings.ToLower(b.Username)}, {a.AgentID, b.AgentID}, {a.StatusName, b.StatusName}} {
-			if p[0] != p[1] {
-				return p[0] < p[1]
-			}
-		}
-		return false
-	})
-	return out, nil
 }

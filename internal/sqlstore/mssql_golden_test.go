@@ -161,6 +161,16 @@ var mssqlScenarios = []struct {
 		if _, err := s.IntervalMetrics(ctx, rq); err != nil {
 			return err
 		}
+		if _, err := s.AgentDays(ctx, rq); err != nil {
+			return err
+		}
+		if _, err := s.AgentTimeline(ctx, rq); err != nil {
+			return err
+		}
+		rq.Period, rq.ServiceLevelSeconds = 0, 30
+		if _, err := s.QueueIntervals(ctx, rq); err != nil {
+			return err
+		}
 		_, err := s.AgentStatusDays(ctx, rq)
 		return err
 	}},

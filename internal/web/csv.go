@@ -41,6 +41,10 @@ func flatten(prefix string, v reflect.Value, out []csvField) []csvField {
 			if !f.IsExported() || name == "-" {
 				continue
 			}
+			if f.Anonymous && name == "" { // embedded: its fields, as JSON has them
+				out = flatten(prefix, v.Field(i), out)
+				continue
+			}
 			if name == "" {
 				name = f.Name
 			}

@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,13 +26,19 @@ func TestReportCSV(t *testing.T) {
 		header     string
 		want       []string
 	}{
-		{"/api/reports/queue-intervals?from=2026-03-29&period=30&format=csv", "queue-intervals_2026-03-29_2026-03-29_Europe-London.csv",
-			"interval_start,interval_end,local,queue_id,queue_name,channel,stats.offered,stats.handled",
-			[]string{"2026-03-29T09:00:00Z", "2026-03-29T10:00:00+01:00", "q1", evilQueue, "VOICE", "2"}},
+		{"/api/reports/queue-intervals?from=2026-03-29&period=15&format=csv", "queue-intervals_2026-03-29_2026-03-29_Europe-London.csv",
+			"interval_start,interval_end,local_date,local,queue_id,queue_name,channel,contacts_queued,contacts_answered",
+			[]string{"2026-03-29T09:15:00Z", "2026-03-29T10:15:00+01:00", "q1", evilQueue, "VOICE", "1", "360"}},
+		{"/api/reports/queue-intervals?from=2026-03-29&period=day&format=csv&sl=46", "queue-intervals_2026-03-29_2026-03-29_Europe-London.csv",
+			"interval_start,interval_end,local_date,local,queue_id", []string{"2026-03-29", "3", "2", "1", "46", "66.66666666666667"}},
 		{"/api/reports/agent-status?from=2026-03-29&to=2026-03-29&format=csv", "agent-status_2026-03-29_2026-03-29_Europe-London.csv",
-			"day,agent_id,username,status_name,status_type,seconds", []string{"2026-03-29", "a2", "bob", "Break", "CUSTOM", "600"}},
-		{"/api/reports/interval-metrics?from=2026-03-29&format=csv&tz=Asia/Kolkata", "interval-metrics_2026-03-29_2026-03-29_Asia-Kolkata.csv",
-			"interval_start,interval_end,local,queue_id,queue_name,channel,source_intervals", nil},
+			"local_date,agent_id,username,status_name,status_type,seconds", []string{"2026-03-29", "a2", "bob", "Break", "CUSTOM", "600"}},
+		{"/api/reports/agent-days?from=2026-03-29&format=csv", "agent-days_2026-03-29_2026-03-29_Europe-London.csv",
+			"local_date,agent_id,username,contacts_handled", []string{"2026-03-29", "a1", "2", "600"}},
+		{"/api/reports/agent-timeline?from=2026-03-29&format=csv", "agent-timeline_2026-03-29_2026-03-29_Europe-London.csv",
+			"agent_id,username,status_name,status_type,start,end,open", []string{"a2", "bob", "Break", "2026-03-29T09:50:00Z", "2026-03-29T10:00:00Z", "true"}},
+		{"/api/reports/interval-metrics?from=2026-03-29&format=csv&tz=UTC", "interval-metrics_2026-03-29_2026-03-29_UTC.csv",
+			"interval_start,interval_end,local_date,local,queue_id,queue_name,channel", nil},
 	} {
 		res, body := get(t, h, c.path)
 		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
@@ -94,8 +103,8 @@ func TestCSVFormulaCells(t *testing.T) {
 func TestServiceLevelThreshold(t *testing.T) {
 	h := newHandler(openStore(t), nil)
 	// c1 waited 10 s, c2 45 s, c3 abandoned after 30 s.
-	for sl, want := range map[string]string{"": `"answered_in_threshold":1`, "10": `"answered_in_threshold":0`,
-		"11": `"answered_in_threshold":1`, "46": `"answered_in_threshold":2`} {
+	for sl, want := range map[string]string{"": `"answered_within_sl":1`, "10": `"answered_within_sl":0`,
+		"11": `"answered_within_sl":1`, "46": `"answered_within_sl":2`} {
 		_, body := get(t, h, "/api/wallboard?sl="+sl)
 		if !strings.Contains(string(body), want) {
 			t.Errorf("wallboard sl=%s: want %s in %s", sl, want, body)
@@ -144,7 +153,7 @@ func TestWallboardSharedQuery(t *testing.T) {
 	close(r.gate) // the one query finishes while the viewers wait
 	wg.Wait()
 	for _, b := range bodies {
-		if b != bodies[0] || !strings.Contains(b, `"offered":3`) {
+		if b != bodies[0] || !strings.Contains(b, `"contacts_queued":3`) {
 			t.Fatalf("viewers got different answers: %s / %s", b, bodies[0])
 		}
 	}
@@ -200,5 +209,27 @@ func TestWallboardStaleWhileRenewing(t *testing.T) {
 	}
 	if n := r.n.Load(); n != 2 {
 		t.Errorf("%d queries, want 2", n)
+	}
+}
+
+// TestWallboardGzip: a client that takes gzip gets the shared answer
+// gzipped, the same JSON as the plain one.
+func TestWallboardGzip(t *testing.T) {
+	h := newHandler(openStore(t), nil)
+	_, plain := get(t, h, "/api/wallboard")
+	req := httptest.NewRequest(http.MethodGet, "/api/wallboard", nil)
+	req.Header.Set("Accept-Encoding", "br, gzip;q=0.8")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || rec.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("headers %v", rec.Header())
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || string(unzipped) != string(plain) || len(plain) < 1000 {
+		t.Errorf("gzipped body differs (%v): %d vs %d bytes", err, len(unzipped), len(plain))
 	}
 }

@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,8 +36,32 @@ type wallboardCache struct {
 }
 
 type cachedWallboard struct {
-	body []byte
+	body *encodedWallboard
 	at   time.Time // wall clock
+}
+
+// encodedWallboard is one wallboard as JSON, plain and gzipped (encoded
+// once, served to every viewer).
+type encodedWallboard struct {
+	plain, gz []byte
+}
+
+func encodeWallboard(wb connectreporting.Wallboard) (*encodedWallboard, error) {
+	var plain, gz bytes.Buffer
+	if err := json.NewEncoder(&plain).Encode(wb); err != nil {
+		return nil, err
+	}
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(plain.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &encodedWallboard{plain: plain.Bytes(), gz: gz.Bytes()}, nil
 }
 
 func newWallboardCache(ttl time.Duration) *wallboardCache {
@@ -43,7 +69,7 @@ func newWallboardCache(ttl time.Duration) *wallboardCache {
 }
 
 // lookup returns the body of key and whether it is still fresh.
-func (c *wallboardCache) lookup(key string, now time.Time) (body []byte, fresh bool) {
+func (c *wallboardCache) lookup(key string, now time.Time) (body *encodedWallboard, fresh bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
@@ -53,7 +79,7 @@ func (c *wallboardCache) lookup(key string, now time.Time) (body []byte, fresh b
 	return e.body, now.Sub(e.at) < c.ttl
 }
 
-func (c *wallboardCache) store(key string, body []byte, now time.Time) {
+func (c *wallboardCache) store(key string, body *encodedWallboard, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= maxCachedWallboards {
@@ -78,7 +104,7 @@ const staleFor = 3
 // get returns the body of key: the cached one while it is fresh; the
 // cached one while one query renews it when it is stale; else the result of
 // load, run once for every caller waiting on key.
-func (c *wallboardCache) get(key string, load func() ([]byte, error)) ([]byte, error) {
+func (c *wallboardCache) get(key string, load func() (*encodedWallboard, error)) (*encodedWallboard, error) {
 	body, fresh := c.lookup(key, time.Now())
 	if fresh {
 		return body, nil
@@ -101,7 +127,7 @@ func (c *wallboardCache) get(key string, load func() ([]byte, error)) ([]byte, e
 	if res.Err != nil {
 		return nil, res.Err
 	}
-	return res.Val.([]byte), nil
+	return res.Val.(*encodedWallboard), nil
 }
 
 // reset empties the cache (benchmarks measure a query per round).
@@ -123,7 +149,7 @@ func (h *Handler) wallboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := loc.String() + "|" + strconv.Itoa(sl)
-	body, err := h.wallboards.get(key, func() ([]byte, error) {
+	body, err := h.wallboards.get(key, func() (*encodedWallboard, error) {
 		// The query serves every viewer waiting on it: it does not end
 		// when the first viewer's request does.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.opts.QueryTimeout)
@@ -132,19 +158,33 @@ func (h *Handler) wallboard(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
-		if err := json.NewEncoder(&buf).Encode(wb); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
+		return encodeWallboard(wb)
 	})
 	if err != nil {
 		h.failed(w, r, "wallboard", err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(body)
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Vary", "Accept-Encoding")
+	if acceptsGzip(r) {
+		hd.Set("Content-Encoding", "gzip")
+		_, _ = w.Write(body.gz)
+		return
+	}
+	_, _ = w.Write(body.plain)
+}
+
+// acceptsGzip tells whether the client takes a gzip body (every browser).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 // expire ages every cached answer past the refresh interval (benchmarks

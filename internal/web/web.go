@@ -18,9 +18,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -31,7 +31,9 @@ type Reader interface {
 	Wallboard(ctx context.Context, q connectreporting.WallboardQuery) (connectreporting.Wallboard, error)
 	QueueIntervals(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.QueueIntervalRow, error)
 	IntervalMetrics(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.IntervalMetricRow, error)
+	AgentDays(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.AgentDayRow, error)
 	AgentStatusDays(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.AgentStatusDay, error)
+	AgentTimeline(ctx context.Context, q connectreporting.ReportQuery) ([]connectreporting.AgentStatusSpan, error)
 	Health(ctx context.Context, now time.Time) (connectreporting.Health, error)
 }
 
@@ -41,11 +43,16 @@ const MaxReportDays = 62
 // Options tune the dashboard.
 type Options struct {
 	// Location is the default time zone of "today" and of the reports
-	// (UTC when nil); the page may pick another (?tz=).
+	// (UTC when nil); the page may pick another of Zones (?tz=).
 	Location *time.Location
+	// Zones are the zones the KPI views hold rows for (TIME_ZONE; the
+	// store keeps report_interval for them); Location is added when absent.
+	Zones []*time.Location
 	// Refresh is how often the page reloads the wallboard (5 s when zero).
 	Refresh time.Duration
-	// ServiceLevelSeconds is the service-level threshold (20 when zero).
+	// ServiceLevelSeconds is the default service-level threshold (20 when
+	// zero): give the views' (SERVICE_LEVEL_SECONDS); the page may pick
+	// another (?sl=).
 	ServiceLevelSeconds int
 	// QueryTimeout bounds each database read (10 s when zero).
 	QueryTimeout time.Duration
@@ -73,8 +80,7 @@ type Handler struct {
 	opts Options
 	mux  *http.ServeMux
 
-	zonesMu sync.Mutex
-	zones   map[string]*time.Location
+	zones map[string]*time.Location
 
 	wallboards *wallboardCache
 }
@@ -85,9 +91,12 @@ type Handler struct {
 //	GET /static/…                          its CSS and JavaScript
 //	GET /api/config                        default time zone, refresh interval, service-level threshold
 //	GET /api/wallboard?tz=                 queues, agents, today's figures, health
-//	GET /api/reports/queue-intervals?from=&to=&tz=&period=15|30|60|day
-//	GET /api/reports/interval-metrics?from=&to=&tz=&period=15|30|60|day
-//	GET /api/reports/agent-status?from=&to=&tz=
+//	GET /api/reports/queue-intervals?from=&to=&tz=&sl=&period=15|day   kpi_queue_interval / kpi_queue_day
+//	GET /api/reports/interval-metrics?from=&to=&tz=                     kpi_connect_queue_interval
+//	GET /api/reports/agent-days?from=&to=&tz=                           kpi_agent_day
+//	GET /api/reports/agent-status?from=&to=&tz=                         kpi_agent_status_day
+//	GET /api/reports/agent-timeline?from=&to=&tz=                       agent_status_interval, cut to the range
+//	(every report: &format=csv for a CSV download)
 //	GET /healthz                           200 when the database answers, 503 otherwise
 func New(r Reader, opts Options) *Handler {
 	if opts.Location == nil {
@@ -111,8 +120,11 @@ func New(r Reader, opts Options) *Handler {
 	if opts.ClockRate <= 0 {
 		opts.ClockRate = 1
 	}
-	h := &Handler{r: r, opts: opts, mux: http.NewServeMux(), zones: map[string]*time.Location{},
+	h := &Handler{r: r, opts: opts, mux: http.NewServeMux(), zones: map[string]*time.Location{opts.Location.String(): opts.Location},
 		wallboards: newWallboardCache(opts.Refresh)}
+	for _, z := range opts.Zones {
+		h.zones[z.String()] = z
+	}
 	static, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic(err) // the embedded tree is part of the binary
@@ -125,9 +137,11 @@ func New(r Reader, opts Options) *Handler {
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", noDirs(files)))
 	h.mux.HandleFunc("GET /api/config", h.config)
 	h.mux.HandleFunc("GET /api/wallboard", h.wallboard)
-	h.mux.HandleFunc("GET /api/reports/queue-intervals", h.report("queue-intervals", false, h.queueIntervals))
-	h.mux.HandleFunc("GET /api/reports/interval-metrics", h.report("interval-metrics", false, h.intervalMetrics))
-	h.mux.HandleFunc("GET /api/reports/agent-status", h.report("agent-status", true, h.agentStatus))
+	h.mux.HandleFunc("GET /api/reports/queue-intervals", h.report("queue-intervals", periodAny, rowsOf(r.QueueIntervals)))
+	h.mux.HandleFunc("GET /api/reports/interval-metrics", h.report("interval-metrics", periodIntervals, rowsOf(r.IntervalMetrics)))
+	h.mux.HandleFunc("GET /api/reports/agent-days", h.report("agent-days", periodDays, rowsOf(r.AgentDays)))
+	h.mux.HandleFunc("GET /api/reports/agent-status", h.report("agent-status", periodDays, rowsOf(r.AgentStatusDays)))
+	h.mux.HandleFunc("GET /api/reports/agent-timeline", h.report("agent-timeline", periodDays, rowsOf(r.AgentTimeline)))
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	return h
 }
@@ -213,26 +227,30 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, what string, er
 	writeJSON(w, status, apiError{Error: msg})
 }
 
-// zone returns the ?tz= zone or the default one.
+// zone returns the ?tz= zone or the default one. Only the zones the views
+// hold rows for are accepted.
 func (h *Handler) zone(r *http.Request) (*time.Location, error) {
 	name := r.URL.Query().Get("tz")
 	if name == "" {
 		return h.opts.Location, nil
 	}
-	if name == "Local" || len(name) > 64 {
-		return nil, fmt.Errorf("unknown time zone %q", name)
-	}
-	h.zonesMu.Lock()
-	defer h.zonesMu.Unlock()
 	if loc, ok := h.zones[name]; ok {
 		return loc, nil
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q", name)
+	if len(name) > 64 {
+		name = name[:64]
 	}
-	h.zones[name] = loc
-	return loc, nil
+	return nil, fmt.Errorf("time zone %q: the reports have %s (add a zone to TIME_ZONE to report in it)", name, strings.Join(h.zoneNames(), ", "))
+}
+
+// zoneNames lists the zones of the reports, sorted.
+func (h *Handler) zoneNames() []string {
+	out := make([]string, 0, len(h.zones))
+	for n := range h.zones {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (h *Handler) ctx(r *http.Request) (context.Context, context.CancelFunc) {
@@ -255,6 +273,7 @@ func (h *Handler) threshold(r *http.Request) (int, error) {
 
 type configResponse struct {
 	TimeZone            string    `json:"time_zone"`
+	TimeZones           []string  `json:"time_zones"`
 	RefreshSeconds      int       `json:"refresh_seconds"`
 	ServiceLevelSeconds int       `json:"service_level_seconds"`
 	MaxReportDays       int       `json:"max_report_days"`
@@ -273,6 +292,7 @@ func (h *Handler) config(w http.ResponseWriter, r *http.Request) {
 	now := h.opts.Now()
 	writeJSON(w, http.StatusOK, configResponse{
 		TimeZone:            h.opts.Location.String(),
+		TimeZones:           h.zoneNames(),
 		RefreshSeconds:      max(1, int(h.opts.Refresh.Round(time.Second)/time.Second)),
 		ServiceLevelSeconds: h.opts.ServiceLevelSeconds,
 		MaxReportDays:       MaxReportDays,
@@ -329,24 +349,29 @@ func parseBound(s string, loc *time.Location, isTo bool) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// parsePeriod reads ?period=: the views hold 15-minute intervals and days.
 func parsePeriod(s string) (time.Duration, error) {
 	switch s {
-	case "", "60", "1h", "hour":
-		return time.Hour, nil
 	case "15", "15m":
 		return 15 * time.Minute, nil
-	case "30", "30m":
-		return 30 * time.Minute, nil
-	case "day", "0", "1d":
+	case "", "day", "0", "1d":
 		return 0, nil
 	}
-	return 0, fmt.Errorf("period %q: want 15, 30, 60 or day", s)
+	return 0, fmt.Errorf("period %q: want 15 (minutes) or day", s)
 }
 
+// periods says which ?period= a report takes.
+type periods int
+
+const (
+	periodAny       periods = iota // 15 minutes or days
+	periodDays                     // days; ?period= is ignored
+	periodIntervals                // 15-minute intervals; ?period= is ignored
+)
+
 // reportQuery reads the common parameters of a report: ?from=&to= (local
-// dates or RFC 3339 instants, default today), ?tz=, ?period= (unless the
-// report is by day) and ?sl=.
-func (h *Handler) reportQuery(r *http.Request, daysOnly bool) (connectreporting.ReportQuery, error) {
+// dates or RFC 3339 instants, default today), ?tz=, ?period= and ?sl=.
+func (h *Handler) reportQuery(r *http.Request, p periods) (connectreporting.ReportQuery, error) {
 	loc, err := h.zone(r)
 	if err != nil {
 		return connectreporting.ReportQuery{}, err
@@ -375,10 +400,13 @@ func (h *Handler) reportQuery(r *http.Request, daysOnly bool) (connectreporting.
 		return connectreporting.ReportQuery{}, fmt.Errorf("range longer than %d days", MaxReportDays)
 	}
 	var period time.Duration
-	if !daysOnly {
+	switch p {
+	case periodAny:
 		if period, err = parsePeriod(q.Get("period")); err != nil {
 			return connectreporting.ReportQuery{}, err
 		}
+	case periodIntervals:
+		period = 15 * time.Minute
 	}
 	sl, err := h.threshold(r)
 	if err != nil {
@@ -388,16 +416,15 @@ func (h *Handler) reportQuery(r *http.Request, daysOnly bool) (connectreporting.
 }
 
 // report parses the common parameters and runs one report; ?format=csv
-// answers its rows as a CSV download. Reports by day (daysOnly) ignore
-// ?period=.
-func (h *Handler) report(name string, daysOnly bool, run func(ctx context.Context, rq connectreporting.ReportQuery) (any, error)) http.HandlerFunc {
+// answers its rows as a CSV download.
+func (h *Handler) report(name string, p periods, run func(ctx context.Context, rq connectreporting.ReportQuery) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		format := r.URL.Query().Get("format")
 		if format != "" && format != "json" && format != "csv" {
 			badRequest(w, "format %q: want json or csv", format)
 			return
 		}
-		rq, err := h.reportQuery(r, daysOnly)
+		rq, err := h.reportQuery(r, p)
 		if err != nil {
 			badRequest(w, "%v", err)
 			return
@@ -435,28 +462,15 @@ func (h *Handler) writeReportCSV(w http.ResponseWriter, r *http.Request, name st
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (h *Handler) queueIntervals(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
-	rows, err := h.r.QueueIntervals(ctx, rq)
-	if rows == nil {
-		rows = []connectreporting.QueueIntervalRow{}
+// rowsOf adapts a Reader method to a report: no rows are an empty list.
+func rowsOf[T any](read func(context.Context, connectreporting.ReportQuery) ([]T, error)) func(context.Context, connectreporting.ReportQuery) (any, error) {
+	return func(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
+		rows, err := read(ctx, rq)
+		if rows == nil {
+			rows = []T{}
+		}
+		return rows, err
 	}
-	return rows, err
-}
-
-func (h *Handler) intervalMetrics(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
-	rows, err := h.r.IntervalMetrics(ctx, rq)
-	if rows == nil {
-		rows = []connectreporting.IntervalMetricRow{}
-	}
-	return rows, err
-}
-
-func (h *Handler) agentStatus(ctx context.Context, rq connectreporting.ReportQuery) (any, error) {
-	rows, err := h.r.AgentStatusDays(ctx, rq)
-	if rows == nil {
-		rows = []connectreporting.AgentStatusDay{}
-	}
-	return rows, err
 }
 
 // String describes the handler's settings for the start-up log.

@@ -72,7 +72,7 @@ func event(id, typ string, ts time.Time, agent, user, status, stype string) conn
 func openStore(t testing.TB) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "web.db"), sqlstore.Options{})
+	s, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "web.db"), sqlstore.Options{TimeZones: []*time.Location{london, time.UTC}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +90,12 @@ func openStore(t testing.TB) *sqlstore.Store {
 			event("e1", connectreporting.AgentEventLogin, at(8, 0), "a1", evilAgent, "Available", "ROUTABLE"),
 			event("e2", connectreporting.AgentEventLogin, at(8, 30), "a2", "bob", "Available", "ROUTABLE"),
 			event("e3", connectreporting.AgentEventStateChange, at(9, 50), "a2", "bob", "Break", "CUSTOM"),
+			// Bob's last evidence: a heartbeat at 10:00 (his break is 10 minutes).
+			func() connectreporting.AgentEvent {
+				e := event("e4", connectreporting.AgentEventHeartBeat, at(10, 0), "a2", "bob", "Break", "CUSTOM")
+				e.StatusStartTimestamp = at(9, 50)
+				return e
+			}(),
 		},
 		ContactRecords: []connectreporting.ContactRecord{
 			contact("c1", "q1", "VOICE", at(9, 0), 10, true, 200, 40),
@@ -117,7 +123,7 @@ func newHandler(r web.Reader, logs io.Writer) http.Handler {
 	if logs == nil {
 		logs = io.Discard
 	}
-	return web.New(r, web.Options{Location: london, Now: func() time.Time { return now },
+	return web.New(r, web.Options{Location: london, Zones: []*time.Location{time.UTC}, Now: func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 }
 
@@ -148,8 +154,8 @@ func TestWallboardJSON(t *testing.T) {
 		t.Fatalf("wallboard %+v", wb)
 	}
 	q := wb.Queues[0]
-	if q.QueueName != evilQueue || *q.ContactsInQueue != 4 || *q.OldestContactAgeSeconds != 75 || q.Today.Offered != 3 || q.Today.Handled != 2 ||
-		q.Today.Abandoned != 1 || *q.Today.AverageHandleSeconds != 300 || fmt.Sprintf("%.2f", *q.Today.ServiceLevel) != "33.33" {
+	if q.QueueName != evilQueue || *q.ContactsInQueue != 4 || *q.OldestContactAgeSeconds != 75 || q.Today.ContactsQueued != 3 || q.Today.ContactsAnswered != 2 ||
+		q.Today.ContactsAbandoned != 1 || *q.Today.AvgHandleSeconds != 300 || fmt.Sprintf("%.2f", *q.Today.ServiceLevelPct) != "33.33" || q.Today.SLThresholdSeconds != 20 {
 		t.Errorf("queue %+v today %+v", q, q.Today)
 	}
 	if a := wb.Agents[0]; a.Username != evilAgent || a.StatusName != "Available" || a.RoutingProfile != "Front line" || a.Snapshot == nil || a.Snapshot.ContactCount != 1 {
@@ -161,7 +167,13 @@ func TestWallboardJSON(t *testing.T) {
 	// The shape the page reads.
 	var raw map[string]any
 	_ = json.Unmarshal(body, &raw)
-	for _, k := range []string{"generated_at", "time_zone", "day", "day_start", "service_level_seconds", "queues", "total", "agents", "health"} {
+	if n := wb.Now; *n.ContactsInQueue != 4 || *n.OldestContactAgeSeconds != 75 || n.AgentsOnline != 2 || n.AgentsAvailable != 1 || n.AgentsOther != 1 {
+		t.Errorf("now %+v", n)
+	}
+	if tot := wb.Total; tot.ContactsQueued != 3 || tot.AnsweredWithinSL != 1 || fmt.Sprintf("%.2f", *tot.ServiceLevelPct) != "33.33" || *tot.AvgHandleSeconds != 300 {
+		t.Errorf("total %+v", tot)
+	}
+	for _, k := range []string{"generated_at", "time_zone", "day", "day_start", "service_level_seconds", "now", "queues", "total", "agents", "health"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("wallboard lacks %q", k)
 		}
@@ -173,42 +185,58 @@ func TestWallboardJSON(t *testing.T) {
 		}
 	}
 
-	// Another zone: today is still the 29th in New York (06:00 EDT).
-	if _, body = get(t, h, "/api/wallboard?tz=America/New_York"); !strings.Contains(string(body), `"day":"2026-03-29","day_start":"2026-03-29T04:00:00Z"`) {
-		t.Errorf("New York: %s", body)
+	// Another report zone: the day starts at 00:00 UTC, not 00:00 GMT... and
+	// the contacts of the day are the same ones.
+	if _, body = get(t, h, "/api/wallboard?tz=UTC"); !strings.Contains(string(body), `"day":"2026-03-29","day_start":"2026-03-29T00:00:00Z"`) ||
+		!strings.Contains(string(body), `"total":{"contacts_queued":3`) {
+		t.Errorf("UTC: %s", body)
 	}
 }
 
 func TestReports(t *testing.T) {
 	h := newHandler(openStore(t), nil)
-	res, body := get(t, h, "/api/reports/queue-intervals?from=2026-03-29&period=30")
+	res, body := get(t, h, "/api/reports/queue-intervals?from=2026-03-29&period=15")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
 	var rep struct {
-		Report        string                              `json:"report"`
-		TimeZone      string                              `json:"time_zone"`
-		From          time.Time                           `json:"from"`
-		To            time.Time                           `json:"to"`
-		PeriodMinutes int                                 `json:"period_minutes"`
-		Rows          []connectreporting.QueueIntervalRow `json:"rows"`
+		Report              string                              `json:"report"`
+		TimeZone            string                              `json:"time_zone"`
+		From                time.Time                           `json:"from"`
+		To                  time.Time                           `json:"to"`
+		PeriodMinutes       int                                 `json:"period_minutes"`
+		ServiceLevelSeconds int                                 `json:"service_level_seconds"`
+		Rows                []connectreporting.QueueIntervalRow `json:"rows"`
 	}
 	if err := json.Unmarshal(body, &rep); err != nil {
 		t.Fatal(err)
 	}
-	// The 29th in London starts at 00:00 GMT; 09:00-10:00 UTC is two half hours (BST labels).
-	if rep.Report != "queue-intervals" || rep.TimeZone != "Europe/London" || !rep.From.Equal(at(0, 0)) || !rep.To.Equal(at(23, 0)) || rep.PeriodMinutes != 30 || len(rep.Rows) != 2 ||
-		rep.Rows[0].Local != "2026-03-29T10:00:00+01:00" || rep.Rows[0].Stats.Offered != 2 || rep.Rows[1].Local != "2026-03-29T10:30:00+01:00" || rep.Rows[1].Stats.Abandoned != 1 {
+	// The 29th in London starts at 00:00 GMT. Contacts count in the interval
+	// of their initiation (10 s before they queued): 08:59:50, 09:19:50 and
+	// 09:39:50 UTC, that is 09:45, 10:15 and 10:30 BST.
+	if rep.Report != "queue-intervals" || rep.TimeZone != "Europe/London" || !rep.From.Equal(at(0, 0)) || !rep.To.Equal(at(23, 0)) ||
+		rep.PeriodMinutes != 15 || rep.ServiceLevelSeconds != 20 || len(rep.Rows) != 3 ||
+		rep.Rows[0].Local != "2026-03-29T09:45:00+01:00" || rep.Rows[0].ContactsAnswered != 1 || rep.Rows[0].AnsweredWithinSL != 1 ||
+		rep.Rows[1].Local != "2026-03-29T10:15:00+01:00" || rep.Rows[1].ContactsAnswered != 1 || *rep.Rows[1].AvgHandleSeconds != 360 ||
+		rep.Rows[2].Local != "2026-03-29T10:30:00+01:00" || rep.Rows[2].ContactsAbandoned != 1 || rep.Rows[2].LocalDate != "2026-03-29" {
 		t.Errorf("report %s", body)
 	}
 
 	res, body = get(t, h, "/api/reports/agent-status?from=2026-03-29&to=2026-03-29&period=15")
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"period_minutes":0`) ||
-		!strings.Contains(string(body), `{"day":"2026-03-29","agent_id":"a2","username":"bob","status_name":"Break","status_type":"CUSTOM","seconds":600}`) {
+		!strings.Contains(string(body), `{"local_date":"2026-03-29","agent_id":"a2","username":"bob","status_name":"Break","status_type":"CUSTOM","seconds":600}`) {
 		t.Errorf("agent status %d %s", res.StatusCode, body)
 	}
+	res, body = get(t, h, "/api/reports/agent-days?from=2026-03-29")
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"agent_id":"a1","username":"\u003cimg src=x onerror=alert(1)\u003e","contacts_handled":2,"handle_seconds":600`) {
+		t.Errorf("agent days %d %s", res.StatusCode, body)
+	}
+	res, body = get(t, h, "/api/reports/agent-timeline?from=2026-03-29")
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `{"agent_id":"a2","username":"bob","status_name":"Break","status_type":"CUSTOM","start":"2026-03-29T09:50:00Z","end":"2026-03-29T10:00:00Z","open":true}`) {
+		t.Errorf("agent timeline %d %s", res.StatusCode, body)
+	}
 	res, body = get(t, h, "/api/reports/interval-metrics?from=2026-03-29&period=day")
-	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"rows":[]`) {
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"rows":[]`) || !strings.Contains(string(body), `"period_minutes":15`) {
 		t.Errorf("interval metrics %d %s", res.StatusCode, body)
 	}
 }
@@ -221,8 +249,9 @@ func TestErrors(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"/api/wallboard?tz=Mars/Olympus_Mons", 400, "unknown time zone"},
-		{"/api/wallboard?tz=Local", 400, "unknown time zone"},
+		{"/api/wallboard?tz=Mars/Olympus_Mons", 400, `time zone \"Mars/Olympus_Mons\": the reports have Europe/London, UTC (add a zone to TIME_ZONE`},
+		{"/api/wallboard?tz=Local", 400, "add a zone to TIME_ZONE"},
+		{"/api/reports/queue-intervals?period=60", 400, "want 15 (minutes) or day"},
 		{"/api/reports/queue-intervals?period=7", 400, "period"},
 		{"/api/reports/queue-intervals?from=yesterday", 400, "from: want a date"},
 		{"/api/reports/queue-intervals?from=2026-03-29&to=2026-03-01", 400, "from must be before to"},
@@ -266,6 +295,12 @@ func (failing) IntervalMetrics(context.Context, connectreporting.ReportQuery) ([
 	return nil, errGone
 }
 func (failing) AgentStatusDays(context.Context, connectreporting.ReportQuery) ([]connectreporting.AgentStatusDay, error) {
+	return nil, errGone
+}
+func (failing) AgentDays(context.Context, connectreporting.ReportQuery) ([]connectreporting.AgentDayRow, error) {
+	return nil, errGone
+}
+func (failing) AgentTimeline(context.Context, connectreporting.ReportQuery) ([]connectreporting.AgentStatusSpan, error) {
 	return nil, errGone
 }
 func (failing) Health(context.Context, time.Time) (connectreporting.Health, error) {
@@ -323,7 +358,7 @@ func TestPageAndAssets(t *testing.T) {
 		}
 	}
 	res, body = get(t, h, "/api/config")
-	if res.StatusCode != http.StatusOK || string(body) != `{"time_zone":"Europe/London","refresh_seconds":5,"service_level_seconds":20,"max_report_days":62,"today":"2026-03-29","now":"2026-03-29T10:00:00Z","simulated":false,"clock_rate":1}`+"\n" {
+	if res.StatusCode != http.StatusOK || string(body) != `{"time_zone":"Europe/London","time_zones":["Europe/London","UTC"],"refresh_seconds":5,"service_level_seconds":20,"max_report_days":62,"today":"2026-03-29","now":"2026-03-29T10:00:00Z","simulated":false,"clock_rate":1}`+"\n" {
 		t.Errorf("config: %s", body)
 	}
 }
