@@ -486,10 +486,15 @@ func npgsqlSSLMode(v string) string {
 }
 
 // checked fills in the redacted form and the password of d and has the
-// driver's own parser read d.Conn (pgconn.ParseConfig for pgx,
-// msdsn.Parse for go-mssqldb), so a string the driver would refuse when
-// connecting is refused here already: by ParseDSN, and so by `run --check`
-// as by `migrate`. The parser's error never shows the password.
+// driver's own parser read d.Conn. The keyword lists (adoKeywords,
+// npgsqlQuery) stay ours: neither parser refuses an unknown keyword (pgx
+// sends unknown settings to the server as run-time parameters, go-mssqldb
+// ignores them), and an unknown one must be refused by name.
+//
+// The parsers (pgconn.ParseConfig for pgx, msdsn.Parse for go-mssqldb)
+// refuse here already what the driver would refuse when connecting: in
+// ParseDSN, and so in `run --check` as in `migrate`. Their errors never
+// show the password.
 func checked(d DSN, password string) (DSN, error) {
 	d.Redacted, d.password = Redact(d.Conn), password
 	var err error
