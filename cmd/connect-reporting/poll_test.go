@@ -78,6 +78,11 @@ func TestPollRealtimeAndConfig(t *testing.T) {
 func TestPollRealtimeDuration(t *testing.T) {
 	src, env := pollEnv(t)
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "p.db")
+	// Migrated first, so the time below is the poller's (--duration), not
+	// the schema's: under -race on a busy machine migrating takes seconds.
+	if _, errOut, err := run(t, nil, "", "migrate", "--db", dsn); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
 	start := time.Now()
 	_, errOut, err := run(t, nil, "", "poll", "realtime", "--instance", src.Instance, "--db", dsn, "--delay", "300ms", "--duration", "4s")
 	if err != nil {
