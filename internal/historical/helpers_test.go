@@ -33,7 +33,7 @@ var _ historical.Store = (*sqlstore.Store)(nil)
 var dialects = polltest.Dialects()
 
 func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // generous: CI runs -race on 2 cores
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -496,8 +496,10 @@ func TestStopsBeforeDeadline(t *testing.T) {
 	client, rec := newClient(t, src, api.Options{Latency: 100 * time.Millisecond})
 	store := polltest.OpenStore(t, "sqlite")
 	p := &historical.Poller{API: client, Store: store, Now: src.Now, SliceSize: time.Hour,
-		InitialBackfill: 24 * time.Hour, StopMargin: 200 * time.Millisecond, Logger: testLogger(t)}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		InitialBackfill: 24 * time.Hour, StopMargin: time.Second, Logger: testLogger(t)}
+	// The margin covers one slice's store under -race on a loaded machine;
+	// at 100 ms a call, 24 slices need far more than the 2 s left before it.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	rep, err := p.PollReport(ctx)
 	if err != nil {
