@@ -29,9 +29,10 @@ type Wallboard struct {
 	// snapshots, agents from agent_state.
 	Now WallboardNow `json:"now"`
 	// Queues has one row per queue and channel seen in the latest real-time
-	// snapshot or in today's row of kpi_queue_day, by queue name then channel.
+	// snapshot or in today's kpi_queue_interval rows, by queue name then
+	// channel.
 	Queues []WallboardQueue `json:"queues"`
-	// Total is today's kpi_queue_day rows of every queue and channel added up
+	// Total is today's figures of every queue and channel added up
 	// (counts and sums add, maxima take the maximum, averages and
 	// percentages are recomputed from the sums; see QueueFigures.Derive).
 	Total QueueFigures `json:"total"`
@@ -59,7 +60,8 @@ type WallboardNow struct {
 
 // WallboardQueue is one queue and channel on the wallboard. Real-time
 // figures are nil when the latest snapshot has no value for them (or there
-// is no snapshot of the queue and channel); Today is its kpi_queue_day row.
+// is no snapshot of the queue and channel); Today is its kpi_queue_day row
+// (its kpi_queue_interval rows of the day added up, which is the same).
 type WallboardQueue struct {
 	QueueID   string `json:"queue_id"`
 	QueueName string `json:"queue_name"`

@@ -125,18 +125,33 @@ func startOfDay(t time.Time, loc *time.Location) time.Time {
 
 type queueChannel struct{ queue, channel string }
 
-// todayFigures reads today's kpi_queue_day rows at the threshold sl (the
-// views' own when 0), by queue and channel, with the queue names they carry.
+// todayFigures returns today's figures per queue and channel at the
+// threshold sl, with the queue names of the rows: the day's
+// kpi_queue_interval rows added up as kpi_queue_day adds them
+// (QueueFigures.Add and Derive; a test holds the result equal to
+// kpi_queue_day). The interval view is read by its interval_start range,
+// which every dialect answers from report_interval's key whatever the
+// history; kpi_queue_day's local_date filter SQLite applies only after
+// grouping every day stored.
 func (s *Store) todayFigures(ctx context.Context, loc *time.Location, day time.Time, sl int, names map[string]string) (map[queueChannel]connectreporting.QueueFigures, map[string]string, error) {
-	rows, err := s.queueRows(ctx, connectreporting.ReportQuery{From: day.UTC(), To: day.AddDate(0, 0, 1).UTC(), Location: loc, ServiceLevelSeconds: sl}, names)
+	rq := connectreporting.ReportQuery{From: day.UTC(), To: day.AddDate(0, 0, 1).UTC(), Location: loc, Period: 15 * time.Minute, ServiceLevelSeconds: sl}
+	rows, err := s.queueRows(ctx, rq, names)
 	if err != nil {
 		return nil, nil, fmt.Errorf("today's figures: %w", err)
 	}
 	out := map[queueChannel]connectreporting.QueueFigures{}
 	rowNames := map[string]string{}
 	for _, r := range rows {
-		out[queueChannel{r.QueueID, r.Channel}] = r.QueueFigures
+		k := queueChannel{r.QueueID, r.Channel}
+		f := out[k]
+		f.SLThresholdSeconds = r.SLThresholdSeconds
+		f.Add(r.QueueFigures)
+		out[k] = f
 		rowNames[r.QueueID] = r.QueueName
+	}
+	for k, f := range out {
+		f.Derive()
+		out[k] = f
 	}
 	return out, rowNames, nil
 }

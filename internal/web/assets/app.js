@@ -6,7 +6,10 @@
 'use strict';
 
 (function () {
-  const STALE_SECONDS = 300;
+  // Data older than this is stale: 5 minutes, or a minute of wall clock on
+  // a simulated clock that runs faster (the demo's pollers run on the wall
+  // clock, so their data is minutes old in simulated time).
+  const staleSeconds = () => Math.max(300, 60 * (state.config ? state.config.clock_rate : 1));
   const CHART_EVERY = 6; // charts, agent figures and timeline: every 6th wallboard refresh
   const state = {
     config: null,
@@ -252,7 +255,7 @@
   function renderHealth(h) {
     const dl = $('health');
     clear(dl);
-    const staleCls = (iso) => (iso && ageSeconds(iso) > STALE_SECONDS ? 'stale' : null);
+    const staleCls = (iso) => (iso && ageSeconds(iso) > staleSeconds() ? 'stale' : null);
     healthRow(dl, 'Database', h.dialect);
     healthRow(dl, 'Last agent event', ago(h.last_agent_event), staleCls(h.last_agent_event));
     healthRow(dl, 'Last contact started', ago(h.last_contact), staleCls(h.last_contact));
@@ -279,7 +282,7 @@
       setStatus('stale', 'No data yet · ' + updated);
     } else {
       const age = (serverNow() - Math.max(...newest)) / 1000;
-      if (age > STALE_SECONDS) setStatus('stale', 'Stale: no new data for ' + fmtDur(age) + ' · ' + updated);
+      if (age > staleSeconds()) setStatus('stale', 'Stale: no new data for ' + fmtDur(age) + ' · ' + updated);
       else setStatus('live', 'Live · ' + updated);
     }
   }
@@ -390,7 +393,7 @@
       const bars = uPlot.paths.bars({ size: [0.8, 40] });
       const box = $('chart-intraday');
       plot('intraday', box, {
-        scales: { x: { time: true }, pct: { range: [0, 100] } },
+        scales: { x: { time: true, range: [Date.parse(res.from) / 1000, Date.parse(res.to) / 1000] }, pct: { range: [0, 100] } },
         series: [{},
           { label: 'Offered', stroke: '#5cc8ff', fill: 'rgba(92,200,255,.35)', paths: bars },
           { label: 'Answered', stroke: '#4ade80', fill: 'rgba(74,222,128,.35)', paths: bars },
