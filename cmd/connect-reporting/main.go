@@ -89,6 +89,7 @@ func NewMain() *Main {
 		commands: append(appCommands(),
 			command{name: "migrate", summary: "create or upgrade the schema (also done at every start)", run: runMigrate},
 			command{name: "ingest", summary: "load agent events or contact records from files (JSON lines, Firehose, .gz)", run: runIngest},
+			command{name: "maintain", summary: "retention (--raw-days, --keep-days) and index maintenance", run: runMaintain},
 			command{name: "poll", summary: "one poller run: " + strings.Join(pollerNames(), " | "), run: runPoll},
 		),
 		lambda: runLambda,
