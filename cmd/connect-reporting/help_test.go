@@ -24,6 +24,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"demo", "--help"}, []string{"Usage: connect-reporting demo", "(default: 08:00 today in --time-zone"}},
 		{[]string{"run", "--help"}, []string{"Usage: connect-reporting run --config FILE", "-check"}},
 		{[]string{"migrate", "--help"}, []string{"Usage: connect-reporting migrate --db DSN"}},
+		{[]string{"maintain", "--help"}, []string{"Usage: connect-reporting maintain --db DSN [--raw-days N] [--keep-days N]", "-keep-days"}},
 		{[]string{"ingest", "--help"}, []string{"Usage: connect-reporting ingest agent-events|ctr", "-heartbeats"}},
 		{[]string{"ingest", "ctr", "-h"}, []string{"Usage: connect-reporting ingest"}},
 		{[]string{"poll", "--help"}, []string{"Usage: connect-reporting poll realtime|historical|config", "historical "}},
