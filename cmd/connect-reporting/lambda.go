@@ -50,6 +50,15 @@ func lambdaFactory(ctx context.Context, cfg lambda.Config) (lambda.Handlers, err
 		h.Ingester = &ingest.Engine{Store: s, Logger: cfg.Logger}
 		return h, nil
 	}
+	if cfg.Handler == lambda.Maintain {
+		opts, err := retentionFromEnv(os.Getenv)
+		if err != nil {
+			s.Close()
+			return lambda.Handlers{}, err
+		}
+		h.Maintain = maintainJob(s, opts, cfg.Logger)
+		return h, nil
+	}
 	p, err := lambdaPoller(ctx, cfg, s)
 	if err != nil {
 		s.Close()

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 
+	"github.com/connect-reporting/connect-reporting/internal/lambda"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
@@ -53,4 +55,17 @@ func runMaintain(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stdout, line)
 	}
 	return err
+}
+
+// maintainJob is one scheduled maintenance run (the Maintain Lambda
+// function, the daemon's maintenance job): retention, then index
+// maintenance, each step logged.
+func maintainJob(s *sqlstore.Store, opts sqlstore.MaintainOptions, log *slog.Logger) lambda.PollerFunc {
+	return func(ctx context.Context) error {
+		res, err := s.Maintain(ctx, opts)
+		for _, line := range res.Lines() {
+			log.Info("maintenance", "done", line)
+		}
+		return err
+	}
 }

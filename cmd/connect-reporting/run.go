@@ -196,6 +196,9 @@ func (m *Main) daemonPoller(name string, env *daemonEnv, client *connectapi.Clie
 		return &historical.Poller{API: client, Store: env.store, TimeZone: loc, Logger: logger}, nil
 	case daemon.PollerConfigSync:
 		return &configsync.Syncer{API: client, Store: env.store, Logger: logger}, nil
+	case daemon.JobMaintain:
+		mc := env.cfg.Maintenance
+		return daemon.PollerFunc(maintainJob(env.store, sqlstore.MaintainOptions{RawDays: mc.RawDays, KeepDays: mc.KeepDays}, logger)), nil
 	}
 	return nil, fmt.Errorf("unknown poller %q", name)
 }

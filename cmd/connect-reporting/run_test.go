@@ -90,6 +90,7 @@ consumer:
   max_backoff: 100ms
 pollers:
   config: {every: 1h}
+maintenance: {every: 1h}
 dashboard:
   addr: ""
 `, db, sim.InstanceID(), endpoint, connectAPI.URL)
@@ -147,7 +148,7 @@ dashboard:
 		}
 	}
 	// Let the config poller's first run finish too.
-	for time.Now().Before(deadline) && !strings.Contains(stderr.String(), "poller run done") {
+	for time.Now().Before(deadline) && !(strings.Contains(stderr.String(), "poller run done") && strings.Contains(stderr.String(), "ran: PRAGMA optimize")) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()
@@ -158,7 +159,7 @@ dashboard:
 		t.Error(err)
 	}
 	logs := stderr.String()
-	for _, s := range []string{"daemon started", "consuming stream", "shard progress", "poller run done", "daemon stopped"} {
+	for _, s := range []string{"daemon started", "consuming stream", "shard progress", "poller run done", `"msg":"maintenance","poller":"maintain"`, "daemon stopped"} {
 		if !strings.Contains(logs, s) {
 			t.Errorf("logs lack %q", s)
 		}

@@ -40,6 +40,10 @@ type Config struct {
 	BusinessHours *BusinessHoursConfig    `yaml:"business_hours" json:"business_hours"`
 
 	Dashboard DashboardConfig `yaml:"dashboard" json:"dashboard"`
+
+	// Maintenance, when present, runs retention and index maintenance
+	// (connect-reporting maintain) on a schedule.
+	Maintenance *MaintenanceConfig `yaml:"maintenance" json:"maintenance"`
 }
 
 // DatabaseConfig names the database.
@@ -96,6 +100,20 @@ type BusinessHoursConfig struct {
 	End      string   `yaml:"end" json:"end"`             // "18:00"; "24:00" is midnight; before start = overnight
 	TimeZone string   `yaml:"time_zone" json:"time_zone"` // default the top-level time_zone
 }
+
+// MaintenanceConfig schedules `connect-reporting maintain`.
+type MaintenanceConfig struct {
+	Every    Duration `yaml:"every" json:"every"`         // default 24h
+	RawDays  int      `yaml:"raw_days" json:"raw_days"`   // set raw to NULL after this many days (0: keep)
+	KeepDays int      `yaml:"keep_days" json:"keep_days"` // delete stream rows and snapshots after this many days (0: keep)
+	Disabled bool     `yaml:"disabled" json:"disabled"`
+}
+
+// JobMaintain is the scheduler's name of the maintenance job.
+const JobMaintain = "maintain"
+
+// DefaultMaintenanceInterval is how often maintenance runs by default.
+const DefaultMaintenanceInterval = 24 * time.Hour
 
 // DashboardConfig serves the dashboard when Addr is set.
 type DashboardConfig struct {
@@ -299,7 +317,8 @@ func (c *Config) Validate() error {
 		v Duration
 	}{{"delay", c.Delay}, {"consumer.idle_wait", c.Consumer.IdleWait}, {"consumer.shard_refresh", c.Consumer.ShardRefresh},
 		{"consumer.retry_backoff", c.Consumer.RetryBackoff}, {"consumer.max_backoff", c.Consumer.MaxBackoff},
-		{"consumer.shutdown_grace", c.Consumer.ShutdownGrace}, {"consumer.stats_interval", c.Consumer.StatsInterval}} {
+		{"consumer.shutdown_grace", c.Consumer.ShutdownGrace}, {"consumer.stats_interval", c.Consumer.StatsInterval},
+		{"consumer.lease_duration", c.Consumer.LeaseDuration}} {
 		if d.v < 0 {
 			bad(d.f, "%v is negative", d.v.D())
 		}
@@ -330,6 +349,9 @@ func (c *Config) Validate() error {
 			enabled++
 		}
 	}
+	if m := c.Maintenance; m != nil && (m.Every < 0 || m.RawDays < 0 || m.KeepDays < 0) {
+		bad("maintenance", "every, raw_days and keep_days are 0 or more")
+	}
 	if enabled > 0 && c.InstanceID == "" {
 		bad("instance_id", "missing; the pollers need the Connect instance id")
 	}
@@ -338,8 +360,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if len(c.Streams) == 0 && enabled == 0 {
-		errs = append(errs, errors.New("nothing to run: no streams and no pollers"))
+	if len(c.Streams) == 0 && enabled == 0 && (c.Maintenance == nil || c.Maintenance.Disabled) {
+		errs = append(errs, errors.New("nothing to run: no streams, no pollers and no maintenance"))
 	}
 	return errors.Join(errs...)
 }
@@ -479,6 +501,9 @@ func (c *Config) Schedules() []Schedule {
 			s.Hours = hours
 		}
 		out = append(out, s)
+	}
+	if m := c.Maintenance; m != nil && !m.Disabled {
+		out = append(out, Schedule{Name: JobMaintain, Every: orDur(m.Every.D(), DefaultMaintenanceInterval)})
 	}
 	return out
 }

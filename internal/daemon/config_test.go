@@ -27,8 +27,9 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("streams %+v", c.Streams)
 	}
 	sch := c.Schedules()
-	if len(sch) != 3 || sch[0].Name != "realtime" || sch[0].Every != 15*time.Second || sch[0].Hours == nil ||
-		sch[1].Every != 5*time.Minute || sch[1].Hours != nil || sch[2].Every != time.Hour {
+	if len(sch) != 4 || sch[0].Name != "realtime" || sch[0].Every != 15*time.Second || sch[0].Hours == nil ||
+		sch[1].Every != 5*time.Minute || sch[1].Hours != nil || sch[2].Every != time.Hour ||
+		sch[3].Name != daemon.JobMaintain || sch[3].Every != 24*time.Hour || c.Maintenance.RawDays != 90 {
 		t.Errorf("schedules %+v", sch)
 	}
 	if h := sch[0].Hours; h.Location.String() != "Europe/London" || h.Start != 8*time.Hour || h.End != 18*time.Hour || len(h.Days) != 5 {
@@ -78,6 +79,8 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"pollers.weekly: unknown poller", "pollers.realtime.every", "no business_hours section", "instance_id: missing", `time_zone: "Mars/Olympus"`}},
 		{"hours", "database: {dsn: 'sqlite:x.db'}\ninstance_id: i\npollers: {config: {business_hours: true}}\nbusiness_hours: {days: [mon, funday], start: '8', end: '25:00'}\n",
 			[]string{`"funday" is not a weekday`, "business_hours.start", "business_hours.end"}},
+		{"maintenance", "database: {dsn: 'sqlite:x.db'}\nmaintenance: {raw_days: -1}\nconsumer: {lease_duration: -1s}\n",
+			[]string{"maintenance: every, raw_days and keep_days are 0 or more", "consumer.lease_duration"}},
 		{"endpoint", "database: {dsn: 'sqlite:x.db'}\nstreams: [{name: a, source: ctr}]\nendpoints: {kinesis: 'localhost:4567'}\nlog_level: loud\n",
 			[]string{"endpoints.kinesis", "log_level"}},
 	} {

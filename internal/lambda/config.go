@@ -85,7 +85,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	cfg.InstanceID = strings.TrimSpace(getenv("INSTANCE_ID"))
-	if cfg.InstanceID == "" && !IsStreamHandler(h) {
+	if cfg.InstanceID == "" && NeedsInstance(h) {
 		errs = append(errs, fmt.Errorf("INSTANCE_ID (the Amazon Connect instance id) must be set for %s", h))
 	}
 

@@ -29,15 +29,22 @@ const (
 	OnboardObservations = "OnboardObservations"
 	OnboardMetrics      = "OnboardMetrics"
 	OnboardUserGroups   = "OnboardUserGroups"
+	// Maintain runs retention (RAW_DAYS, KEEP_DAYS) and index maintenance,
+	// as `connect-reporting maintain` does; the template schedules it daily.
+	Maintain = "Maintain"
 )
 
-var handlerNames = []string{ProcessAgentEvents, ProcessCTR, OnboardObservations, OnboardMetrics, OnboardUserGroups}
+var handlerNames = []string{ProcessAgentEvents, ProcessCTR, OnboardObservations, OnboardMetrics, OnboardUserGroups, Maintain}
 
 // HandlerNames returns the canonical handler names, in a fixed order.
 func HandlerNames() []string { return append([]string(nil), handlerNames...) }
 
 // IsStreamHandler reports whether name (canonical) consumes a Kinesis stream.
 func IsStreamHandler(name string) bool { return name == ProcessAgentEvents || name == ProcessCTR }
+
+// NeedsInstance reports whether name (canonical) calls the Connect API, so
+// INSTANCE_ID must be set.
+func NeedsInstance(name string) bool { return !IsStreamHandler(name) && name != Maintain }
 
 // UnknownHandlerError is returned by NormalizeHandler for a name it does not know.
 type UnknownHandlerError struct{ Name string }

@@ -47,6 +47,7 @@ type Handlers struct {
 	Realtime   Poller   // OnboardObservations
 	Historical Poller   // OnboardMetrics
 	Config     Poller   // OnboardUserGroups
+	Maintain   Poller   // Maintain
 	// Close, if set, releases what the Factory opened (the store). It runs
 	// when the runtime shuts the container down (SIGTERM) or Runtime.Close.
 	Close func() error
@@ -169,6 +170,8 @@ func (h *Handlers) check(name string) error {
 		missing = h.Historical == nil
 	case OnboardUserGroups:
 		missing = h.Config == nil
+	case Maintain:
+		missing = h.Maintain == nil
 	}
 	if missing {
 		return fmt.Errorf("initialise %s: the factory built no handler for it", name)
@@ -323,6 +326,8 @@ func (r *Runtime) HandleSchedule(ctx context.Context, payload json.RawMessage) e
 		p = h.Realtime
 	case OnboardMetrics:
 		p = h.Historical
+	case Maintain:
+		p = h.Maintain
 	default:
 		p = h.Config
 	}
