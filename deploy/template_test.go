@@ -278,7 +278,7 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("%s: no log group of its own", name)
 			}
 		}
-		if len(seen) != 5 || len(fns) != 5 {
+		if len(seen) != 6 || len(fns) != 6 {
 			t.Errorf("functions %v, want one for each of %v", seen, lambda.HandlerNames())
 		}
 		if min := s.paramMin("ObservationsTimeout"); min < 60 {
@@ -289,8 +289,8 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("%s: no retention", name)
 			}
 		}
-		if n := len(s.tmpl.GetAllLogsLogGroupResources()); n != 5 {
-			t.Errorf("%d log groups, want 5", n)
+		if n := len(s.tmpl.GetAllLogsLogGroupResources()); n != 6 {
+			t.Errorf("%d log groups, want 6", n)
 		}
 	})
 }
@@ -430,10 +430,10 @@ func TestIAMLeastPrivilege(t *testing.T) {
 				t.Errorf("%s not granted", a)
 			}
 		}
-		// The scheduler may invoke exactly the three pollers.
+		// The scheduler may invoke exactly the three pollers and Maintain.
 		inv := allowed["lambda:InvokeFunction"]
 		sort.Strings(inv)
-		want := []string{"getatt:OnboardMetricsFunction.Arn", "getatt:OnboardObservationsFunction.Arn", "getatt:OnboardUserGroupsFunction.Arn"}
+		want := []string{"getatt:MaintainFunction.Arn", "getatt:OnboardMetricsFunction.Arn", "getatt:OnboardObservationsFunction.Arn", "getatt:OnboardUserGroupsFunction.Arn"}
 		if !slices.Equal(inv, want) {
 			t.Errorf("lambda:InvokeFunction on %v, want %v", inv, want)
 		}
@@ -601,13 +601,14 @@ func TestSchedules(t *testing.T) {
 			"getatt:OnboardObservationsFunction.Arn": "cron(* 7-18 ? * MON-FRI *)",
 			"getatt:OnboardMetricsFunction.Arn":      "cron(0/5 7-18 ? * MON-FRI *)",
 			"getatt:OnboardUserGroupsFunction.Arn":   "cron(0 * * * ? *)",
+			"getatt:MaintainFunction.Arn":            "cron(15 3 * * ? *)",
 		}
 		for arn, expr := range want {
 			if targets[arn] != expr {
 				t.Errorf("%s scheduled %q, want %q", arn, targets[arn], expr)
 			}
 		}
-		if len(targets) != 3 {
+		if len(targets) != 4 {
 			t.Errorf("schedules invoke %v", targets)
 		}
 		if want := map[string]int{"defaults": 0, "everything": 4}[scenario]; pauses != want {
@@ -632,7 +633,7 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("%s: actions %v", name, a.AlarmActions)
 			}
 		}
-		if count["IteratorAge"] != 2 || count["Errors"] != 5 || count["ApproximateNumberOfMessagesVisible"] != 1 {
+		if count["IteratorAge"] != 2 || count["Errors"] != 6 || count["ApproximateNumberOfMessagesVisible"] != 1 {
 			t.Errorf("alarms by metric: %v", count)
 		}
 	})

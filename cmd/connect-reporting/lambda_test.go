@@ -178,6 +178,8 @@ func TestLambdaBootstrap(t *testing.T) {
 			{"OnboardMetrics", "0", 60 * time.Second, "SELECT COUNT(*) FROM poll_checkpoint WHERE poller = 'historical'", 1},
 			// 18 s with a 10 s margin: rounds one second apart for 8 s, then it returns in time.
 			{"OnboardObservations", "1", 18 * time.Second, "SELECT COUNT(DISTINCT snapshot_time) FROM queue_realtime_snapshot", 2},
+			// Retention off (no RAW_DAYS, KEEP_DAYS): index maintenance only; the snapshots stay.
+			{"Maintain", "0", 60 * time.Second, "SELECT COUNT(DISTINCT snapshot_time) FROM queue_realtime_snapshot", 2},
 		} {
 			api := lambdatest.NewRuntimeAPI(t)
 			env := append(lambdatest.Env(api, fn.handler), "DB_DSN="+dsn, "STORAGE=sqlite", "INSTANCE_ID="+src.Instance, "DELAY="+fn.delay,

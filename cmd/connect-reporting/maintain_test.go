@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/lambda"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
 // TestMaintainCommand: maintain clears raw of the (years old) fixture
@@ -40,5 +47,41 @@ func TestMaintainCommand(t *testing.T) {
 				t.Errorf("RAW_DAYS=a week: %v", err)
 			}
 		})
+	}
+}
+
+// TestMaintainLambdaFunction: the Maintain function's handler, built as on
+// Lambda, applies RAW_DAYS from its environment.
+func TestMaintainLambdaFunction(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "m.db")
+	login := fixture(t, "../../internal/agentevents/testdata/login.json")
+	if _, _, err := run(t, nil, login, "ingest", "agent-events", "--db", dsn); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RAW_DAYS", "7")
+	ctx := context.Background()
+	h, err := lambdaFactory(ctx, lambda.Config{Handler: lambda.Maintain, DSN: lambda.Secret(dsn), TimeZone: time.UTC, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if h.Maintain == nil {
+		t.Fatal("no Maintain handler built")
+	}
+	if err := h.Maintain.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{SkipMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.DB().QueryRow("SELECT COUNT(*) FROM agent_event WHERE raw IS NULL").Scan(&n); err != nil || n != 1 {
+		t.Errorf("agent events without raw: %d (%v), want 1", n, err)
+	}
+	t.Setenv("RAW_DAYS", "-1")
+	if _, err := lambdaFactory(ctx, lambda.Config{Handler: lambda.Maintain, DSN: lambda.Secret(dsn), TimeZone: time.UTC, Logger: slog.New(slog.DiscardHandler)}); err == nil {
+		t.Error("RAW_DAYS=-1 accepted")
 	}
 }

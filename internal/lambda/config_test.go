@@ -83,6 +83,11 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("defaults = %+v", cfg)
 	}
 
+	// Maintain reads no Connect instance: INSTANCE_ID may be left out.
+	if cfg, err = lambda.LoadConfig(envOf(map[string]string{"_HANDLER": "maintain", "DB_DSN": "sqlite:x.db"})); err != nil || cfg.Handler != lambda.Maintain {
+		t.Errorf("Maintain without INSTANCE_ID: %+v, %v", cfg, err)
+	}
+
 	// Stream handlers need no instance; DELAY in seconds or as a duration; Windows zone ids.
 	for delay, want := range map[string]time.Duration{"2": 2 * time.Second, "0.25": 250 * time.Millisecond, "750ms": 750 * time.Millisecond, "0": 0} {
 		cfg, err = lambda.LoadConfig(envOf(map[string]string{"_HANDLER": "ProcessCTR", "SQL_PARAM": "p", "DELAY": delay,
