@@ -229,7 +229,7 @@ func equalValue(a, b any) bool {
 	return fmt.Sprint(a) == fmt.Sprint(b)
 }
 
-// TestDashboardEqualsViews runs a simulated morning (30 agents, callbacks,
+// TestDashboardEqualsViews runs a simulated morning (20 agents, callbacks,
 // transfers, abandons) into SQLite and PostgreSQL and reads every report
 // through the real HTTP handler: each answer equals the KPI view it comes
 // from, row for row and column for column, for the same day, zone and
@@ -241,7 +241,7 @@ func TestDashboardEqualsViews(t *testing.T) {
 	}
 	for name, s := range viewStores(t) {
 		t.Run(name, func(t *testing.T) {
-			end := simulate(t, s, simDay, 7*time.Hour, 30)
+			end := simulate(t, s, simDay, 6*time.Hour, 20)
 			h := web.New(s, web.Options{Location: newYork, Zones: []*time.Location{newYork, sydney}, Now: func() time.Time { return end }})
 			db := s.DB()
 			ph := func(q string) string { // $n placeholders on PostgreSQL
