@@ -166,7 +166,7 @@ func (c *Consumer) leaseDuration() time.Duration { return orDur(c.LeaseDuration,
 type ShardStats struct {
 	Stream             string
 	ShardID            string
-	State              string // "reading", "closed" (read to its end), "skipped", "stopped"
+	State              string // "reading", "closed" (read to its end), "skipped", "stopped", "lost" (lease taken over)
 	Records            int64  // records read and ingested (re-reads counted again)
 	Stored             int64
 	Duplicate          int64
