@@ -19,10 +19,10 @@ var benchStart = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 // break every three hours), and 12 GetMetricDataV2 metrics per queue,
 // channel and 15-minute interval. Then it lets the store keep
 // report_interval and ANALYZEs.
-func generateCentre(b *testing.B, days int) *sqlstore.Store {
+func generateCentre(b *testing.B, dsn string, days int) *sqlstore.Store {
 	b.Helper()
 	ctx := context.Background()
-	s, err := sqlstore.Open(ctx, pgtest.DSN(b), sqlstore.Options{})
+	s, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +81,7 @@ FROM generate_series(0, %[1]d * 96 - 1) n, generate_series(0, 7) q, unnest(ARRAY
 //	go test -run '^$' -bench ViewsPostgres -benchtime 3x ./internal/report/
 func BenchmarkViewsPostgres(b *testing.B) {
 	for _, days := range []int{7, 30} {
-		s := generateCentre(b, days)
+		s := generateCentre(b, pgtest.DSN(b), days)
 		mid := benchStart.AddDate(0, 0, days/2).Format(time.DateOnly)
 		last := benchStart.AddDate(0, 0, days-1).Format(time.DateOnly)
 		first := benchStart.Format(time.DateOnly)

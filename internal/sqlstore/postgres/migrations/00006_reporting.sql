@@ -74,6 +74,10 @@ FROM ordered
 WHERE kind = 1;
 -- +goose StatementEnd
 
+-- Queue and agent views join contacts to report_interval on this 15-minute
+-- interval of the initiation (equality, so the planner estimates it well).
+CREATE INDEX contact_record_interval_idx ON contact_record ((date_bin('15 minutes'::interval, initiation_timestamp, '2000-01-01 00:00:00+00'::timestamptz)));
+
 -- kpi_contact: one row per contact (the newest version of its record), with
 -- the flags and whole-second durations every queue and agent figure is
 -- built from. interval_start is the 15-minute UTC interval of the
@@ -84,7 +88,7 @@ SELECT x.contact_id, x.initial_contact_id, x.previous_contact_id, x.next_contact
     x.channel, x.initiation_method, x.queue_id, x.queue_name, x.agent_id, x.agent_username,
     x.initiation_timestamp, x.enqueue_timestamp, x.dequeue_timestamp,
     x.connected_to_agent_timestamp, x.disconnect_timestamp, x.disconnect_reason,
-    to_timestamp(floor(EXTRACT(EPOCH FROM x.initiation_timestamp) / 900) * 900) AS interval_start,
+    date_bin('15 minutes'::interval, x.initiation_timestamp, '2000-01-01 00:00:00+00'::timestamptz) AS interval_start,
     x.queued, x.answered, x.handled,
     CASE WHEN x.queued = 1 AND x.answered = 0 AND x.callback = 0 AND x.next_contact_id IS NULL
         AND x.disconnect_timestamp IS NOT NULL THEN 1 ELSE 0 END AS abandoned,
@@ -145,10 +149,10 @@ FROM (
         COALESCE(SUM(CASE WHEN k.abandoned = 1 THEN k.queue_seconds END), 0) AS abandon_seconds,
         MAX(CASE WHEN k.left_queue = 1 THEN k.queue_seconds END) AS max_queue_seconds
     FROM report_interval r
-    JOIN kpi_contact k ON k.initiation_timestamp >= r.interval_start AND k.initiation_timestamp < r.interval_end
+    JOIN kpi_contact k ON k.interval_start = r.interval_start
     CROSS JOIN (SELECT COALESCE(MAX(CASE WHEN name = 'service_level_seconds' THEN CAST(value AS integer) END), 20) AS sl
         FROM report_setting) s
-    WHERE k.queued = 1
+    WHERE k.enqueue_timestamp IS NOT NULL AND k.queue_id IS NOT NULL
     GROUP BY r.time_zone, r.interval_start, r.interval_end, r.local_date, r.local_start, r.local_hour, r.iso_weekday,
         k.queue_id, k.channel
 ) g;
@@ -231,8 +235,8 @@ FROM (
         COALESCE(SUM(k.hold_seconds), 0) AS hold_seconds, COALESCE(SUM(k.acw_seconds), 0) AS acw_seconds,
         0 AS online_seconds, 0 AS available_seconds
     FROM report_interval r
-    JOIN kpi_contact k ON k.initiation_timestamp >= r.interval_start AND k.initiation_timestamp < r.interval_end
-    WHERE k.handled = 1 AND k.agent_id IS NOT NULL
+    JOIN kpi_contact k ON k.interval_start = r.interval_start
+    WHERE k.connected_to_agent_timestamp IS NOT NULL AND k.agent_id IS NOT NULL
     GROUP BY r.time_zone, r.local_date, k.agent_id
     UNION ALL
     SELECT time_zone, local_date, agent_id, 0, 0, 0, 0, 0,
@@ -302,6 +306,7 @@ DROP VIEW kpi_queue_day;
 DROP VIEW kpi_queue_interval;
 DROP VIEW kpi_contact;
 DROP TABLE agent_status_interval;
+DROP INDEX contact_record_interval_idx;
 -- +goose StatementBegin
 CREATE VIEW agent_status_interval AS
 WITH starts AS (

@@ -160,7 +160,7 @@ FROM (
     JOIN kpi_contact k ON k.initiation_timestamp >= r.interval_start AND k.initiation_timestamp < r.interval_end
     CROSS JOIN (SELECT COALESCE(MAX(CASE WHEN name = 'service_level_seconds' THEN TRY_CAST(value AS int) END), 20) AS sl
         FROM report_setting) s
-    WHERE k.queued = 1
+    WHERE k.enqueue_timestamp IS NOT NULL AND k.queue_id IS NOT NULL
     GROUP BY r.time_zone, r.interval_start, r.interval_end, r.local_date, r.local_start, r.local_hour, r.iso_weekday,
         k.queue_id, k.channel
 ) g;
@@ -246,7 +246,7 @@ FROM (
         0 AS online_seconds, 0 AS available_seconds
     FROM report_interval r
     JOIN kpi_contact k ON k.initiation_timestamp >= r.interval_start AND k.initiation_timestamp < r.interval_end
-    WHERE k.handled = 1 AND k.agent_id IS NOT NULL
+    WHERE k.connected_to_agent_timestamp IS NOT NULL AND k.agent_id IS NOT NULL
     GROUP BY r.time_zone, r.local_date, k.agent_id
     UNION ALL
     SELECT time_zone, local_date, agent_id, 0, 0, 0, 0, 0,
