@@ -207,7 +207,7 @@ type currentRow struct {
 }
 
 func (s *Store) syncKind(ctx context.Context, tx *sql.Tx, k configKind, rows [][]any, readAt time.Time, ch *connectreporting.ConfigChanges) error {
-	table := quoteIdent(s.dialect, k.table)
+	table := s.dialect.quoteIdent(k.table)
 	cur, err := s.currentConfig(ctx, tx, k, table)
 	if err != nil {
 		return err
@@ -272,39 +272,21 @@ func (s *Store) closeConfigRows(ctx context.Context, tx *sql.Tx, k configKind, t
 	if len(rows) == 0 {
 		return nil
 	}
-	if s.dialect == DialectSQLServer {
-		return mssqlCloseRows(ctx, tx, k.keys, table, rows, readAt)
-	}
-	where := make([]string, 0, len(k.keys)+1)
-	for _, key := range k.keys {
-		where = append(where, quoteIdent(s.dialect, key)+" = ?")
-	}
-	where = append(where, "valid_from = ?")
-	closeSQL := s.q("UPDATE " + table + " SET valid_to = ? WHERE " + strings.Join(where, " AND "))
-	for _, old := range rows {
-		args := append([]any{arg(s.dialect, readAt)}, old.keys...)
-		args = append(args, arg(s.dialect, old.validFrom))
-		if _, err := tx.ExecContext(ctx, closeSQL, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.dialect.closeConfigRows(ctx, tx, s, k.keys, table, rows, readAt)
 }
 
 func (s *Store) currentConfig(ctx context.Context, tx *sql.Tx, k configKind, table string) (map[string]currentRow, error) {
 	sel := make([]string, 0, len(k.keys)+2)
 	for _, key := range k.keys {
-		sel = append(sel, quoteIdent(s.dialect, key))
+		sel = append(sel, s.dialect.quoteIdent(key))
 	}
 	sel = append(sel, "valid_from", "content_hash")
-	if s.dialect == DialectPostgres {
-		// The PostgreSQL counterpart of SQL Server's UPDLOCK, HOLDLOCK (see
-		// updateLockHint): overlapping syncs of a kind take turns.
-		if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-			return nil, fmt.Errorf("lock %s: %w", table, err)
-		}
+	// Overlapping syncs of a kind take turns (see the dialects'
+	// updateLockHint and lockForUpdate).
+	if err := s.dialect.lockForUpdate(ctx, tx, table); err != nil {
+		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+updateLockHint(s.dialect)+" WHERE valid_to IS NULL")
+	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+s.dialect.updateLockHint()+" WHERE valid_to IS NULL")
 	if err != nil {
 		return nil, fmt.Errorf("read current rows: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 // configuration syncer passes the rows of routing profiles that did not
 // change back to SyncConfiguration instead of listing their queues again.
 func (s *Store) CurrentRoutingProfileQueues(ctx context.Context) ([]connectreporting.RoutingProfileQueue, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT routing_profile_id, queue_id, channel, priority, "+quoteIdent(s.dialect, "delay")+
+	rows, err := s.db.QueryContext(ctx, "SELECT routing_profile_id, queue_id, channel, priority, "+s.dialect.quoteIdent("delay")+
 		" FROM routing_profile_queue WHERE valid_to IS NULL ORDER BY routing_profile_id, queue_id, channel")
 	if err != nil {
 		return nil, fmt.Errorf("read routing profile queues: %w", err)

@@ -73,7 +73,7 @@ func (s *Store) idNames(ctx context.Context, query string) (map[string]string, e
 // queueNames returns the current name of every queue (configuration rows
 // with valid_to NULL).
 func (s *Store) queueNames(ctx context.Context) (map[string]string, error) {
-	out, err := s.idNames(ctx, "SELECT queue_id, name FROM "+quoteIdent(s.dialect, "queue")+" WHERE valid_to IS NULL")
+	out, err := s.idNames(ctx, "SELECT queue_id, name FROM "+s.dialect.quoteIdent("queue")+" WHERE valid_to IS NULL")
 	if err != nil {
 		return nil, fmt.Errorf("read queue names: %w", err)
 	}
@@ -429,7 +429,7 @@ func (s *Store) Health(ctx context.Context, now time.Time) (connectreporting.Hea
 	if now.IsZero() {
 		now = s.now()
 	}
-	h := connectreporting.Health{CheckedAt: now.UTC(), Dialect: s.dialect,
+	h := connectreporting.Health{CheckedAt: now.UTC(), Dialect: s.dialect.String(),
 		PollCheckpoints: []connectreporting.PollCheckpointStatus{}, StreamCheckpoints: []connectreporting.StreamCheckpointStatus{}}
 	maxOf := func(query string) (*time.Time, error) {
 		var t time.Time
@@ -483,7 +483,7 @@ func (s *Store) Health(ctx context.Context, now time.Time) (connectreporting.Hea
 	}
 	var last time.Time
 	err = s.db.QueryRowContext(ctx, s.q("SELECT COUNT(CASE WHEN received_at >= ? THEN 1 END), MAX(received_at) FROM rejected_record"),
-		arg(s.dialect, now.Add(-24*time.Hour))).Scan(&h.RejectedLast24h, scanTime{&last})
+		s.dialect.arg(now.Add(-24*time.Hour))).Scan(&h.RejectedLast24h, scanTime{&last})
 	if err != nil {
 		return h, fmt.Errorf("health: rejected records: %w", err)
 	}

@@ -95,7 +95,7 @@ func (s *Store) AgentTimeline(ctx context.Context, rq connectreporting.ReportQue
 	err = s.each(ctx, `SELECT i.agent_id, a.username, i.status_name, i.status_type, i.start_timestamp, i.end_timestamp, a.last_event_timestamp
 FROM agent_status_interval i LEFT JOIN agent_state a ON a.agent_id = i.agent_id
 WHERE i.start_timestamp < ? AND (i.end_timestamp > ? OR (i.end_timestamp IS NULL AND a.last_event_timestamp > ?))`,
-		[]any{arg(s.dialect, rq.To), arg(s.dialect, rq.From), arg(s.dialect, rq.From)}, func(r *sql.Rows) error {
+		[]any{s.dialect.arg(rq.To), s.dialect.arg(rq.From), s.dialect.arg(rq.From)}, func(r *sql.Rows) error {
 			var sp connectreporting.AgentStatusSpan
 			var user, name, typ sql.NullString
 			var end, last time.Time
@@ -149,7 +149,7 @@ func (s *Store) IntervalMetrics(ctx context.Context, rq connectreporting.ReportQ
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, s.q("SELECT * FROM kpi_connect_queue_interval WHERE time_zone = ? AND interval_start >= ? AND interval_start < ?"),
-		loc.String(), arg(s.dialect, rq.From), arg(s.dialect, rq.To))
+		loc.String(), s.dialect.arg(rq.From), s.dialect.arg(rq.To))
 	if err != nil {
 		return nil, fmt.Errorf("interval metric report (kpi_connect_queue_interval): %w", err)
 	}

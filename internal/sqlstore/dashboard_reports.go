@@ -147,7 +147,7 @@ FROM kpi_queue_day WHERE time_zone = ? AND local_date >= ? AND local_date <= ?`
 	} else {
 		query = "SELECT local_date, queue_id, queue_name, channel, " + queueFigureCols + `, interval_start, interval_end
 FROM kpi_queue_interval WHERE time_zone = ? AND interval_start >= ? AND interval_start < ?`
-		args = []any{loc.String(), arg(s.dialect, rq.From), arg(s.dialect, rq.To)}
+		args = []any{loc.String(), s.dialect.arg(rq.From), s.dialect.arg(rq.To)}
 	}
 	var out []connectreporting.QueueIntervalRow
 	err = s.each(ctx, query, args, func(r *sql.Rows) error {
@@ -216,7 +216,7 @@ func (s *Store) withThreshold(ctx context.Context, rq connectreporting.ReportQue
 		from, _ = dayBounds(first, loc)
 		_, to = dayBounds(last, loc)
 	}
-	err := s.each(ctx, fmt.Sprintf(withinSQL, key, key), []any{int64(sl), loc.String(), arg(s.dialect, from), arg(s.dialect, to)}, func(r *sql.Rows) error {
+	err := s.each(ctx, fmt.Sprintf(withinSQL, key, key), []any{int64(sl), loc.String(), s.dialect.arg(from), s.dialect.arg(to)}, func(r *sql.Rows) error {
 		var at time.Time
 		var day string
 		var x k

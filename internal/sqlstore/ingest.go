@@ -35,10 +35,7 @@ import (
 // connectreporting.ErrData: retrying the same batch would fail the same way.
 // Any other error is a connection or transient failure: the caller retries.
 func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
-	w, err := ingestWriterFor(s.Dialect())
-	if err != nil {
-		return connectreporting.BatchResult{}, err
-	}
+	w := s.dialect.ingestWriter()
 	p := prepareBatch(b, s.storeHeartbeats())
 	if p.empty() && b.Checkpoint == nil {
 		return p.res, nil
@@ -73,18 +70,6 @@ type ingestWriter interface {
 	// writeStatusIntervals brings agent_status_interval up to date with the
 	// agent events stored in the transaction (see statusBounds).
 	writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error
-}
-
-func ingestWriterFor(dialect string) (ingestWriter, error) {
-	switch dialect {
-	case "postgres":
-		return pgIngest{}, nil
-	case "sqlite":
-		return sqliteIngest{}, nil
-	case "sqlserver":
-		return mssqlIngest{}, nil
-	}
-	return nil, fmt.Errorf("store batch: unsupported dialect %q", dialect)
 }
 
 func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch, also func(*sql.Tx) error) (res connectreporting.BatchResult, err error) {

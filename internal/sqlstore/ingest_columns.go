@@ -17,6 +17,31 @@ const (
 	kRaw                    // json.RawMessage, stored as JSON text
 )
 
+// colArg converts a column value to what a dialect's batch writer sends:
+// NULL for an empty text, a nil pointer or empty JSON; a timestamp as
+// formatTime gives it (which makes a zero time NULL).
+func colArg(k colKind, v any, formatTime func(time.Time) any) any {
+	switch k {
+	case kText:
+		if v.(string) == "" {
+			return nil
+		}
+	case kTime:
+		return formatTime(v.(time.Time))
+	case kNullInt:
+		if p := v.(*int64); p != nil {
+			return *p
+		}
+		return nil
+	case kRaw:
+		if b := v.([]byte); len(b) > 0 {
+			return string(b)
+		}
+		return nil
+	}
+	return v
+}
+
 // ingestCol is one column written by StoreBatch, with how to read it from a
 // prepared row. The same lists generate the SQL of every dialect.
 type ingestCol[T any] struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
@@ -74,37 +73,8 @@ func buildSQLiteIngestSQL() sqliteIngestSQL {
 	return q
 }
 
-// sqliteTime is the stored form of a timestamp in SQLite: ISO-8601 UTC with
-// fixed millisecond precision and a Z, so text order is time order.
-func sqliteTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
 // sqliteArg converts one column value to its SQLite argument.
-func sqliteArg(k colKind, v any) any {
-	switch k {
-	case kText:
-		if v.(string) == "" {
-			return nil
-		}
-	case kTime:
-		return sqliteTime(v.(time.Time))
-	case kNullInt:
-		if p := v.(*int64); p != nil {
-			return *p
-		}
-		return nil
-	case kRaw:
-		if b := v.([]byte); len(b) > 0 {
-			return string(b)
-		}
-		return nil
-	}
-	return v
-}
+func sqliteArg(k colKind, v any) any { return colArg(k, v, sqliteTime) }
 
 func sqliteRowArgs[T any](cols []ingestCol[T], row *T, args []any) []any {
 	args = args[:0]

@@ -186,27 +186,9 @@ func mssqlTime(t time.Time) any {
 	return t.UTC().Format("2006-01-02T15:04:05.0000000")
 }
 
-func mssqlJSONValue(k colKind, v any) any {
-	switch k {
-	case kText:
-		if v.(string) == "" {
-			return nil
-		}
-	case kTime:
-		return mssqlTime(v.(time.Time))
-	case kNullInt:
-		if p := v.(*int64); p != nil {
-			return *p
-		}
-		return nil
-	case kRaw:
-		if b := v.([]byte); len(b) > 0 {
-			return string(b)
-		}
-		return nil
-	}
-	return v
-}
+// mssqlJSONValue converts one column value to its field in the OPENJSON
+// stage.
+func mssqlJSONValue(k colKind, v any) any { return colArg(k, v, mssqlTime) }
 
 // mssqlStage encodes rows as the JSON array OPENJSON reads; extra adds
 // per-row fields.

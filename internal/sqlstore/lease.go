@@ -82,7 +82,7 @@ func (s *Store) CreateLeases(ctx context.Context, leases []connectreporting.Shar
 
 // TakeLease makes owner the holder of l if its counter is still l.Counter.
 func (s *Store) TakeLease(ctx context.Context, l connectreporting.ShardLease, owner string) (bool, error) {
-	n, err := s.execCount(ctx, leaseTakeSQL, owner, arg(s.dialect, s.now().UTC()), l.Stream, l.ShardID, l.Counter)
+	n, err := s.execCount(ctx, leaseTakeSQL, owner, s.dialect.arg(s.now().UTC()), l.Stream, l.ShardID, l.Counter)
 	if err != nil {
 		return false, fmt.Errorf("take lease %s/%s: %w", l.Stream, l.ShardID, err)
 	}
@@ -91,7 +91,7 @@ func (s *Store) TakeLease(ctx context.Context, l connectreporting.ShardLease, ow
 
 // RenewLease increments the counter of a lease owner holds.
 func (s *Store) RenewLease(ctx context.Context, stream, shardID, owner string) (bool, error) {
-	n, err := s.execCount(ctx, leaseRenewSQL, arg(s.dialect, s.now().UTC()), stream, shardID, owner)
+	n, err := s.execCount(ctx, leaseRenewSQL, s.dialect.arg(s.now().UTC()), stream, shardID, owner)
 	if err != nil {
 		return false, fmt.Errorf("renew lease %s/%s: %w", stream, shardID, err)
 	}
@@ -100,7 +100,7 @@ func (s *Store) RenewLease(ctx context.Context, stream, shardID, owner string) (
 
 // ReleaseLease frees a lease owner holds.
 func (s *Store) ReleaseLease(ctx context.Context, stream, shardID, owner string) error {
-	if _, err := s.execCount(ctx, leaseReleaseSQL, arg(s.dialect, s.now().UTC()), stream, shardID, owner); err != nil {
+	if _, err := s.execCount(ctx, leaseReleaseSQL, s.dialect.arg(s.now().UTC()), stream, shardID, owner); err != nil {
 		return fmt.Errorf("release lease %s/%s: %w", stream, shardID, err)
 	}
 	return nil
@@ -108,7 +108,7 @@ func (s *Store) ReleaseLease(ctx context.Context, stream, shardID, owner string)
 
 // FinishShard marks a shard read to its end and frees its lease.
 func (s *Store) FinishShard(ctx context.Context, stream, shardID, owner string) error {
-	n, err := s.execCount(ctx, leaseFinishSQL, arg(s.dialect, s.now().UTC()), stream, shardID, owner)
+	n, err := s.execCount(ctx, leaseFinishSQL, s.dialect.arg(s.now().UTC()), stream, shardID, owner)
 	if err != nil {
 		return fmt.Errorf("finish shard %s/%s: %w", stream, shardID, err)
 	}
@@ -124,7 +124,7 @@ func (s *Store) checkpointInTx(ctx context.Context, tx *sql.Tx, cp connectreport
 	if cp.SequenceNumber == "" || cp.Owner == "" {
 		return fmt.Errorf("checkpoint %s/%s: no sequence number or owner", cp.Stream, cp.ShardID)
 	}
-	r, err := tx.ExecContext(ctx, s.countQ(leaseCheckpointSQL), cp.SequenceNumber, arg(s.dialect, s.now().UTC()), cp.Stream, cp.ShardID, cp.Owner)
+	r, err := tx.ExecContext(ctx, s.countQ(leaseCheckpointSQL), cp.SequenceNumber, s.dialect.arg(s.now().UTC()), cp.Stream, cp.ShardID, cp.Owner)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s/%s: %w", cp.Stream, cp.ShardID, err)
 	}
@@ -138,10 +138,7 @@ func (s *Store) checkpointInTx(ctx context.Context, tx *sql.Tx, cp connectreport
 // first turns NOCOUNT off, so the count is reported whatever a batch before
 // it on the connection set.
 func (s *Store) countQ(query string) string {
-	if s.dialect == DialectSQLServer {
-		return "SET NOCOUNT OFF; " + s.q(query)
-	}
-	return s.q(query)
+	return s.dialect.rowCountPrefix() + s.q(query)
 }
 
 func (s *Store) execCount(ctx context.Context, query string, args ...any) (int64, error) {
@@ -180,7 +177,7 @@ func (s *Store) SetStreamCheckpoint(ctx context.Context, stream, shardID, seq st
 		var cur string
 		// On SQL Server the read holds the key (present or not) until the
 		// write: two writers of one shard take turns (updateLockHint).
-		err := tx.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_lease"+updateLockHint(s.dialect)+" WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&cur)
+		err := tx.QueryRowContext(ctx, s.q("SELECT sequence_number FROM stream_lease"+s.dialect.updateLockHint()+" WHERE stream_name = ? AND shard_id = ?"), stream, shardID).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			return leaseInsert.exec(ctx, tx, s.dialect, [][]any{{stream, shardID, int64(0), seq, s.now().UTC()}})
 		}
@@ -188,7 +185,7 @@ func (s *Store) SetStreamCheckpoint(ctx context.Context, stream, shardID, seq st
 			return err
 		}
 		_, err = tx.ExecContext(ctx, s.q("UPDATE stream_lease SET sequence_number = ?, updated_at = ? WHERE stream_name = ? AND shard_id = ?"),
-			seq, arg(s.dialect, s.now().UTC()), stream, shardID)
+			seq, s.dialect.arg(s.now().UTC()), stream, shardID)
 		return err
 	})
 }

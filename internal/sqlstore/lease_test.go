@@ -164,7 +164,7 @@ func TestShardLeaseMigrationKeepsCheckpoints(t *testing.T) {
 // them, and the stream_lease DDL: no SQL Server here, so a change must be
 // reviewed by eye (go test -run TestSQLServerLeaseSQL -update-ingest).
 func TestSQLServerLeaseSQL(t *testing.T) {
-	s := &Store{dialect: DialectSQLServer}
+	s := &Store{dialect: sqlserverDialect{}}
 	names := make([]string, 0, len(leaseStatements))
 	for n := range leaseStatements {
 		names = append(names, n)
@@ -178,7 +178,7 @@ func TestSQLServerLeaseSQL(t *testing.T) {
 		}
 		b.WriteString("-- " + n + "\n" + q + "\n")
 	}
-	b.WriteString("-- insert (2 leases)\n" + leaseInsert.sql(DialectSQLServer, 2) + "\n")
+	b.WriteString("-- insert (2 leases)\n" + leaseInsert.sql(sqlserverDialect{}, 2) + "\n")
 	files, err := MigrationSQL(DialectSQLServer)
 	if err != nil {
 		t.Fatal(err)

@@ -8,20 +8,6 @@ import (
 	"time"
 )
 
-// updateLockHint is the table hint of a read that decides a write in the
-// same transaction, on SQL Server: UPDLOCK, HOLDLOCK keep the rows and the
-// key range read (rows that are not there included) until the transaction
-// ends, so a second, overlapping writer waits and then sees the first one's
-// result. A configuration sync reads its current rows so (two syncs cannot
-// both open a current row for one entity), and a stream checkpoint write
-// its shard's row (an older sequence number cannot overwrite a newer one).
-func updateLockHint(dialect string) string {
-	if dialect == DialectSQLServer {
-		return " WITH (UPDLOCK, HOLDLOCK)"
-	}
-	return ""
-}
-
 // mssqlCloseRows closes current configuration rows in one UPDATE per 2,000
 // parameters: the rows' keys and valid_from travel as a VALUES list joined
 // with the table.
@@ -29,9 +15,9 @@ func mssqlCloseRows(ctx context.Context, tx *sql.Tx, keys []string, table string
 	per := (mssqlMaxParams - 1) / (len(keys) + 1)
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
-		args := []any{arg(DialectSQLServer, readAt)}
+		args := []any{sqlserverDialect{}.arg(readAt)}
 		for _, r := range chunk {
-			args = append(append(args, r.keys...), arg(DialectSQLServer, r.validFrom))
+			args = append(append(args, r.keys...), sqlserverDialect{}.arg(r.validFrom))
 		}
 		if _, err := tx.ExecContext(ctx, mssqlCloseRowsSQL(keys, table, len(chunk)), args...); err != nil {
 			return err
@@ -44,7 +30,7 @@ func mssqlCloseRowsSQL(keys []string, table string, n int) string {
 	cols := make([]string, 0, len(keys)+1)
 	on := make([]string, 0, len(keys)+1)
 	for _, k := range append(append([]string{}, keys...), "valid_from") {
-		k = quoteIdent(DialectSQLServer, k)
+		k = sqlserverDialect{}.quoteIdent(k)
 		cols = append(cols, k)
 		on = append(on, "t."+k+" = c."+k)
 	}

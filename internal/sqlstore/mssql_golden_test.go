@@ -57,7 +57,7 @@ func recordingStore(t *testing.T, level int) (*Store, *recorder) {
 	rec, db := newRecorder(mssqlRespond(level))
 	t.Cleanup(func() { db.Close() })
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	return &Store{db: db, dialect: DialectSQLServer, now: func() time.Time { return now }}, rec
+	return &Store{db: db, dialect: sqlserverDialect{}, now: func() time.Time { return now }}, rec
 }
 
 // mssqlScenarios drive every public path of the store that sends SQL.
@@ -274,11 +274,11 @@ func TestSQLServerCompatibilityLevel(t *testing.T) {
 // (datetimeoffset(7) on the wire).
 func TestSQLServerTimeArguments(t *testing.T) {
 	ts := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.FixedZone("x", 3600))
-	if got, ok := arg(DialectSQLServer, ts).(civil.DateTime); !ok || got != civil.DateTimeOf(ts.UTC()) {
-		t.Errorf("arg(time) = %#v, want civil.DateTime of %v", arg(DialectSQLServer, ts), ts.UTC())
+	if got, ok := dialects[DialectSQLServer].arg(ts).(civil.DateTime); !ok || got != civil.DateTimeOf(ts.UTC()) {
+		t.Errorf("arg(time) = %#v, want civil.DateTime of %v", dialects[DialectSQLServer].arg(ts), ts.UTC())
 	}
-	if got, ok := arg(DialectSQLServer, time.Time{}).(mssql.NullDateTime); !ok || got.Valid {
-		t.Errorf("arg(zero time) = %#v, want a NULL mssql.NullDateTime", arg(DialectSQLServer, time.Time{}))
+	if got, ok := dialects[DialectSQLServer].arg(time.Time{}).(mssql.NullDateTime); !ok || got.Valid {
+		t.Errorf("arg(zero time) = %#v, want a NULL mssql.NullDateTime", dialects[DialectSQLServer].arg(time.Time{}))
 	}
 }
 
@@ -307,7 +307,7 @@ func TestDeadlockVictimRetried(t *testing.T) {
 				return nil, nil, nil
 			})
 			defer db.Close()
-			s := &Store{db: db, dialect: DialectSQLServer, now: time.Now}
+			s := &Store{db: db, dialect: sqlserverDialect{}, now: time.Now}
 			err := s.SetCheckpoint(context.Background(), "p", "s", at(0))
 			if (tc.fails > deadlockRetries || tc.name == "other") != (err != nil) {
 				t.Errorf("err = %v", err)

@@ -218,7 +218,7 @@ func TestIntegrationSyncConfiguration(t *testing.T) {
 			wantRows(t, s, "SELECT routing_profile_id, queue_id, channel, priority, delay, valid_to FROM routing_profile_queue ORDER BY channel",
 				"rp1|q1|CHAT|2|30|2026-03-29T02:45:00.000Z",
 				"rp1|q1|VOICE|1|0|NULL")
-			wantRows(t, s, "SELECT queue_id, name, max_contacts, valid_to FROM "+quoteIdent(dialect, "queue"), "q1|Support|10|NULL")
+			wantRows(t, s, "SELECT queue_id, name, max_contacts, valid_to FROM "+dialects[dialect].quoteIdent("queue"), "q1|Support|10|NULL")
 			wantRows(t, s, "SELECT hierarchy_group_id, level_id, level1_group_id, level2_group_id, level3_group_id FROM hierarchy_group WHERE valid_to IS NULL ORDER BY hierarchy_group_id",
 				"g1|1|g1|NULL|NULL", "g2|2|g1|g2|NULL")
 			wantRows(t, s, "SELECT name, concurrency FROM routing_profile", `Basic|{"CHAT":3,"VOICE":1}`)

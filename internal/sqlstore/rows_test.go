@@ -35,33 +35,33 @@ func TestUpsertSQL(t *testing.T) {
 		}{DialectSQLServer, guarded, "MERGE INTO agent_realtime_current WITH (HOLDLOCK) AS t USING (VALUES (@p1, @p2, @p3), (@p4, @p5, @p6)) AS s (snapshot_time, agent_id, status_name) ON t.agent_id = s.agent_id WHEN MATCHED AND t.snapshot_time < s.snapshot_time THEN UPDATE SET snapshot_time = s.snapshot_time, status_name = s.status_name WHEN NOT MATCHED THEN INSERT (snapshot_time, agent_id, status_name) VALUES (s.snapshot_time, s.agent_id, s.status_name);"},
 	)
 	for _, tc := range cases {
-		if got := tc.u.sql(tc.dialect, 2); got != tc.want {
+		if got := tc.u.sql(dialects[tc.dialect], 2); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.dialect, got, tc.want)
 		}
 	}
 	// A SQL Server statement never exceeds 2,100 parameters.
 	wide := upsert{table: "queue_interval_metric", cols: intervalMetricCols, keys: []string{"queue_id"}}
 	per := mssqlMaxParams / len(wide.cols)
-	if n := strings.Count(wide.sql(DialectSQLServer, per), "@p"); n > 2100 || n != per*len(wide.cols) {
+	if n := strings.Count(wide.sql(sqlserverDialect{}, per), "@p"); n > 2100 || n != per*len(wide.cols) {
 		t.Errorf("SQL Server chunk has %d parameters", n)
 	}
 }
 
 func TestArgConversion(t *testing.T) {
 	ts := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.FixedZone("x", 3600))
-	if got := arg(DialectSQLite, ts); got != "2026-01-02T02:04:05.006Z" {
+	if got := dialects[DialectSQLite].arg(ts); got != "2026-01-02T02:04:05.006Z" {
 		t.Errorf("sqlite time = %v", got)
 	}
-	if got := arg(DialectPostgres, ts).(time.Time); !got.Equal(ts) || got.Location() != time.UTC {
+	if got := dialects[DialectPostgres].arg(ts).(time.Time); !got.Equal(ts) || got.Location() != time.UTC {
 		t.Errorf("postgres time = %v", got)
 	}
 	var nilF *float64
 	for _, v := range []any{nilF, "", (*int)(nil)} {
-		if got := arg(DialectSQLServer, v); got != nil {
+		if got := dialects[DialectSQLServer].arg(v); got != nil {
 			t.Errorf("arg(%#v) = %v, want NULL", v, got)
 		}
 	}
-	if arg(DialectSQLite, true) != 1 || arg(DialectPostgres, true) != true {
+	if dialects[DialectSQLite].arg(true) != 1 || dialects[DialectPostgres].arg(true) != true {
 		t.Error("bool conversion")
 	}
 }

@@ -8,7 +8,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,13 +17,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"  // driver "pgx"
 	_ "github.com/microsoft/go-mssqldb" // driver "sqlserver"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // driver "sqlite"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
-	"github.com/connect-reporting/connect-reporting/internal/sqlstore/postgres"
-	"github.com/connect-reporting/connect-reporting/internal/sqlstore/sqlite"
-	"github.com/connect-reporting/connect-reporting/internal/sqlstore/sqlserver"
 )
 
 // Options tune a Store.
@@ -50,7 +45,7 @@ type Options struct {
 // Store is a connectreporting.Store on a SQL database.
 type Store struct {
 	db      *sql.DB
-	dialect string
+	dialect dialect
 	// sqliteConn is the driver connection string of a SQLite store, which
 	// names its start lock (sqlite_lock.go).
 	sqliteConn string
@@ -69,31 +64,28 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	dl, err := dialectNamed(d.Dialect)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open(d.Driver, d.Conn)
 	if err != nil {
 		return nil, scrubErr(fmt.Errorf("open %s database %s: %w", d.Dialect, d.Redacted, err), d.password)
 	}
-	switch {
-	case opts.MaxOpenConns > 0:
+	if opts.MaxOpenConns > 0 {
 		db.SetMaxOpenConns(opts.MaxOpenConns)
-	case d.Dialect == DialectSQLite:
-		// One connection: SQLite has one writer, and a single connection
-		// keeps :memory: databases whole.
-		db.SetMaxOpenConns(1)
-	default:
-		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(dl.defaultMaxOpenConns())
 	}
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, dialect: d.Dialect, opts: opts, now: time.Now}
-	if err := s.ping(ctx, d); err != nil {
+	s := &Store{db: db, dialect: dl, opts: opts, now: time.Now}
+	if err := dl.ping(ctx, s, d); err != nil {
 		db.Close()
 		return nil, scrubErr(fmt.Errorf("connect to %s database %s: %w", d.Dialect, d.Redacted, err), d.password)
 	}
-	if d.Dialect == DialectSQLServer {
-		if err := mssqlCheckCompatibility(ctx, db); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if err := dl.checkServer(ctx, db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if !opts.SkipMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
@@ -108,21 +100,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// ping checks the database answers; a SQLite file's first connection
-// (which turns on WAL) is taken under its start lock.
-func (s *Store) ping(ctx context.Context, d DSN) error {
-	if d.Dialect != DialectSQLite {
-		return s.db.PingContext(ctx)
-	}
-	s.sqliteConn = d.Conn
-	return withSQLiteStartLock(ctx, d.Conn, func() error { return s.db.PingContext(ctx) })
-}
-
 // DB is the underlying pool, for reports and tests.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Dialect is DialectSQLite, DialectPostgres or DialectSQLServer.
-func (s *Store) Dialect() string { return s.dialect }
+func (s *Store) Dialect() string { return s.dialect.String() }
 
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }
@@ -160,10 +142,10 @@ func (s *Store) Migrate(ctx context.Context) ([]MigrationResult, error) {
 	out := make([]MigrationResult, 0, len(res))
 	for _, r := range res {
 		out = append(out, MigrationResult{Version: r.Source.Version, Source: r.Source.Path, Duration: r.Duration})
-		s.logger().DebugContext(ctx, "applied migration", "dialect", s.dialect, "version", r.Source.Version, "file", r.Source.Path)
+		s.logger().DebugContext(ctx, "applied migration", "dialect", s.dialect.String(), "version", r.Source.Version, "file", r.Source.Path)
 	}
 	if len(out) > 0 {
-		s.logger().InfoContext(ctx, "schema migrated", "dialect", s.dialect, "applied", len(out), "version", out[len(out)-1].Version)
+		s.logger().InfoContext(ctx, "schema migrated", "dialect", s.dialect.String(), "applied", len(out), "version", out[len(out)-1].Version)
 	}
 	return out, nil
 }
@@ -182,60 +164,26 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 }
 
 func (s *Store) provider() (*goose.Provider, error) {
-	fsys, gd, err := migrationsFor(s.dialect)
+	fsys, gd := s.dialect.migrations()
+	locker, err := s.dialect.migrationLock(s)
 	if err != nil {
 		return nil, err
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
-	if s.dialect == DialectPostgres {
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return nil, fmt.Errorf("migration lock: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	if s.dialect == DialectSQLServer {
-		opts = append(opts, goose.WithSessionLocker(mssqlMigrationLock{timeout: 15 * time.Minute}))
-	}
-	if s.dialect == DialectSQLite {
-		opts = append(opts, goose.WithLocker(newSQLiteStartLock(s.sqliteConn)))
-	}
-	p, err := goose.NewProvider(gd, s.db, fsys, opts...)
+	p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true), locker)
 	if err != nil {
 		return nil, fmt.Errorf("migrations of %s: %w", s.dialect, err)
 	}
 	return p, nil
 }
 
-func migrationsFor(dialect string) (fs.FS, goose.Dialect, error) {
-	var (
-		fsys fs.FS
-		gd   goose.Dialect
-	)
-	switch dialect {
-	case DialectSQLite:
-		fsys, gd = sqlite.Migrations, goose.DialectSQLite3
-	case DialectPostgres:
-		fsys, gd = postgres.Migrations, goose.DialectPostgres
-	case DialectSQLServer:
-		fsys, gd = sqlserver.Migrations, goose.DialectMSSQL
-	default:
-		return nil, "", fmt.Errorf("unsupported dialect %q", dialect)
-	}
-	sub, err := fs.Sub(fsys, "migrations")
-	if err != nil {
-		return nil, "", errors.Join(errors.New("embedded migrations"), err)
-	}
-	return sub, gd, nil
-}
-
 // MigrationSQL returns the embedded migration files of a dialect by name, for
 // tests and for operators who apply the schema by hand.
 func MigrationSQL(dialect string) (map[string]string, error) {
-	fsys, _, err := migrationsFor(dialect)
+	d, err := dialectNamed(dialect)
 	if err != nil {
 		return nil, err
 	}
+	fsys, _ := d.migrations()
 	out := map[string]string{}
 	err = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/postgres"
+)
+
+// postgresDialect is PostgreSQL (pgx): $n placeholders, timestamptz,
+// ON CONFLICT upserts, an advisory lock around migrations.
+type postgresDialect struct {
+	eachRowCloser
+}
+
+// pgMaxParams keeps a statement under PostgreSQL's 65,535-parameter limit.
+const pgMaxParams = 60000
+
+func (postgresDialect) String() string             { return DialectPostgres }
+func (postgresDialect) placeholder(n int) string   { return "$" + strconv.Itoa(n) }
+func (d postgresDialect) bind(query string) string { return numberPlaceholders(d, query) }
+func (postgresDialect) quoteIdent(n string) string { return n }
+func (postgresDialect) maxParams() int             { return pgMaxParams }
+func (postgresDialect) rowCountPrefix() string     { return "" }
+func (postgresDialect) updateLockHint() string     { return "" }
+func (postgresDialect) defaultMaxOpenConns() int   { return 8 }
+
+func (postgresDialect) arg(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		return x.UTC()
+	case bool:
+		return x
+	}
+	a, _ := commonArg(v)
+	return a
+}
+
+func (d postgresDialect) upsertSQL(u upsert, n int) string { return onConflictSQL(d, u, n) }
+
+// lockForUpdate is the PostgreSQL counterpart of SQL Server's UPDLOCK,
+// HOLDLOCK (see sqlserverDialect.updateLockHint): overlapping writers of
+// the table take turns.
+func (postgresDialect) lockForUpdate(ctx context.Context, tx *sql.Tx, table string) error {
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		return fmt.Errorf("lock %s: %w", table, err)
+	}
+	return nil
+}
+
+func (postgresDialect) ping(ctx context.Context, s *Store, _ DSN) error {
+	return s.db.PingContext(ctx)
+}
+
+func (postgresDialect) migrations() (fs.FS, goose.Dialect) {
+	return migrationsDir(postgres.Migrations), goose.DialectPostgres
+}
+
+// migrationLock is a session advisory lock.
+func (postgresDialect) migrationLock(*Store) (goose.ProviderOption, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	return goose.WithSessionLocker(locker), nil
+}
+
+func (postgresDialect) ingestWriter() ingestWriter { return pgIngest{} }
+
+func (postgresDialect) checkServer(context.Context, *sql.DB) error { return nil }
