@@ -1,8 +1,10 @@
 // Package sqlstore implements the store interfaces of connectreporting on
 // SQL: SQLite (modernc.org/sqlite, pure Go), PostgreSQL (pgx) and SQL Server
-// (go-mssqldb). One implementation serves every dialect; what differs lives
-// in the dialect packages (embedded migrations) and in small per-dialect SQL
-// builders. It is the only package that imports database drivers.
+// (go-mssqldb). One implementation serves every dialect; what differs is
+// asked of the store's dialect (dialect.go: one type per dialect, in
+// dialect_sqlite.go, dialect_postgres.go and dialect_sqlserver.go), whose
+// schema is in the dialect packages' embedded migrations. It is the only
+// package that imports database drivers.
 package sqlstore
 
 import (
