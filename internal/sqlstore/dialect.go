@@ -55,6 +55,9 @@ type dialect interface {
 	migrations() (fs.FS, goose.Dialect)
 	// migrationLock keeps concurrent migrations of one database apart.
 	migrationLock(s *Store) (goose.ProviderOption, error)
+	// maintainIndexes runs the index and statistics maintenance of
+	// Store.Maintain (maintain.go) and returns the statements it ran.
+	maintainIndexes(ctx context.Context, s *Store) ([]string, error)
 	// ingestWriter writes the stream batches.
 	ingestWriter() ingestWriter
 }

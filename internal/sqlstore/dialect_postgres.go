@@ -78,3 +78,7 @@ func (postgresDialect) migrationLock(*Store) (goose.ProviderOption, error) {
 func (postgresDialect) ingestWriter() ingestWriter { return pgIngest{} }
 
 func (postgresDialect) checkServer(context.Context, *sql.DB) error { return nil }
+
+func (postgresDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
+	return s.maintainPostgres(ctx)
+}

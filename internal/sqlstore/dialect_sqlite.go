@@ -79,3 +79,7 @@ func (sqliteDialect) migrationLock(s *Store) (goose.ProviderOption, error) {
 func (sqliteDialect) ingestWriter() ingestWriter { return sqliteIngest{} }
 
 func (sqliteDialect) checkServer(context.Context, *sql.DB) error { return nil }
+
+func (sqliteDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
+	return s.maintainSQLite(ctx)
+}

@@ -127,3 +127,7 @@ func (sqlserverDialect) migrationLock(*Store) (goose.ProviderOption, error) {
 }
 
 func (sqlserverDialect) ingestWriter() ingestWriter { return mssqlIngest{} }
+
+func (sqlserverDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
+	return s.maintainSQLServer(ctx)
+}

@@ -67,7 +67,7 @@ func (s *Store) Maintain(ctx context.Context, o MaintainOptions) (MaintainResult
 		return res, fmt.Errorf("maintain: negative retention (raw %d days, keep %d days)", o.RawDays, o.KeepDays)
 	}
 	if o.RawDays > 0 {
-		cutoff := arg(s.dialect, now.UTC().AddDate(0, 0, -o.RawDays))
+		cutoff := s.dialect.arg(now.UTC().AddDate(0, 0, -o.RawDays))
 		for _, t := range rawTables {
 			n, err := s.execCount(ctx, "UPDATE "+t.table+" SET raw = NULL WHERE "+t.at+" < ? AND raw IS NOT NULL", cutoff)
 			if err != nil {
@@ -90,7 +90,7 @@ func (s *Store) Maintain(ctx context.Context, o MaintainOptions) (MaintainResult
 func (s *Store) deleteOld(ctx context.Context, cutoff time.Time, deleted map[string]int64) error {
 	return s.inTx(ctx, "maintain: delete old rows", func(tx *sql.Tx) error {
 		for _, t := range retentionTables {
-			r, err := tx.ExecContext(ctx, s.countQ("DELETE FROM "+t.table+" WHERE "+t.where), arg(s.dialect, cutoff))
+			r, err := tx.ExecContext(ctx, s.countQ("DELETE FROM "+t.table+" WHERE "+t.where), s.dialect.arg(cutoff))
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.table, err)
 			}
@@ -107,15 +107,7 @@ func (s *Store) deleteOld(ctx context.Context, cutoff time.Time, deleted map[str
 // maintainIndexes runs the dialect's index and statistics maintenance and
 // returns the statements it ran.
 func (s *Store) maintainIndexes(ctx context.Context) ([]string, error) {
-	switch s.dialect {
-	case DialectPostgres:
-		return s.maintainPostgres(ctx)
-	case DialectSQLite:
-		return s.maintainSQLite(ctx)
-	case DialectSQLServer:
-		return s.maintainSQLServer(ctx)
-	}
-	return nil, fmt.Errorf("maintain: unsupported dialect %q", s.dialect)
+	return s.dialect.maintainIndexes(ctx, s)
 }
 
 // Thresholds of the index maintenance.
