@@ -3,6 +3,7 @@ package connectreporting
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -31,16 +32,40 @@ type ShardCheckpoint struct {
 // Len is the number of records in the batch.
 func (b Batch) Len() int { return len(b.AgentEvents) + len(b.ContactRecords) + len(b.Rejected) }
 
-// BatchResult counts the outcome of one stored batch.
+// BatchResult counts the outcome of one stored batch, so that the counts are
+// what the tables show: from an empty database, agent_event and
+// contact_record hold Stored rows, rejected_record Rejected rows (less the
+// records rejected again on a replay, which keep their one row).
 type BatchResult struct {
-	Stored    int // new agent events, new or newer contact records
-	Duplicate int // already stored (same EventId; contact record not newer)
+	Stored    int // new rows: agent events, contact records of a new contact
+	Updated   int // contact records that replaced an older stored version of their contact
+	Duplicate int // changed nothing: an EventId already stored (or twice in the batch), a contact record not newer than the stored or batched version
+	Heartbeat int // HEART_BEAT events, which only refresh agent_state (not rows unless heartbeats are stored)
 	Rejected  int // parked in rejected_record
 }
 
 // Add sums two results.
 func (r BatchResult) Add(o BatchResult) BatchResult {
-	return BatchResult{r.Stored + o.Stored, r.Duplicate + o.Duplicate, r.Rejected + o.Rejected}
+	return BatchResult{
+		Stored: r.Stored + o.Stored, Updated: r.Updated + o.Updated, Duplicate: r.Duplicate + o.Duplicate,
+		Heartbeat: r.Heartbeat + o.Heartbeat, Rejected: r.Rejected + o.Rejected,
+	}
+}
+
+// Total is the number of records the result accounts for.
+func (r BatchResult) Total() int {
+	return r.Stored + r.Updated + r.Duplicate + r.Heartbeat + r.Rejected
+}
+
+// String is the counts as the commands print them.
+func (r BatchResult) String() string {
+	return fmt.Sprintf("stored %d, updated %d, duplicate %d, heartbeat %d, rejected %d",
+		r.Stored, r.Updated, r.Duplicate, r.Heartbeat, r.Rejected)
+}
+
+// LogAttrs are the counts as log/slog attributes.
+func (r BatchResult) LogAttrs() []any {
+	return []any{"stored", r.Stored, "updated", r.Updated, "duplicate", r.Duplicate, "heartbeat", r.Heartbeat, "rejected", r.Rejected}
 }
 
 // IngestStore stores stream records exactly once. StoreBatch is one

@@ -324,8 +324,8 @@ func (c *demoCounts) ingest(ctx context.Context, e *ingest.Engine, recs []simula
 func (c *demoCounts) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return fmt.Sprintf("agent events %d stored / %d duplicate, contact records %d stored / %d duplicate, %d rejected",
-		c.events.Stored, c.events.Duplicate, c.ctrs.Stored, c.ctrs.Duplicate, c.events.Rejected+c.ctrs.Rejected)
+	return fmt.Sprintf("agent events %d stored / %d duplicate / %d heartbeat, contact records %d stored / %d updated / %d duplicate, %d rejected",
+		c.events.Stored, c.events.Duplicate, c.events.Heartbeat, c.ctrs.Stored, c.ctrs.Updated, c.ctrs.Duplicate, c.events.Rejected+c.ctrs.Rejected)
 }
 
 // demoSummary prints one live line a second: the simulated time, what the

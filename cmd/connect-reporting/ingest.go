@@ -53,7 +53,7 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 		}
 		res, err := e.IngestFile(ctx, source, f, m.Stdin)
 		total = total.Add(res.BatchResult)
-		fmt.Fprintf(m.Stdout, "%s: stored %d, duplicate %d, rejected %d\n", f, res.Stored, res.Duplicate, res.Rejected)
+		fmt.Fprintf(m.Stdout, "%s: %s\n", f, res.BatchResult)
 		if err != nil {
 			if len(res.Failed) > 0 {
 				return fmt.Errorf("%s: %d records not stored (from record %d): %w", f, len(res.Failed), res.Failed[0]+1, err)
@@ -62,7 +62,7 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	if len(files) > 1 {
-		fmt.Fprintf(m.Stdout, "total: stored %d, duplicate %d, rejected %d\n", total.Stored, total.Duplicate, total.Rejected)
+		fmt.Fprintf(m.Stdout, "total: %s\n", total)
 	}
 	return nil
 }

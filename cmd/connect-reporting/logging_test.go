@@ -40,7 +40,7 @@ func TestIngestLogs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "stored 0, duplicate 0, rejected 10") {
+			if !strings.Contains(out, "stored 0, updated 0, duplicate 0, heartbeat 0, rejected 10") {
 				t.Errorf("stdout: %q", out)
 			}
 			lines := strings.Split(strings.TrimSpace(errOut), "\n")

@@ -115,7 +115,7 @@ func TestIngestFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "stored 2, duplicate 0, rejected 1") {
+			if !strings.Contains(out, "stored 2, updated 0, duplicate 0, heartbeat 0, rejected 1") {
 				t.Errorf("jsonl: %q", out)
 			}
 			// Firehose concatenation, gzipped, and stdin: all duplicates now.
@@ -123,7 +123,7 @@ func TestIngestFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "total: stored 0, duplicate 4, rejected 0") {
+			if !strings.Contains(out, "total: stored 0, updated 0, duplicate 4, heartbeat 0, rejected 0") {
 				t.Errorf("replay: %q", out)
 			}
 			// CTRs, with an agent event on the CTR stream (stored where it belongs).
@@ -131,7 +131,7 @@ func TestIngestFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "-: stored 2, duplicate 2, rejected 0") {
+			if !strings.Contains(out, "-: stored 2, updated 0, duplicate 2, heartbeat 0, rejected 0") {
 				t.Errorf("ctr: %q", out)
 			}
 			db, err := sql.Open(driverOf(dsn), connOf(t, dsn))
@@ -183,7 +183,7 @@ func TestIngestNULCharacter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "stored 1, duplicate 0, rejected 0") {
+			if !strings.Contains(out, "stored 1, updated 0, duplicate 0, heartbeat 0, rejected 0") {
 				t.Errorf("ingest said %q", out)
 			}
 			db, err := sql.Open(driverOf(dsn), connOf(t, dsn))

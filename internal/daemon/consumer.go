@@ -168,8 +168,10 @@ type ShardStats struct {
 	ShardID            string
 	State              string // "reading", "closed" (read to its end), "skipped", "stopped", "lost" (lease taken over)
 	Records            int64  // records read and ingested (re-reads counted again)
-	Stored             int64
+	Stored             int64  // the counts of connectreporting.BatchResult
+	Updated            int64
 	Duplicate          int64
+	Heartbeat          int64
 	Rejected           int64
 	Failures           int64 // Ingest calls that left records unstored
 	MillisBehindLatest int64

@@ -40,10 +40,10 @@ type shardReader struct {
 	lost   bool // a batch was refused: the lease is another consumer's
 
 	// since the last progress line
-	lastStats             time.Time
-	records, stored, dups int64
-	rejected, failures    int64
-	behind                int64
+	lastStats         time.Time
+	records, failures int64
+	counts            connectreporting.BatchResult
+	behind            int64
 }
 
 func (r *shardReader) stat(f func(s *ShardStats)) { r.c.update(r.stream, r.shardID, f) }
@@ -271,13 +271,13 @@ func (r *shardReader) handle(ctx context.Context, recs []types.Record) bool {
 
 func (r *shardReader) count(n int, res ingest.Result) {
 	r.records += int64(n)
-	r.stored += int64(res.Stored)
-	r.dups += int64(res.Duplicate)
-	r.rejected += int64(res.Rejected)
+	r.counts = r.counts.Add(res.BatchResult)
 	r.stat(func(s *ShardStats) {
 		s.Records += int64(n)
 		s.Stored += int64(res.Stored)
+		s.Updated += int64(res.Updated)
 		s.Duplicate += int64(res.Duplicate)
+		s.Heartbeat += int64(res.Heartbeat)
 		s.Rejected += int64(res.Rejected)
 	})
 }
@@ -294,9 +294,9 @@ func (r *shardReader) progress(final bool) {
 		return
 	}
 	r.lastStats = time.Now()
-	r.log.Info("shard progress", "records", r.records, "stored", r.stored, "duplicate", r.dups,
-		"rejected", r.rejected, "failures", r.failures, "millis_behind_latest", r.behind, "checkpoint", r.lastCP)
-	r.records, r.stored, r.dups, r.rejected, r.failures = 0, 0, 0, 0, 0
+	attrs := append([]any{"records", r.records}, r.counts.LogAttrs()...)
+	r.log.Info("shard progress", append(attrs, "failures", r.failures, "millis_behind_latest", r.behind, "checkpoint", r.lastCP)...)
+	r.records, r.counts, r.failures = 0, connectreporting.BatchResult{}, 0
 }
 
 // errorCode is the API error code of a Kinesis error ("" if none).

@@ -134,11 +134,10 @@ func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err er
 		log.Warn("records of the other kind on this stream, stored where they belong; check the Connect instance's data streaming configuration",
 			"count", s.otherKind, "first_sequence_number", s.firstOther)
 	}
-	attrs := []any{
-		"records", n, "stored", res.Stored, "duplicate", res.Duplicate, "rejected", res.Rejected,
+	attrs := append([]any{"records", n}, res.LogAttrs()...)
+	attrs = append(attrs,
 		"other_kind", s.otherKind, "refused_by_store", s.storeRefused, "chunks", s.chunks, "failed", len(res.Failed),
-		"duration_ms", time.Since(start).Milliseconds(),
-	}
+		"duration_ms", time.Since(start).Milliseconds())
 	if err != nil {
 		log.Error("ingest failed", append(attrs, "error", err)...)
 		return

@@ -389,8 +389,10 @@ func (s *Scanner) garbage(first byte) ([]byte, int, error) {
 // IngestFile ingests the records of the file name ("-" for stdin) as
 // records of source, streaming: at most ChunkSize records are held at a
 // time. Result.Failed indexes are record numbers in the file, from 0. It
-// stops at the first store error or read error, keeping the counts of what
-// was stored before.
+// stops storing at the first store error or read error, keeping the counts
+// of what was stored before; after a store error it reads the rest of the
+// file only to list its records in Result.Failed, so that they are counted
+// as not stored.
 func (e *Engine) IngestFile(ctx context.Context, source, name string, stdin io.Reader) (Result, error) {
 	s, err := OpenFile(name, stdin)
 	if err != nil {
@@ -398,6 +400,17 @@ func (e *Engine) IngestFile(ctx context.Context, source, name string, stdin io.R
 	}
 	defer s.Close()
 	return e.IngestScanner(ctx, source, s)
+}
+
+// notStored adds the records s has not yielded yet, from index next on, to
+// res.Failed: after a store error they are not stored either, and the
+// count of what was not stored must say so.
+func notStored(res Result, s *Scanner, next int) Result {
+	for s.Scan() {
+		res.Failed = append(res.Failed, next)
+		next++
+	}
+	return res
 }
 
 // IngestScanner ingests every record s yields, ChunkSize records at a time;
@@ -424,7 +437,7 @@ func (e *Engine) IngestScanner(ctx context.Context, source string, s *Scanner) (
 		chunk = append(chunk, s.Record())
 		if len(chunk) == size {
 			if err := flush(); err != nil {
-				return total, err
+				return notStored(total, s, base), err
 			}
 		}
 	}

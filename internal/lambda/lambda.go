@@ -269,8 +269,7 @@ func (r *Runtime) HandleKinesis(ctx context.Context, ev events.KinesisEvent) (ev
 	}
 	res, ierr := h.Ingester.Ingest(ctx, Source(r.cfg.Handler), recs)
 	failures, ferr := BatchItemFailures(recs, res.Failed)
-	attrs := append(batch,
-		"stored", res.Stored, "duplicate", res.Duplicate, "rejected", res.Rejected,
+	attrs := append(append(batch, res.LogAttrs()...),
 		"failed", len(res.Failed), "duration_ms", ms(time.Since(start)))
 	switch {
 	case ferr != nil:

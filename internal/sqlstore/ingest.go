@@ -42,7 +42,7 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 	}
 	days := s.missingDays(batchSpan(p))
 	res, err := retryDeadlocks(ctx, s, "store batch", func() (connectreporting.BatchResult, error) {
-		return runBatch(ctx, s.DB(), w, p, func(tx *sql.Tx) error {
+		return runBatch(ctx, s.DB(), s.dialect, w, p, func(tx *sql.Tx) error {
 			if err := s.writeReportDays(ctx, tx, days); err != nil || b.Checkpoint == nil {
 				return err
 			}
@@ -57,8 +57,7 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 		return connectreporting.BatchResult{}, asDataError(err)
 	}
 	s.markDays(days)
-	s.logger().DebugContext(ctx, "stored batch",
-		"stored", res.Stored, "duplicate", res.Duplicate, "rejected", res.Rejected)
+	s.logger().DebugContext(ctx, "stored batch", res.LogAttrs()...)
 	return res, nil
 }
 
@@ -72,7 +71,7 @@ type ingestWriter interface {
 	writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error
 }
 
-func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch, also func(*sql.Tx) error) (res connectreporting.BatchResult, err error) {
+func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p preparedBatch, also func(*sql.Tx) error) (res connectreporting.BatchResult, err error) {
 	res = p.res
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -88,18 +87,27 @@ func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch, 
 		if err != nil {
 			return res, fmt.Errorf("store batch: write %d agent events: %w", len(p.events), err)
 		}
-		res.Stored += stored + hb
-		res.Duplicate += p.historyEvents - stored + p.stateOnlyEvents - hb
+		_ = hb // a heartbeat counts as one whether or not it moved agent_state
+		res.Stored += stored
+		res.Duplicate += p.historyEvents - stored
+		res.Heartbeat += p.stateOnlyEvents
 		if err := w.writeStatusIntervals(ctx, tx, statusBounds(p.events)); err != nil {
 			return res, fmt.Errorf("store batch: agent status intervals: %w", err)
 		}
 	}
 	if len(p.contacts) > 0 {
+		existing, err := existingContacts(ctx, tx, d, p.contacts)
+		if err != nil {
+			return res, fmt.Errorf("store batch: %w", err)
+		}
 		stored, err := w.writeContacts(ctx, tx, p.contacts)
 		if err != nil {
 			return res, fmt.Errorf("store batch: write %d contact records: %w", len(p.contacts), err)
 		}
-		res.Stored += stored
+		// Every contact new to the table is stored; the rest of what was
+		// written replaced an older version.
+		res.Stored += len(p.contacts) - existing
+		res.Updated += stored - (len(p.contacts) - existing)
 		res.Duplicate += len(p.contacts) - stored
 	}
 	if len(p.rejected) > 0 {
@@ -117,6 +125,33 @@ func runBatch(ctx context.Context, db *sql.DB, w ingestWriter, p preparedBatch, 
 		return res, fmt.Errorf("store batch: commit: %w", err)
 	}
 	return res, nil
+}
+
+// existingContacts counts the contacts of crs that contact_record already
+// holds, so a batch tells new contacts (Stored) from newer versions
+// (Updated). One statement per 500 ids.
+func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactRow) (int, error) {
+	n := 0
+	for lo := 0; lo < len(crs); lo += 500 {
+		hi := min(lo+500, len(crs))
+		var q strings.Builder
+		args := make([]any, 0, hi-lo)
+		q.WriteString("SELECT COUNT(*) FROM contact_record WHERE contact_id IN (")
+		for i := lo; i < hi; i++ {
+			if i > lo {
+				q.WriteString(", ")
+			}
+			q.WriteString(d.placeholder(i - lo + 1))
+			args = append(args, crs[i].ContactID)
+		}
+		q.WriteString(")")
+		var k int
+		if err := tx.QueryRowContext(ctx, q.String(), args...).Scan(&k); err != nil {
+			return 0, fmt.Errorf("count stored contacts: %w", err)
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // eventRow is one distinct agent event of a batch.

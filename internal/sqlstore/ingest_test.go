@@ -148,7 +148,7 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 				evs(agentEvent("h3", beat, at(360), "a1", "Available", at(0)), // same batch: only the newest moves state
 					agentEvent("h2", beat, at(240), "a1", "Available", at(0))),
 			},
-			want: []res{{Stored: 1}, {Stored: 1}, {Duplicate: 1}, {Duplicate: 1}, {Stored: 1, Duplicate: 1}},
+			want: []res{{Stored: 1}, {Heartbeat: 1}, {Heartbeat: 1}, {Heartbeat: 1}, {Heartbeat: 2}},
 			checks: []checkQuery{
 				{qEvents, [][]string{{"e1", login, "a1", "Available"}}},
 				{qState, [][]string{{"a1", "Available", ts(360), beat, "h3"}}},
@@ -189,7 +189,7 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 				crs(c1v2),
 				crs(c1v3),
 			},
-			want: []res{{Stored: 1}, {Stored: 1}, {Stored: 1}},
+			want: []res{{Stored: 1}, {Updated: 1}, {Updated: 1}},
 			checks: []checkQuery{
 				{qContacts, [][]string{{"c-1", ts(300), "a3", rawHash(c1v3.Raw)}}},
 				{qAttrs, nil},
@@ -201,7 +201,7 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 				crs(c1v2, c1v1, contactRecord("c-2", at(50), "a9", map[string]string{"k": "v"})),
 				crs(c1v3, c1v1),
 			},
-			want: []res{{Stored: 2, Duplicate: 1}, {Stored: 1, Duplicate: 1}},
+			want: []res{{Stored: 2, Duplicate: 1}, {Updated: 1, Duplicate: 1}},
 			checks: []checkQuery{
 				{qContacts, [][]string{{"c-1", ts(300), "a3", rawHash(c1v3.Raw)}, {"c-2", ts(50), "a9", rawHash(contactRecord("c-2", at(50), "a9", map[string]string{"k": "v"}).Raw)}}},
 				{qAttrs, [][]string{{"c-2", "k", "v"}}},
@@ -216,7 +216,7 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name:    "equal timestamps: the greater raw hash wins, arriving last",
 			batches: []batch{crs(loser(tieA, tieB)), crs(win)},
-			want:    []res{{Stored: 1}, {Stored: 1}},
+			want:    []res{{Stored: 1}, {Updated: 1}},
 			checks:  []checkQuery{{qContacts, [][]string{{"c-1", ts(100), "a1", rawHash(win.Raw)}}}},
 		},
 		{

@@ -42,6 +42,8 @@ func mssqlRespond(level int) func(string, []any) ([]string, [][]driver.Value, er
 			return []string{"max"}, [][]driver.Value{{int64(0)}}, nil
 		case strings.HasPrefix(q, "SELECT MAX("):
 			return []string{"max"}, [][]driver.Value{{nil}}, nil
+		case strings.HasPrefix(q, "SELECT COUNT(*) FROM contact_record WHERE contact_id IN"):
+			return []string{"n"}, [][]driver.Value{{int64(0)}}, nil // new contacts
 		case strings.Contains(q, "FROM rejected_record") && strings.HasPrefix(q, "SELECT COUNT("):
 			return []string{"n", "max"}, [][]driver.Value{{int64(0), nil}}, nil
 		case strings.Contains(q, "FROM [queue] WITH (UPDLOCK, HOLDLOCK)"):
