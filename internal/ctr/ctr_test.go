@@ -1,90 +1,26 @@
 package ctr
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the decoder's output")
 
-func fixtures(t testing.TB) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	return files
-}
-
 func decodeFile(t *testing.T, name string) connectreporting.ContactRecord {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Decode(data)
-	if err != nil {
-		t.Fatalf("Decode(%s): %v", name, err)
-	}
-	return c
-}
-
-// goldenView renders a record for its golden file: Raw left out (checked
-// separately), durations as numbers or null.
-func goldenView(c connectreporting.ContactRecord) ([]byte, error) {
-	c.Raw = nil
-	b, err := json.MarshalIndent(c, "", "  ")
-	return append(b, '\n'), err
+	return goldentest.DecodeFixture(t, name, Decode)
 }
 
 func TestGolden(t *testing.T) {
-	for _, file := range fixtures(t) {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := Decode(data)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			var want bytes.Buffer
-			if err := json.Compact(&want, data); err != nil {
-				t.Fatal(err)
-			}
-			if !json.Valid(c.Raw) || !bytes.Equal(c.Raw, want.Bytes()) {
-				t.Errorf("Raw is not the compacted input:\n%s", c.Raw)
-			}
-			got, err := goldenView(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			exp, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, exp) {
-				t.Errorf("decoded %s differs from %s:\n%s", file, golden, got)
-			}
-		})
-	}
+	goldentest.Run(t, *update, Decode, func(v *connectreporting.ContactRecord) *json.RawMessage { return &v.Raw })
 }
 
 func utc(s string) time.Time {
@@ -401,7 +337,7 @@ func TestLenient(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, file := range fixtures(f) {
+	for _, file := range goldentest.Fixtures(f) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
