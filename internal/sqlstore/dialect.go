@@ -45,6 +45,9 @@ type dialect interface {
 	// closeConfigRows sets valid_to = readAt on current configuration rows.
 	closeConfigRows(ctx context.Context, tx *sql.Tx, s *Store, keys []string, table string, rows []currentRow, readAt time.Time) error
 
+	// keywordDSN reads a Key=Value;... connection string of the dialect
+	// (dsn.go).
+	keywordDSN(kw keywords) (DSN, error)
 	// defaultMaxOpenConns sizes the pool when Options.MaxOpenConns is 0.
 	defaultMaxOpenConns() int
 	// ping checks the database answers and is one the store can use.

@@ -82,3 +82,6 @@ func (postgresDialect) checkServer(context.Context, *sql.DB) error { return nil 
 func (postgresDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
 	return s.maintainPostgres(ctx)
 }
+
+// keywordDSN reads an Npgsql string (npgsqlDSN).
+func (postgresDialect) keywordDSN(kw keywords) (DSN, error) { return npgsqlDSN(kw) }

@@ -83,3 +83,11 @@ func (sqliteDialect) checkServer(context.Context, *sql.DB) error { return nil }
 func (sqliteDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
 	return s.maintainSQLite(ctx)
 }
+
+// keywordDSN reads "Data Source=PATH".
+func (sqliteDialect) keywordDSN(kw keywords) (DSN, error) {
+	if p := kw.kv["datasource"]; p != "" {
+		return sqliteDSN(p)
+	}
+	return DSN{}, dsnErr("STORAGE=sqlite needs sqlite:PATH or Data Source=PATH")
+}

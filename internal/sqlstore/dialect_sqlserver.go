@@ -131,3 +131,6 @@ func (sqlserverDialect) ingestWriter() ingestWriter { return mssqlIngest{} }
 func (sqlserverDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
 	return s.maintainSQLServer(ctx)
 }
+
+// keywordDSN reads an ADO.NET string (adoDSN).
+func (sqlserverDialect) keywordDSN(kw keywords) (DSN, error) { return adoDSN(kw) }

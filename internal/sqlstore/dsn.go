@@ -252,16 +252,7 @@ func keywordDSN(s, storage string) (DSN, error) {
 	if _, ok := kw.kv["host"]; ok {
 		dialect = DialectPostgres
 	}
-	switch dialect {
-	case DialectPostgres:
-		return npgsqlDSN(kw)
-	case DialectSQLServer:
-		return adoDSN(kw)
-	}
-	if p := kw.kv["datasource"]; p != "" {
-		return sqliteDSN(p)
-	}
-	return DSN{}, dsnErr("STORAGE=sqlite needs sqlite:PATH or Data Source=PATH")
+	return dialects[dialect].keywordDSN(kw)
 }
 
 // splitKeywords splits on ';' outside double or single quotes.
