@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -64,12 +63,12 @@ func runCentre() (*centre, error) {
 	c.dayEnd = time.Date(2024, 10, 7, 0, 0, 0, 0, loc).UTC()
 	cfg := simulator.DefaultConfig(7, 100, 4)
 	cfg.Location = loc
-	cfg.Start = c.dayStart.Add(-time.Hour)
+	cfg.Start = c.dayStart
 	mem := &simulator.MemorySink{}
 	if c.sim, err = simulator.New(cfg, mem); err != nil {
 		return nil, err
 	}
-	if err := c.sim.RunUntil(time.Date(2024, 10, 7, 10, 0, 0, 0, loc)); err != nil {
+	if err := c.sim.RunUntil(time.Date(2024, 10, 7, 8, 0, 0, 0, loc)); err != nil {
 		return nil, err
 	}
 	c.recs = mem.Records()
@@ -81,7 +80,7 @@ func runCentre() (*centre, error) {
 func (c *centre) load(t *testing.T, dialect string) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "views.db")
+	dsn := ":memory:" // the program's own SQLite path; no file, so no fsync per batch
 	if dialect == "postgres" {
 		dsn = pgtest.DSN(t)
 	}
