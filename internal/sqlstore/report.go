@@ -144,9 +144,11 @@ func (s *Store) coverSpan(ctx context.Context, sp span) error {
 	return err
 }
 
-// dataSpanQueries select the oldest and newest instant of the stored data.
+// dataSpanQueries select the oldest and newest instant of the stored data,
+// each through an index (agent_event has none on its time alone: its span
+// is that of the status intervals and agent_state).
 var dataSpanQueries = []string{
-	"SELECT MIN(event_timestamp), MAX(event_timestamp) FROM agent_event",
+	"SELECT MIN(start_timestamp), MAX(start_timestamp) FROM agent_status_interval",
 	"SELECT MIN(initiation_timestamp), MAX(initiation_timestamp) FROM contact_record",
 	"SELECT MIN(interval_start), MAX(interval_start) FROM queue_interval_metric",
 	"SELECT MIN(status_start_timestamp), MAX(last_event_timestamp) FROM agent_state",
