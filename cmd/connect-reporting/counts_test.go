@@ -22,12 +22,8 @@ func TestIngestCountsAreTheRows(t *testing.T) {
 	cfg := simulator.DefaultConfig(5, 12, 2)
 	cfg.Start = cfg.Start.Add(8 * time.Hour)
 	cfg.AgentEventDuplicateRate, cfg.CTRDuplicateRate, cfg.CTRRedeliveryRate = 0.05, 0.05, 0.3
-	sink := &simulator.MemorySink{}
-	sim, err := simulator.New(cfg, sink)
+	recs, err := simulator.Emit(cfg, 2*time.Hour)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.RunUntil(cfg.Start.Add(2 * time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -40,7 +36,7 @@ func TestIngestCountsAreTheRows(t *testing.T) {
 		defer f.Close()
 		files[stream] = f
 	}
-	for _, r := range sink.Records() {
+	for _, r := range recs {
 		f := files["agent-events"]
 		if r.Stream == simulator.StreamCTR {
 			f = files["ctr"]

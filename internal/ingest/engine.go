@@ -327,6 +327,22 @@ func decode(home Kind, data []byte) (kind Kind, ev connectreporting.AgentEvent, 
 	if len(data) == 0 {
 		return KindUnknown, ev, cr, &connectreporting.DecodeError{Reason: "empty record"}
 	}
+	// The fast path: the kind from the top-level fields in one pass over
+	// the bytes, then the one decoder (a single JSON decode). A record it
+	// cannot tell, or that its decoder refuses, takes the full path below,
+	// which gives the same answer and explains the refusal.
+	if kind, ok := sniffKind(data); ok {
+		switch kind {
+		case KindAgentEvent:
+			if ev, err = agentevents.Decode(data); err == nil {
+				return kind, ev, cr, nil
+			}
+		case KindContactRecord:
+			if cr, err = ctr.Decode(data); err == nil {
+				return kind, ev, cr, nil
+			}
+		}
+	}
 	kind, derr := DetectKind(data)
 	switch kind {
 	case KindAgentEvent:

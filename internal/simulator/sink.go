@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // SinkFunc adapts a function to a Sink (in-process callback).
@@ -148,4 +149,19 @@ func (f *FileSink) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Emit runs a simulator of cfg from cfg.Start for d and returns every
+// record it emitted, both streams in emission order: a fixed set of
+// realistic records for tests and benchmarks.
+func Emit(cfg Config, d time.Duration) ([]Record, error) {
+	m := &MemorySink{}
+	s, err := New(cfg, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.RunUntil(cfg.Start.Add(d)); err != nil {
+		return nil, err
+	}
+	return m.Records(), nil
 }

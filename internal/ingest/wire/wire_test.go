@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -88,8 +89,13 @@ func TestRaw(t *testing.T) {
 	if err != nil || string(raw) != "{\"a\":[1,\"\uFFFD\"]}" {
 		t.Errorf("Raw = %q, %v", raw, err)
 	}
-	if _, err := Raw([]byte(`{"a":`)); !errors.Is(err, connectreporting.ErrMalformed) {
+	if _, err := Raw([]byte(`{"a": `)); !errors.Is(err, connectreporting.ErrMalformed) {
 		t.Errorf("invalid JSON: %v", err)
+	}
+	// Already compact: kept as it is, not copied.
+	in := []byte(`{"a":"x y","b":[1,{"c":"\" "}]}`)
+	if raw, err := Raw(in); err != nil || &raw[0] != &in[0] || string(raw) != string(in) {
+		t.Errorf("Raw of compact JSON = %q, %v (copied: %v)", raw, err, &raw[0] != &in[0])
 	}
 }
 
@@ -142,4 +148,25 @@ func TestClean(t *testing.T) {
 			t.Errorf("Clean(%s) = %s, %v; want %s", in, got, err, want)
 		}
 	}
+}
+
+// FuzzCompact: for valid JSON, compact says exactly whether json.Compact
+// would change the input, so Raw keeps a record as it is only when that is
+// its compact form.
+func FuzzCompact(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a": 1}`, `{"a":"x y"}`, `{"a":"\" "}`, `[1, 2]`, "{\"a\":\"\\\\\"}\n", `{"a":"\\\" "}`, ` {}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			t.Fatal(err)
+		}
+		if want := bytes.Equal(buf.Bytes(), data); compact(data) != want {
+			t.Fatalf("compact(%q) = %v, json.Compact leaves it unchanged: %v", data, !want, want)
+		}
+	})
 }
