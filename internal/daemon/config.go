@@ -254,63 +254,99 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 }
 
 // Validate checks the configuration and says what is wrong with each field.
+// Each check in configChecks looks at one part, in the order the errors are reported.
 func (c *Config) Validate() error {
-	var errs []error
-	bad := func(field, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
+	var p problems
+	for _, check := range configChecks {
+		check(c, &p)
 	}
+	return errors.Join(p...)
+}
+
+// problems collects the errors Validate finds.
+type problems []error
+
+// bad adds the error "field: message".
+func (p *problems) bad(field, format string, a ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
+}
+
+// configChecks are Validate's checks, in the order their errors are reported.
+var configChecks = []func(*Config, *problems){
+	(*Config).checkLogging,
+	(*Config).checkDatabase,
+	(*Config).checkEndpoints,
+	(*Config).checkStreams,
+	(*Config).checkConsumer,
+	(*Config).checkPollers,
+	(*Config).checkRunnable,
+}
+
+func (c *Config) checkLogging(p *problems) {
 	switch strings.ToLower(c.LogLevel) {
 	case "", "debug", "info", "warn", "warning", "error":
 	default:
-		bad("log_level", "%q is not debug, info, warn or error", c.LogLevel)
+		p.bad("log_level", "%q is not debug, info, warn or error", c.LogLevel)
 	}
 	switch strings.ToLower(c.LogFormat) {
 	case "", "json", "text":
 	default:
-		bad("log_format", "%q is not json or text", c.LogFormat)
+		p.bad("log_format", "%q is not json or text", c.LogFormat)
 	}
+}
+
+func (c *Config) checkDatabase(p *problems) {
 	if c.Database.DSN == "" {
 		env := c.Database.DSNEnv
 		if env == "" {
 			env = "DB_DSN"
 		}
-		bad("database.dsn", "no database: set dsn, or the environment variable %s", env)
+		p.bad("database.dsn", "no database: set dsn, or the environment variable %s", env)
 	}
 	if c.Database.BatchSize < 0 {
-		bad("database.batch_size", "%d is negative", c.Database.BatchSize)
+		p.bad("database.batch_size", "%d is negative", c.Database.BatchSize)
 	}
 	if _, err := c.Location(); err != nil {
-		bad("time_zone", "%v", err)
+		p.bad("time_zone", "%v", err)
 	}
+}
+
+func (c *Config) checkEndpoints(p *problems) {
 	for _, e := range []struct{ field, url string }{{"endpoints.kinesis", c.Endpoints.Kinesis}, {"endpoints.connect", c.Endpoints.Connect}} {
 		if e.url != "" && !strings.HasPrefix(e.url, "http://") && !strings.HasPrefix(e.url, "https://") {
-			bad(e.field, "%q is not an http:// or https:// URL", e.url)
+			p.bad(e.field, "%q is not an http:// or https:// URL", e.url)
 		}
 	}
+}
+
+func (c *Config) checkStreams(p *problems) {
 	seen := map[string]bool{}
 	for i, s := range c.Streams {
 		f := fmt.Sprintf("streams[%d]", i)
 		if s.Name == "" {
-			bad(f+".name", "missing (the stream's name or ARN)")
+			p.bad(f+".name", "missing (the stream's name or ARN)")
 		} else if seen[StreamName(s.Name)] {
-			bad(f+".name", "stream %q is listed twice", s.Name)
+			p.bad(f+".name", "stream %q is listed twice", s.Name)
 		}
 		seen[StreamName(s.Name)] = true
 		switch s.Source {
 		case connectreporting.SourceAgentEvents, connectreporting.SourceCTR:
 		case "":
-			bad(f+".source", "missing (%s or %s)", connectreporting.SourceAgentEvents, connectreporting.SourceCTR)
+			p.bad(f+".source", "missing (%s or %s)", connectreporting.SourceAgentEvents, connectreporting.SourceCTR)
 		default:
-			bad(f+".source", "%q is not %s or %s", s.Source, connectreporting.SourceAgentEvents, connectreporting.SourceCTR)
+			p.bad(f+".source", "%q is not %s or %s", s.Source, connectreporting.SourceAgentEvents, connectreporting.SourceCTR)
 		}
 		switch strings.ToUpper(s.StartingPosition) {
 		case "", StartTrimHorizon, StartLatest:
 		default:
-			bad(f+".starting_position", "%q is not TRIM_HORIZON or LATEST", s.StartingPosition)
+			p.bad(f+".starting_position", "%q is not TRIM_HORIZON or LATEST", s.StartingPosition)
 		}
 	}
+}
+
+func (c *Config) checkConsumer(p *problems) {
 	if c.Consumer.Limit < 0 || c.Consumer.Limit > DefaultLimit {
-		bad("consumer.limit", "%d is not between 1 and %d", c.Consumer.Limit, DefaultLimit)
+		p.bad("consumer.limit", "%d is not between 1 and %d", c.Consumer.Limit, DefaultLimit)
 	}
 	for _, d := range []struct {
 		f string
@@ -320,50 +356,65 @@ func (c *Config) Validate() error {
 		{"consumer.shutdown_grace", c.Consumer.ShutdownGrace}, {"consumer.stats_interval", c.Consumer.StatsInterval},
 		{"consumer.lease_duration", c.Consumer.LeaseDuration}} {
 		if d.v < 0 {
-			bad(d.f, "%v is negative", d.v.D())
+			p.bad(d.f, "%v is negative", d.v.D())
 		}
 	}
+}
+
+// checkPollers checks each poller, in name order.
+func (c *Config) checkPollers(p *problems) {
 	names := make([]string, 0, len(c.Pollers))
 	for n := range c.Pollers {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	enabled := 0
 	for _, n := range names {
-		p := c.Pollers[n]
+		pc := c.Pollers[n]
 		f := "pollers." + n
 		if _, ok := DefaultIntervals[n]; !ok {
-			bad(f, "unknown poller (realtime, historical or config)")
+			p.bad(f, "unknown poller (realtime, historical or config)")
 			continue
 		}
-		if p.Every < 0 {
-			bad(f+".every", "%v is negative", p.Every.D())
+		if pc.Every < 0 {
+			p.bad(f+".every", "%v is negative", pc.Every.D())
 		}
-		if p.Timeout < 0 {
-			bad(f+".timeout", "%v is negative", p.Timeout.D())
+		if pc.Timeout < 0 {
+			p.bad(f+".timeout", "%v is negative", pc.Timeout.D())
 		}
-		if p.BusinessHours && c.BusinessHours == nil {
-			bad(f+".business_hours", "true, but there is no business_hours section")
+		if pc.BusinessHours && c.BusinessHours == nil {
+			p.bad(f+".business_hours", "true, but there is no business_hours section")
 		}
-		if !p.Disabled {
+	}
+}
+
+// enabledPollers counts the known pollers that are not disabled.
+func (c *Config) enabledPollers() int {
+	enabled := 0
+	for n, pc := range c.Pollers {
+		if _, ok := DefaultIntervals[n]; ok && !pc.Disabled {
 			enabled++
 		}
 	}
+	return enabled
+}
+
+// checkRunnable checks maintenance, what the pollers need, and that there is something to run.
+func (c *Config) checkRunnable(p *problems) {
+	enabled := c.enabledPollers()
 	if m := c.Maintenance; m != nil && (m.Every < 0 || m.RawDays < 0 || m.KeepDays < 0) {
-		bad("maintenance", "every, raw_days and keep_days are 0 or more")
+		p.bad("maintenance", "every, raw_days and keep_days are 0 or more")
 	}
 	if enabled > 0 && c.InstanceID == "" {
-		bad("instance_id", "missing; the pollers need the Connect instance id")
+		p.bad("instance_id", "missing; the pollers need the Connect instance id")
 	}
 	if c.BusinessHours != nil {
 		if _, err := c.Hours(); err != nil {
-			errs = append(errs, err)
+			*p = append(*p, err)
 		}
 	}
 	if len(c.Streams) == 0 && enabled == 0 && (c.Maintenance == nil || c.Maintenance.Disabled) {
-		errs = append(errs, errors.New("nothing to run: no streams, no pollers and no maintenance"))
+		*p = append(*p, errors.New("nothing to run: no streams, no pollers and no maintenance"))
 	}
-	return errors.Join(errs...)
 }
 
 // Location is the time zone of time_zone (UTC when unset).
