@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/syncbuf"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -20,24 +20,6 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
-
-// syncBuffer is a bytes.Buffer safe for the daemon's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestRunDaemon runs `run --config FILE` through Main against kinesalite,
 // the simulated Connect API and SQLite, waits until every record is
@@ -98,7 +80,7 @@ dashboard:
 		t.Fatal(err)
 	}
 
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	m := NewMain()
 	m.Stdout, m.Stderr = &stdout, &stderr
 	m.Getenv = func(string) string { return "" }

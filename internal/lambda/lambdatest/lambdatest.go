@@ -9,7 +9,6 @@
 package lambdatest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/syncbuf"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -366,7 +367,7 @@ type Process struct {
 	Cmd *exec.Cmd
 	// Started is when the process was started.
 	Started time.Time
-	out     syncBuffer
+	out     syncbuf.Buffer
 	waited  chan struct{}
 	werr    error
 }
@@ -427,23 +428,6 @@ func (p *Process) Stop() (maxRSS int64, err error) {
 		maxRSS = int64(ru.Maxrss) * 1024 // kilobytes on linux
 	}
 	return maxRSS, p.werr
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // StreamARN is the ARN of a test stream named name.
