@@ -130,74 +130,100 @@ func (s *Simulator) stable(parts ...string) string { return stableUUID(s.cfg.See
 var firstNames = []string{"Ava", "Ben", "Chloe", "Daniel", "Emma", "Felix", "Grace", "Hugo", "Isla", "Jack", "Kara", "Liam", "Maya", "Noah", "Olivia", "Priya", "Quinn", "Ravi", "Sofia", "Tom", "Uma", "Victor", "Wen", "Yusuf", "Zoe"}
 var lastNames = []string{"Adams", "Brown", "Chen", "Davies", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones", "Khan", "Lopez", "Murphy", "Nguyen", "Okafor", "Patel", "Rossi", "Smith", "Taylor", "Walker"}
 
+// buildConfiguration makes the instance's queues, agent statuses, routing
+// profiles, hierarchy and agents from the configuration.
 func (s *Simulator) buildConfiguration() {
-	cfg := &s.cfg
 	hoo := s.stable("hours-of-operation", "Basic Hours")
-	for i, qc := range cfg.Queues {
-		q := &queue{idx: i, name: qc.Name, id: s.stable("queue", qc.Name)}
-		q.arn = s.arnPrefix + "queue/" + q.id
-		s.queues = append(s.queues, q)
-		s.queueByName[q.name] = q
-		s.queueList = append(s.queueList, connectreporting.Queue{
-			ID: q.id, ARN: q.arn, Name: q.name, Type: "STANDARD",
-			Description: q.name + " queue", Status: "ENABLED", HoursOfOperationID: hoo,
-		})
+	for i, qc := range s.cfg.Queues {
+		s.addQueue(i, qc.Name, hoo)
 	}
-	for i, sc := range cfg.Statuses {
-		st := &statusDef{name: sc.Name, typ: sc.Type, id: s.stable("agent-status", sc.Name)}
-		st.arn = s.arnPrefix + "agent-state/" + st.id
-		s.statuses = append(s.statuses, st)
-		switch sc.Type {
-		case "ROUTABLE":
-			s.available = st
-		case "OFFLINE":
-			s.offline = st
-		default:
-			s.custom[sc.Name] = st
-		}
-		s.statusList = append(s.statusList, connectreporting.AgentStatus{
-			ID: st.id, ARN: st.arn, Name: st.name, Type: st.typ, State: "ENABLED", DisplayOrder: i + 1,
-		})
+	for i, sc := range s.cfg.Statuses {
+		s.addStatus(i, sc)
 	}
-	for i, rc := range cfg.RoutingProfiles {
-		rp := &routingProfile{idx: i, name: rc.Name, id: s.stable("routing-profile", rc.Name)}
-		rp.arn = s.arnPrefix + "routing-profile/" + rp.id
-		conc := map[string]int{}
-		for ch, n := range rc.Concurrency {
-			ci, _ := channelIndex(ch)
-			rp.conc[ci] = n
-			conc[channels[ci]] = n
-		}
-		rp.serve = make([][3]rpQueue, len(s.queues))
-		rp.outbound = s.queueByName[rc.DefaultOutboundQueue]
-		for _, rq := range rc.Queues {
-			q := s.queueByName[rq.Queue]
-			chs := rq.Channels
-			if len(chs) == 0 {
-				for ci, n := range rp.conc {
-					if n > 0 {
-						chs = append(chs, channels[ci])
-					}
-				}
+	for i, rc := range s.cfg.RoutingProfiles {
+		s.addRoutingProfile(i, rc)
+	}
+	s.indexServedQueues()
+	leaves := s.buildHierarchy()
+	s.buildAgents(leaves)
+}
+
+func (s *Simulator) addQueue(i int, name, hoursOfOperation string) {
+	q := &queue{idx: i, name: name, id: s.stable("queue", name)}
+	q.arn = s.arnPrefix + "queue/" + q.id
+	s.queues = append(s.queues, q)
+	s.queueByName[q.name] = q
+	s.queueList = append(s.queueList, connectreporting.Queue{
+		ID: q.id, ARN: q.arn, Name: q.name, Type: "STANDARD",
+		Description: q.name + " queue", Status: "ENABLED", HoursOfOperationID: hoursOfOperation,
+	})
+}
+
+func (s *Simulator) addStatus(i int, sc StatusConfig) {
+	st := &statusDef{name: sc.Name, typ: sc.Type, id: s.stable("agent-status", sc.Name)}
+	st.arn = s.arnPrefix + "agent-state/" + st.id
+	s.statuses = append(s.statuses, st)
+	switch sc.Type {
+	case "ROUTABLE":
+		s.available = st
+	case "OFFLINE":
+		s.offline = st
+	default:
+		s.custom[sc.Name] = st
+	}
+	s.statusList = append(s.statusList, connectreporting.AgentStatus{
+		ID: st.id, ARN: st.arn, Name: st.name, Type: st.typ, State: "ENABLED", DisplayOrder: i + 1,
+	})
+}
+
+func (s *Simulator) addRoutingProfile(i int, rc RoutingProfileConfig) {
+	rp := &routingProfile{idx: i, name: rc.Name, id: s.stable("routing-profile", rc.Name)}
+	rp.arn = s.arnPrefix + "routing-profile/" + rp.id
+	conc := map[string]int{}
+	for ch, n := range rc.Concurrency {
+		ci, _ := channelIndex(ch)
+		rp.conc[ci] = n
+		conc[channels[ci]] = n
+	}
+	rp.serve = make([][3]rpQueue, len(s.queues))
+	rp.outbound = s.queueByName[rc.DefaultOutboundQueue]
+	for _, rq := range rc.Queues {
+		s.serveQueue(rp, rq)
+	}
+	s.rps = append(s.rps, rp)
+	s.rpList = append(s.rpList, connectreporting.RoutingProfile{
+		ID: rp.id, ARN: rp.arn, Name: rp.name, Description: rp.name,
+		DefaultOutboundQueueID: rp.outbound.id, Concurrency: conc,
+	})
+}
+
+// serveQueue records that rp serves rq's queue on rq's channels (all the
+// profile's channels when rq names none).
+func (s *Simulator) serveQueue(rp *routingProfile, rq RoutingQueueConfig) {
+	q := s.queueByName[rq.Queue]
+	chs := rq.Channels
+	if len(chs) == 0 {
+		for ci, n := range rp.conc {
+			if n > 0 {
+				chs = append(chs, channels[ci])
 			}
-			for _, ch := range chs {
-				ci, ok := channelIndex(ch)
-				if !ok || rp.conc[ci] == 0 {
-					continue
-				}
-				rp.serve[q.idx][ci] = rpQueue{ok: true, priority: rq.Priority, delay: int64(rq.Delay) * 1000}
-				s.rpqList = append(s.rpqList, connectreporting.RoutingProfileQueue{
-					RoutingProfileID: rp.id, QueueID: q.id, Channel: channels[ci], Priority: rq.Priority, Delay: rq.Delay,
-				})
-			}
 		}
-		s.rps = append(s.rps, rp)
-		s.rpList = append(s.rpList, connectreporting.RoutingProfile{
-			ID: rp.id, ARN: rp.arn, Name: rp.name, Description: rp.name,
-			DefaultOutboundQueueID: rp.outbound.id, Concurrency: conc,
+	}
+	for _, ch := range chs {
+		ci, ok := channelIndex(ch)
+		if !ok || rp.conc[ci] == 0 {
+			continue
+		}
+		rp.serve[q.idx][ci] = rpQueue{ok: true, priority: rq.Priority, delay: int64(rq.Delay) * 1000}
+		s.rpqList = append(s.rpqList, connectreporting.RoutingProfileQueue{
+			RoutingProfileID: rp.id, QueueID: q.id, Channel: channels[ci], Priority: rq.Priority, Delay: rq.Delay,
 		})
 	}
-	// Which (queue, channel) pairs are served, and the distinct routing delays.
+}
+
+// indexServedQueues notes which (queue, channel) pairs are served, and the
+// distinct routing delays.
+func (s *Simulator) indexServedQueues() {
 	for _, q := range s.queues {
 		for ci := range channels {
 			seen := map[int64]bool{}
@@ -215,42 +241,54 @@ func (s *Simulator) buildConfiguration() {
 			sort.Slice(q.delays[ci], func(a, b int) bool { return q.delays[ci][a] < q.delays[ci][b] })
 		}
 	}
-	// Hierarchy.
-	h := cfg.Hierarchy
-	for l, name := range h.LevelNames {
+}
+
+// buildHierarchy makes the hierarchy levels and groups, and returns the
+// groups of the last level, which the agents belong to.
+func (s *Simulator) buildHierarchy() []*group {
+	for l, name := range s.cfg.Hierarchy.LevelNames {
 		lid := strconv.Itoa(l + 1)
 		s.levels = append(s.levels, connectreporting.HierarchyLevel{
 			ID: lid, ARN: s.arnPrefix + "agent-group-level/" + lid, Name: name, Level: l + 1,
 		})
 	}
 	var leaves []*group
-	var build func(parent *group, level int, label string)
-	build = func(parent *group, level int, label string) {
-		for k := 0; k < h.Fanout[level]; k++ {
-			name := fmt.Sprintf("%s %s%d", h.LevelNames[level], label, k+1)
-			g := &group{level: level + 1, name: name, id: s.stable("agent-group", strconv.Itoa(level), label, strconv.Itoa(k))}
-			g.arn = s.arnPrefix + "agent-group/" + g.id
-			if parent != nil {
-				g.path = append(append([]*group(nil), parent.path...), g)
-			} else {
-				g.path = []*group{g}
-			}
-			ids := make([]string, len(g.path))
-			for i, p := range g.path {
-				ids[i] = p.id
-			}
-			s.groups = append(s.groups, connectreporting.HierarchyGroup{
-				ID: g.id, ARN: g.arn, Name: g.name, LevelID: strconv.Itoa(level + 1), Path: ids,
-			})
-			if level+1 == len(h.Fanout) {
-				leaves = append(leaves, g)
-			} else {
-				build(g, level+1, fmt.Sprintf("%s%d.", label, k+1))
-			}
+	s.buildGroups(nil, 0, "", &leaves)
+	return leaves
+}
+
+// buildGroups makes parent's child groups at level, depth first, and appends
+// the groups of the last level to leaves.
+func (s *Simulator) buildGroups(parent *group, level int, label string, leaves *[]*group) {
+	h := s.cfg.Hierarchy
+	for k := 0; k < h.Fanout[level]; k++ {
+		name := fmt.Sprintf("%s %s%d", h.LevelNames[level], label, k+1)
+		g := &group{level: level + 1, name: name, id: s.stable("agent-group", strconv.Itoa(level), label, strconv.Itoa(k))}
+		g.arn = s.arnPrefix + "agent-group/" + g.id
+		if parent != nil {
+			g.path = append(append([]*group(nil), parent.path...), g)
+		} else {
+			g.path = []*group{g}
+		}
+		ids := make([]string, len(g.path))
+		for i, p := range g.path {
+			ids[i] = p.id
+		}
+		s.groups = append(s.groups, connectreporting.HierarchyGroup{
+			ID: g.id, ARN: g.arn, Name: g.name, LevelID: strconv.Itoa(level + 1), Path: ids,
+		})
+		if level+1 == len(h.Fanout) {
+			*leaves = append(*leaves, g)
+		} else {
+			s.buildGroups(g, level+1, fmt.Sprintf("%s%d.", label, k+1), leaves)
 		}
 	}
-	build(nil, 0, "")
-	// Agents.
+}
+
+// buildAgents makes the agents, spread round-robin over the routing
+// profiles, the leaf groups and the shift starts.
+func (s *Simulator) buildAgents(leaves []*group) {
+	cfg := &s.cfg
 	secProfile := s.stable("security-profile", "Agent")
 	for i := 0; i < cfg.Agents; i++ {
 		first := firstNames[i%len(firstNames)]
