@@ -447,107 +447,143 @@ func (s *Server) getCurrentUserData(q *request) (any, *apiError) {
 }
 
 func (s *Server) userData(f *userDataFilters, states map[string]bool) []userDataWire {
-	users := map[string]connectreporting.User{}
-	for _, u := range s.src.Users() {
-		users[u.ID] = u
-	}
-	groups := map[string]connectreporting.HierarchyGroup{}
-	for _, g := range s.src.HierarchyGroups() {
-		groups[g.ID] = g
-	}
-	rpQueues := map[string]map[string]bool{} // routing profile -> queues
-	for _, rq := range s.src.RoutingProfileQueues() {
-		if rpQueues[rq.RoutingProfileID] == nil {
-			rpQueues[rq.RoutingProfileID] = map[string]bool{}
-		}
-		rpQueues[rq.RoutingProfileID][rq.QueueID] = true
-	}
-	queueF, rpF, agentF, groupF := idSet(f.Queues), idSet(f.RoutingProfiles), idSet(f.Agents), idSet(f.UserHierarchyGroups)
-
+	ix := s.newUserIndex()
+	m := newUserMatch(f)
 	data := sortedBy(s.src.CurrentUserData(), func(u UserData) string { return u.UserID })
 	out := []userDataWire{}
 	for _, d := range data {
-		switch {
-		case f.Queues != nil:
-			hit := false
-			for qid := range queueF {
-				if rpQueues[d.RoutingProfileID][qid] {
-					hit = true
-					break
-				}
-			}
-			if !hit {
-				continue
-			}
-		case f.RoutingProfiles != nil:
-			if !rpF[d.RoutingProfileID] {
-				continue
-			}
-		case f.Agents != nil:
-			if !agentF[d.UserID] {
-				continue
-			}
-		case f.UserHierarchyGroups != nil:
-			g := groups[d.HierarchyGroupID]
-			if !groupF[d.HierarchyGroupID] && !slices.ContainsFunc(g.Path, func(id string) bool { return groupF[id] }) {
-				continue
-			}
+		if !m.matches(ix, d) {
+			continue
 		}
-		var contacts []agentContactReference
-		for _, c := range d.Contacts {
-			if states != nil && !states[c.State] {
-				continue
-			}
-			ref := agentContactReference{
-				ContactId:                 c.ContactID,
-				Channel:                   connectreporting.NormalizeChannel(c.Channel),
-				InitiationMethod:          c.InitiationMethod,
-				AgentContactState:         c.State,
-				StateStartTimestamp:       ts(c.StateStartTimestamp),
-				ConnectedToAgentTimestamp: ts(c.ConnectedToAgentTimestamp),
-			}
-			if qid := cmp.Or(c.QueueID, connectreporting.IDFromARN(c.QueueARN)); qid != "" {
-				ref.Queue = &reference{Id: qid, Arn: s.arn(c.QueueARN, "queue", qid)}
-			}
-			contacts = append(contacts, ref)
-		}
+		contacts := s.contactRefs(d, states)
 		if states != nil && len(contacts) == 0 {
 			continue
 		}
 		if contacts == nil {
 			contacts = []agentContactReference{}
 		}
-		u := users[d.UserID]
-		w := userDataWire{
-			User:     &reference{Id: d.UserID, Arn: s.arn(u.ARN, "agent", d.UserID)},
-			Status:   &agentStatusReference{StatusStartTimestamp: ts(d.StatusStart), StatusArn: d.StatusARN, StatusName: d.StatusName},
-			Contacts: contacts,
-
-			AvailableSlotsByChannel: d.AvailableSlots,
-			MaxSlotsByChannel:       d.MaxSlots,
-			ActiveSlotsByChannel:    d.ActiveSlots,
-			NextStatus:              d.NextStatus,
-		}
-		if d.RoutingProfileID != "" {
-			w.RoutingProfile = &reference{Id: d.RoutingProfileID, Arn: s.arn(s.rpARN(d.RoutingProfileID), "routing-profile", d.RoutingProfileID)}
-		}
-		if g, ok := groups[d.HierarchyGroupID]; ok {
-			path := &hierarchyPathReference{}
-			levels := []**reference{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
-			ids := g.Path
-			if len(ids) == 0 {
-				ids = []string{g.ID}
-			}
-			for i, id := range ids {
-				if i < len(levels) {
-					*levels[i] = &reference{Id: id, Arn: s.arn(groups[id].ARN, "agent-group", id)}
-				}
-			}
-			w.HierarchyPath = path
-		}
-		out = append(out, w)
+		out = append(out, s.userDataWire(ix, d, contacts))
 	}
 	return out
+}
+
+// userIndex is the configuration GetCurrentUserData looks up, by id.
+type userIndex struct {
+	users    map[string]connectreporting.User
+	groups   map[string]connectreporting.HierarchyGroup
+	rpQueues map[string]map[string]bool // routing profile -> queues
+}
+
+func (s *Server) newUserIndex() userIndex {
+	ix := userIndex{
+		users:    map[string]connectreporting.User{},
+		groups:   map[string]connectreporting.HierarchyGroup{},
+		rpQueues: map[string]map[string]bool{},
+	}
+	for _, u := range s.src.Users() {
+		ix.users[u.ID] = u
+	}
+	for _, g := range s.src.HierarchyGroups() {
+		ix.groups[g.ID] = g
+	}
+	for _, rq := range s.src.RoutingProfileQueues() {
+		if ix.rpQueues[rq.RoutingProfileID] == nil {
+			ix.rpQueues[rq.RoutingProfileID] = map[string]bool{}
+		}
+		ix.rpQueues[rq.RoutingProfileID][rq.QueueID] = true
+	}
+	return ix
+}
+
+// userMatch is GetCurrentUserData's filter: the first of queues, routing
+// profiles, agents and hierarchy groups that is set.
+type userMatch struct {
+	f                            *userDataFilters
+	queues, rps, agents, groupsF map[string]bool
+}
+
+func newUserMatch(f *userDataFilters) userMatch {
+	return userMatch{f: f, queues: idSet(f.Queues), rps: idSet(f.RoutingProfiles), agents: idSet(f.Agents), groupsF: idSet(f.UserHierarchyGroups)}
+}
+
+func (m userMatch) matches(ix userIndex, d UserData) bool {
+	switch {
+	case m.f.Queues != nil:
+		for qid := range m.queues {
+			if ix.rpQueues[d.RoutingProfileID][qid] {
+				return true
+			}
+		}
+		return false
+	case m.f.RoutingProfiles != nil:
+		return m.rps[d.RoutingProfileID]
+	case m.f.Agents != nil:
+		return m.agents[d.UserID]
+	case m.f.UserHierarchyGroups != nil:
+		g := ix.groups[d.HierarchyGroupID]
+		return m.groupsF[d.HierarchyGroupID] || slices.ContainsFunc(g.Path, func(id string) bool { return m.groupsF[id] })
+	}
+	return true
+}
+
+// contactRefs is the agent's contacts in the given states (all when states is nil).
+func (s *Server) contactRefs(d UserData, states map[string]bool) []agentContactReference {
+	var contacts []agentContactReference
+	for _, c := range d.Contacts {
+		if states != nil && !states[c.State] {
+			continue
+		}
+		ref := agentContactReference{
+			ContactId:                 c.ContactID,
+			Channel:                   connectreporting.NormalizeChannel(c.Channel),
+			InitiationMethod:          c.InitiationMethod,
+			AgentContactState:         c.State,
+			StateStartTimestamp:       ts(c.StateStartTimestamp),
+			ConnectedToAgentTimestamp: ts(c.ConnectedToAgentTimestamp),
+		}
+		if qid := cmp.Or(c.QueueID, connectreporting.IDFromARN(c.QueueARN)); qid != "" {
+			ref.Queue = &reference{Id: qid, Arn: s.arn(c.QueueARN, "queue", qid)}
+		}
+		contacts = append(contacts, ref)
+	}
+	return contacts
+}
+
+func (s *Server) userDataWire(ix userIndex, d UserData, contacts []agentContactReference) userDataWire {
+	u := ix.users[d.UserID]
+	w := userDataWire{
+		User:     &reference{Id: d.UserID, Arn: s.arn(u.ARN, "agent", d.UserID)},
+		Status:   &agentStatusReference{StatusStartTimestamp: ts(d.StatusStart), StatusArn: d.StatusARN, StatusName: d.StatusName},
+		Contacts: contacts,
+
+		AvailableSlotsByChannel: d.AvailableSlots,
+		MaxSlotsByChannel:       d.MaxSlots,
+		ActiveSlotsByChannel:    d.ActiveSlots,
+		NextStatus:              d.NextStatus,
+	}
+	if d.RoutingProfileID != "" {
+		w.RoutingProfile = &reference{Id: d.RoutingProfileID, Arn: s.arn(s.rpARN(d.RoutingProfileID), "routing-profile", d.RoutingProfileID)}
+	}
+	if g, ok := ix.groups[d.HierarchyGroupID]; ok {
+		w.HierarchyPath = s.hierarchyPath(ix, g)
+	}
+	return w
+}
+
+// hierarchyPath is the group's path from the top level, one reference a level.
+func (s *Server) hierarchyPath(ix userIndex, g connectreporting.HierarchyGroup) *hierarchyPathReference {
+	path := &hierarchyPathReference{}
+	levels := []**reference{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
+	ids := g.Path
+	if len(ids) == 0 {
+		ids = []string{g.ID}
+	}
+	for i, id := range ids {
+		if i < len(levels) {
+			*levels[i] = &reference{Id: id, Arn: s.arn(ix.groups[id].ARN, "agent-group", id)}
+		}
+	}
+	return path
 }
 
 // queueOrProfileFilters checks the Queues and RoutingProfiles filters that
