@@ -177,66 +177,94 @@ func computeMetric(name string, thr thresholdSpec, facts []*ContactFact) *float6
 	if nullMetrics[name] {
 		return nil
 	}
+	if v, ok := countMetric(name, facts); ok {
+		return v
+	}
+	if v, ok := timeMetric(name, facts); ok {
+		return v
+	}
+	return queueMetric(name, thr, facts)
+}
+
+// countMetric computes the metrics that count contacts; ok is false for
+// another metric.
+func countMetric(name string, facts []*ContactFact) (v *float64, ok bool) {
 	method := func(m string) func(*ContactFact) bool {
 		return func(f *ContactFact) bool { return handled(f) && f.InitiationMethod == m }
 	}
 	switch name {
 	case "CONTACTS_CREATED":
-		return ptr(float64(len(facts)))
+		return ptr(float64(len(facts))), true
 	case "CONTACTS_QUEUED":
-		return count(facts, queued)
+		return count(facts, queued), true
 	case "CONTACTS_HANDLED":
-		return count(facts, handled)
+		return count(facts, handled), true
 	case "CONTACTS_ABANDONED":
-		return count(facts, abandoned)
+		return count(facts, abandoned), true
 	case "CONTACTS_TRANSFERRED_OUT":
-		return count(facts, func(f *ContactFact) bool { return f.TransferredOut })
+		return count(facts, func(f *ContactFact) bool { return f.TransferredOut }), true
 	case "CONTACTS_PUT_ON_HOLD":
-		return count(facts, func(f *ContactFact) bool { return answered(f) && f.Holds > 0 })
+		return count(facts, func(f *ContactFact) bool { return answered(f) && f.Holds > 0 }), true
 	case "CONTACTS_HANDLED_INCOMING":
-		return count(facts, method("INBOUND"))
+		return count(facts, method("INBOUND")), true
 	case "CONTACTS_HANDLED_OUTBOUND":
-		return count(facts, method("OUTBOUND"))
+		return count(facts, method("OUTBOUND")), true
 	case "CALLBACK_CONTACTS_HANDLED":
-		return count(facts, method("CALLBACK"))
+		return count(facts, method("CALLBACK")), true
 	case "API_CONTACTS_HANDLED":
-		return count(facts, method("API"))
+		return count(facts, method("API")), true
 	case "CONTACTS_TRANSFERRED_IN":
 		return count(facts, func(f *ContactFact) bool {
 			return f.InitiationMethod == "TRANSFER" || f.InitiationMethod == "QUEUE_TRANSFER"
-		})
+		}), true
 	case "CONTACTS_TRANSFERRED_IN_FROM_QUEUE":
-		return count(facts, func(f *ContactFact) bool { return f.InitiationMethod == "QUEUE_TRANSFER" })
+		return count(facts, func(f *ContactFact) bool { return f.InitiationMethod == "QUEUE_TRANSFER" }), true
 	case "ABANDONMENT_RATE":
-		return ratio(count(facts, abandoned), count(facts, queued))
+		return ratio(count(facts, abandoned), count(facts, queued)), true
+	}
+	return nil, false
+}
+
+// timeMetric computes the metrics of the handled contacts' times; ok is
+// false for another metric.
+func timeMetric(name string, facts []*ContactFact) (v *float64, ok bool) {
+	switch name {
 	case "AVG_HANDLE_TIME":
-		return collect(facts, handled, handleTime).avg()
+		return collect(facts, handled, handleTime).avg(), true
 	case "SUM_HANDLE_TIME":
-		return ptr(collect(facts, handled, handleTime).sum)
+		return ptr(collect(facts, handled, handleTime).sum), true
 	case "AVG_HOLD_TIME":
 		return collect(facts, func(f *ContactFact) bool { return handled(f) && f.Holds > 0 },
-			func(f *ContactFact) float64 { return f.HoldSeconds }).avg()
+			func(f *ContactFact) float64 { return f.HoldSeconds }).avg(), true
 	case "AVG_HOLD_TIME_ALL_CONTACTS":
-		return collect(facts, handled, func(f *ContactFact) float64 { return f.HoldSeconds }).avg()
+		return collect(facts, handled, func(f *ContactFact) float64 { return f.HoldSeconds }).avg(), true
 	case "SUM_HOLD_TIME":
-		return ptr(collect(facts, handled, func(f *ContactFact) float64 { return f.HoldSeconds }).sum)
+		return ptr(collect(facts, handled, func(f *ContactFact) float64 { return f.HoldSeconds }).sum), true
 	case "AVG_HOLDS":
-		return collect(facts, handled, func(f *ContactFact) float64 { return float64(f.Holds) }).avg()
+		return collect(facts, handled, func(f *ContactFact) float64 { return float64(f.Holds) }).avg(), true
 	case "AVG_AFTER_CONTACT_WORK_TIME", "SUM_AFTER_CONTACT_WORK_TIME":
 		s := collect(facts, func(f *ContactFact) bool { _, ok := acwTime(f); return handled(f) && ok },
 			func(f *ContactFact) float64 { v, _ := acwTime(f); return v })
 		if name == "SUM_AFTER_CONTACT_WORK_TIME" {
-			return ptr(s.sum)
+			return ptr(s.sum), true
 		}
-		return s.avg()
+		return s.avg(), true
 	case "AVG_INTERACTION_TIME":
-		return collect(facts, handled, interaction).avg()
+		return collect(facts, handled, interaction).avg(), true
 	case "SUM_INTERACTION_TIME":
-		return ptr(collect(facts, handled, interaction).sum)
+		return ptr(collect(facts, handled, interaction).sum), true
 	case "AVG_INTERACTION_AND_HOLD_TIME":
-		return collect(facts, handled, agentSpan).avg()
+		return collect(facts, handled, agentSpan).avg(), true
 	case "SUM_INTERACTION_AND_HOLD_TIME":
-		return ptr(collect(facts, handled, agentSpan).sum)
+		return ptr(collect(facts, handled, agentSpan).sum), true
+	}
+	return nil, false
+}
+
+// queueMetric computes the metrics of the time in queue and of the whole
+// contact; nil for an unknown metric.
+func queueMetric(name string, thr thresholdSpec, facts []*ContactFact) *float64 {
+	switch name {
 	case "AVG_QUEUE_ANSWER_TIME":
 		return collect(facts, func(f *ContactFact) bool { _, ok := queueTime(f); return ok && answered(f) }, qt).avg()
 	case "AVG_ABANDON_TIME":
