@@ -226,7 +226,14 @@ var dialects = []string{"sqlite", "postgres"}
 // whole-second rounding of contact records; then that the contact-record
 // views equal Connect's own metrics cell by cell (checkConnectCells). The
 // day is loaded once per dialect for both.
+//
+// Under the race detector it takes about ten minutes of CI's budget for a
+// test that is one goroutine per dialect, so -race skips it and .ci/run runs
+// it again without -race (the step "KPI views against the simulator's truth").
 func TestViewsEqualSimulatorTruth(t *testing.T) {
+	if raceDetector {
+		t.Skip("skipped under -race (about 9 minutes); .ci/run runs it without -race: go test -run TestViewsEqualSimulatorTruth ./internal/report/")
+	}
 	c := sharedCentre(t)
 	truth := c.sim.Truth(c.dayStart, c.dayEnd)
 	checkTruthCoverage(t, c, truth)
