@@ -83,8 +83,42 @@ func (s *Simulator) CurrentQueueMetrics() []connectreporting.QueueSnapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	now := msTime(s.now)
-	// Oldest enqueue time per queue and channel among contacts in queue
-	// (waiting or ringing at an agent).
+	oldest := s.oldestInQueue()
+	var out []connectreporting.QueueSnapshot
+	for _, q := range s.queues {
+		for ci, ch := range channels {
+			if !q.served[ci] {
+				continue
+			}
+			var n queueAgentCounts
+			for _, a := range s.agents {
+				if !a.loggedIn || !a.rp.serve[q.idx][ci].ok || a.status.typ == "OFFLINE" && len(a.legs) == 0 {
+					continue
+				}
+				n.add(s, a, ci)
+			}
+			age := 0.0
+			if o := oldest[q.idx][ci]; o > 0 {
+				age = float64((s.now - o) / 1000)
+			}
+			out = append(out, connectreporting.QueueSnapshot{
+				SnapshotTime: now, QueueID: q.id, QueueARN: q.arn, Channel: ch,
+				AgentsOnline: fptr(float64(n.online)), AgentsAvailable: fptr(float64(n.avail)),
+				AgentsOnContact: fptr(float64(n.onContact)), AgentsOnCall: fptr(float64(n.onContact)),
+				AgentsAfterContactWork: fptr(float64(n.acw)), AgentsNonProductive: fptr(float64(n.npt)),
+				AgentsError: fptr(float64(n.errs)), AgentsStaffed: fptr(float64(n.staffed)),
+				ContactsInQueue: fptr(float64(q.inQueue[ci])), ContactsScheduled: fptr(float64(q.scheduled[ci])),
+				OldestContactAgeSeconds: fptr(age),
+				SlotsActive:             fptr(float64(n.slotsActive)), SlotsAvailable: fptr(float64(n.slotsAvail)),
+			})
+		}
+	}
+	return out
+}
+
+// oldestInQueue is the oldest enqueue time per queue and channel among
+// contacts in queue (waiting or ringing at an agent); 0 when none.
+func (s *Simulator) oldestInQueue() [][3]int64 {
 	oldest := make([][3]int64, len(s.queues))
 	for _, q := range s.queues {
 		for ci := range channels {
@@ -103,71 +137,52 @@ func (s *Simulator) CurrentQueueMetrics() []connectreporting.QueueSnapshot {
 			}
 		}
 	}
-	var out []connectreporting.QueueSnapshot
-	for _, q := range s.queues {
-		for ci, ch := range channels {
-			if !q.served[ci] {
-				continue
-			}
-			var online, avail, onContact, acw, npt, errs, staffed, slotsActive, slotsAvail int
-			for _, a := range s.agents {
-				if !a.loggedIn || !a.rp.serve[q.idx][ci].ok || a.status.typ == "OFFLINE" && len(a.legs) == 0 {
-					continue
-				}
-				online++
-				active, free := a.slots()
-				slotsActive += active[ci]
-				routable := a.status.typ == "ROUTABLE" && a.next == nil && !a.missed
-				if routable {
-					slotsAvail += free[ci]
-				}
-				switch {
-				case a.missed:
-					errs++
-				case len(a.legs) == 0 && a.status.typ == "CUSTOM":
-					npt++
-				}
-				if a.status.typ != "CUSTOM" || len(a.legs) > 0 {
-					staffed++
-				}
-				var live, ended int
-				for _, l := range a.legs {
-					if l.c.ch != ci || l.state == stateMissed {
-						continue
-					}
-					if l.state == stateEnded {
-						ended++
-					} else {
-						live++
-					}
-				}
-				switch {
-				case live > 0:
-					onContact++
-				case ended > 0:
-					acw++
-				}
-				if routable && s.canTake(a, ci) && live+ended == 0 {
-					avail++
-				}
-			}
-			age := 0.0
-			if o := oldest[q.idx][ci]; o > 0 {
-				age = float64((s.now - o) / 1000)
-			}
-			out = append(out, connectreporting.QueueSnapshot{
-				SnapshotTime: now, QueueID: q.id, QueueARN: q.arn, Channel: ch,
-				AgentsOnline: fptr(float64(online)), AgentsAvailable: fptr(float64(avail)),
-				AgentsOnContact: fptr(float64(onContact)), AgentsOnCall: fptr(float64(onContact)),
-				AgentsAfterContactWork: fptr(float64(acw)), AgentsNonProductive: fptr(float64(npt)),
-				AgentsError: fptr(float64(errs)), AgentsStaffed: fptr(float64(staffed)),
-				ContactsInQueue: fptr(float64(q.inQueue[ci])), ContactsScheduled: fptr(float64(q.scheduled[ci])),
-				OldestContactAgeSeconds: fptr(age),
-				SlotsActive:             fptr(float64(slotsActive)), SlotsAvailable: fptr(float64(slotsAvail)),
-			})
+	return oldest
+}
+
+// queueAgentCounts counts the online agents of one queue and channel by state.
+type queueAgentCounts struct {
+	online, avail, onContact, acw, npt, errs, staffed, slotsActive, slotsAvail int
+}
+
+// add counts online agent a on channel ci.
+func (n *queueAgentCounts) add(s *Simulator, a *agent, ci int) {
+	n.online++
+	active, free := a.slots()
+	n.slotsActive += active[ci]
+	routable := a.status.typ == "ROUTABLE" && a.next == nil && !a.missed
+	if routable {
+		n.slotsAvail += free[ci]
+	}
+	switch {
+	case a.missed:
+		n.errs++
+	case len(a.legs) == 0 && a.status.typ == "CUSTOM":
+		n.npt++
+	}
+	if a.status.typ != "CUSTOM" || len(a.legs) > 0 {
+		n.staffed++
+	}
+	var live, ended int
+	for _, l := range a.legs {
+		if l.c.ch != ci || l.state == stateMissed {
+			continue
+		}
+		if l.state == stateEnded {
+			ended++
+		} else {
+			live++
 		}
 	}
-	return out
+	switch {
+	case live > 0:
+		n.onContact++
+	case ended > 0:
+		n.acw++
+	}
+	if routable && s.canTake(a, ci) && live+ended == 0 {
+		n.avail++
+	}
 }
 
 // CurrentUserData is one entry per logged-in agent.
