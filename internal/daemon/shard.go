@@ -93,98 +93,121 @@ func (r *shardReader) finishShard(ctx context.Context) bool {
 
 // loop reads until the shard ends (true) or ctx is cancelled (false).
 func (r *shardReader) loop(ctx context.Context) bool {
-	var (
-		iter      *string
-		throttled int // consecutive throttling answers
-		errs      int // consecutive other errors
-		failed    int // consecutive Ingest failures
-		next      time.Time
-	)
-	minInterval := orDur(r.c.MinInterval, DefaultMinInterval)
+	st := readState{minInterval: orDur(r.c.MinInterval, DefaultMinInterval)}
 	for {
 		if ctx.Err() != nil || r.lost {
 			return false
 		}
-		if iter == nil {
-			it, err := r.iterator(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return false
-				}
-				errs++
-				r.log.Warn("getting a shard iterator failed; retrying", "error", err, "from", string(r.pos.typ), "sequence_number", r.pos.seq)
-				r.stat(func(s *ShardStats) { s.LastError = err.Error() })
-				sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, errs-1))
-				continue
-			}
-			iter = it
+		if st.iter == nil && !r.openIterator(ctx, &st) {
+			continue
 		}
-		if !sleepUntil(ctx, next) {
+		if !sleepUntil(ctx, st.next) {
 			return false
 		}
 		// A call in flight at shutdown is let finish (briefly), not aborted.
 		cctx, cancel := graceContext(ctx, apiGrace)
-		out, err := r.c.Client.GetRecords(cctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(r.c.limit()), StreamARN: r.arn()})
+		out, err := r.c.Client.GetRecords(cctx, &kinesis.GetRecordsInput{ShardIterator: st.iter, Limit: aws.Int32(r.c.limit()), StreamARN: r.arn()})
 		cancel()
-		next = time.Now().Add(minInterval)
+		st.next = time.Now().Add(st.minInterval)
 		if ctx.Err() != nil {
 			return false // shutdown: records read but not handled are read again at the next start
 		}
 		if err != nil {
-			switch code := errorCode(err); code {
-			case "ExpiredIteratorException":
-				r.log.Info("shard iterator expired; acquiring a new one from the last position")
-				iter = nil
-			case "ProvisionedThroughputExceededException", "LimitExceededException", "KMSThrottlingException", "ThrottlingException":
-				throttled++
-				d := backoff(r.c.RetryBackoff, r.c.MaxBackoff, throttled-1)
-				r.log.Debug("GetRecords throttled; backing off", "code", code, "wait_ms", d.Milliseconds())
-				next = time.Now().Add(d)
-			default:
-				errs++
-				r.log.Warn("GetRecords failed; retrying", "error", err)
-				r.stat(func(s *ShardStats) { s.LastError = err.Error() })
-				next = time.Now().Add(backoff(r.c.RetryBackoff, r.c.MaxBackoff, errs-1))
-				if code == "ResourceNotFoundException" || code == "InvalidArgumentException" {
-					iter = nil
-				}
-			}
+			r.readFailed(&st, err)
 			continue
 		}
-		throttled, errs = 0, 0
+		st.throttled, st.errs = 0, 0
 		r.behind = aws.ToInt64(out.MillisBehindLatest)
-		if len(out.Records) > 0 {
-			size := 0
-			for _, rec := range out.Records {
-				size += len(rec.Data) + len(aws.ToString(rec.PartitionKey))
-			}
-			// Stay under 2 MB/s per shard.
-			if d := time.Duration(float64(size) / shardReadBytesPerSecond * float64(time.Second)); d > minInterval {
-				next = time.Now().Add(d)
-			}
-			if !r.handle(ctx, out.Records) {
-				if r.lost {
-					return false
-				}
-				failed++
-				iter = nil // read again from the first record not stored
-				if ctx.Err() != nil {
-					return false
-				}
-				sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, failed-1))
-				continue
-			}
-			failed = 0
+		if len(out.Records) > 0 && !r.store(ctx, &st, out.Records) {
+			continue
 		}
 		r.progress(false)
 		if out.NextShardIterator == nil {
 			return true // closed and read to its end
 		}
-		iter = out.NextShardIterator
+		st.iter = out.NextShardIterator
 		if len(out.Records) == 0 {
-			next = time.Now().Add(orDur(r.c.IdleWait, DefaultIdleWait))
+			st.next = time.Now().Add(orDur(r.c.IdleWait, DefaultIdleWait))
 		}
 	}
+}
+
+// readState is loop's state between two GetRecords calls.
+type readState struct {
+	iter        *string
+	throttled   int // consecutive throttling answers
+	errs        int // consecutive other errors
+	failed      int // consecutive Ingest failures
+	next        time.Time
+	minInterval time.Duration
+}
+
+// openIterator gets a shard iterator from the last position; false (after
+// a back-off) when that failed.
+func (r *shardReader) openIterator(ctx context.Context, st *readState) bool {
+	it, err := r.iterator(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		st.errs++
+		r.log.Warn("getting a shard iterator failed; retrying", "error", err, "from", string(r.pos.typ), "sequence_number", r.pos.seq)
+		r.stat(func(s *ShardStats) { s.LastError = err.Error() })
+		sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, st.errs-1))
+		return false
+	}
+	st.iter = it
+	return true
+}
+
+// readFailed decides when to call GetRecords again after it failed, and
+// whether a new iterator is needed.
+func (r *shardReader) readFailed(st *readState, err error) {
+	switch code := errorCode(err); code {
+	case "ExpiredIteratorException":
+		r.log.Info("shard iterator expired; acquiring a new one from the last position")
+		st.iter = nil
+	case "ProvisionedThroughputExceededException", "LimitExceededException", "KMSThrottlingException", "ThrottlingException":
+		st.throttled++
+		d := backoff(r.c.RetryBackoff, r.c.MaxBackoff, st.throttled-1)
+		r.log.Debug("GetRecords throttled; backing off", "code", code, "wait_ms", d.Milliseconds())
+		st.next = time.Now().Add(d)
+	default:
+		st.errs++
+		r.log.Warn("GetRecords failed; retrying", "error", err)
+		r.stat(func(s *ShardStats) { s.LastError = err.Error() })
+		st.next = time.Now().Add(backoff(r.c.RetryBackoff, r.c.MaxBackoff, st.errs-1))
+		if code == "ResourceNotFoundException" || code == "InvalidArgumentException" {
+			st.iter = nil
+		}
+	}
+}
+
+// store paces the next read to stay under 2 MB/s per shard and stores the
+// records; false (after a back-off, with the iterator dropped to read again
+// from the first record not stored) when that failed.
+func (r *shardReader) store(ctx context.Context, st *readState, recs []types.Record) bool {
+	size := 0
+	for _, rec := range recs {
+		size += len(rec.Data) + len(aws.ToString(rec.PartitionKey))
+	}
+	if d := time.Duration(float64(size) / shardReadBytesPerSecond * float64(time.Second)); d > st.minInterval {
+		st.next = time.Now().Add(d)
+	}
+	if !r.handle(ctx, recs) {
+		if r.lost {
+			return false
+		}
+		st.failed++
+		st.iter = nil
+		if ctx.Err() != nil {
+			return false
+		}
+		sleep(ctx, backoff(r.c.RetryBackoff, r.c.MaxBackoff, st.failed-1))
+		return false
+	}
+	st.failed = 0
+	return true
 }
 
 func (r *shardReader) arn() *string {
