@@ -251,6 +251,13 @@ type ReportQuery struct {
 // or kpi_queue_day (days: IntervalStart and IntervalEnd are the local day's
 // first instant and the next day's).
 type QueueIntervalRow struct {
+	QueueInterval
+	QueueFigures
+}
+
+// QueueInterval says which interval, queue and channel a row of the
+// interval reports (QueueIntervalRow, IntervalMetricRow) is about.
+type QueueInterval struct {
 	IntervalStart time.Time `json:"interval_start"`
 	IntervalEnd   time.Time `json:"interval_end"`
 	LocalDate     string    `json:"local_date"`
@@ -259,21 +266,14 @@ type QueueIntervalRow struct {
 	QueueID   string `json:"queue_id"`
 	QueueName string `json:"queue_name"`
 	Channel   string `json:"channel"`
-	QueueFigures
 }
 
 // IntervalMetricRow is one row of kpi_connect_queue_interval: Connect's own
 // GetMetricDataV2 figures of one queue, channel and 15-minute interval, by
 // the view's column names (averages recomputed from their sums and counts).
 type IntervalMetricRow struct {
-	IntervalStart time.Time           `json:"interval_start"`
-	IntervalEnd   time.Time           `json:"interval_end"`
-	LocalDate     string              `json:"local_date"`
-	Local         string              `json:"local"`
-	QueueID       string              `json:"queue_id"`
-	QueueName     string              `json:"queue_name"`
-	Channel       string              `json:"channel"`
-	Metrics       map[string]*float64 `json:"metrics"`
+	QueueInterval
+	Metrics map[string]*float64 `json:"metrics"`
 }
 
 // AgentDayRow is one row of kpi_agent_day: an agent's contacts handled,
