@@ -50,43 +50,42 @@ func OldestContactAgeSeconds(v float64, grouped bool) float64 {
 	return v / 1000
 }
 
-// setMetric stores one current metric value in a snapshot.
+// snapshotField returns the field of s that holds the current metric name,
+// or nil for a metric the snapshot does not keep.
+func snapshotField(s *connectreporting.QueueSnapshot, name types.CurrentMetricName) **float64 {
+	return map[types.CurrentMetricName]**float64{
+		types.CurrentMetricNameAgentsOnline:           &s.AgentsOnline,
+		types.CurrentMetricNameAgentsAvailable:        &s.AgentsAvailable,
+		types.CurrentMetricNameAgentsOnContact:        &s.AgentsOnContact,
+		types.CurrentMetricNameAgentsOnCall:           &s.AgentsOnCall,
+		types.CurrentMetricNameAgentsAfterContactWork: &s.AgentsAfterContactWork,
+		types.CurrentMetricNameAgentsNonProductive:    &s.AgentsNonProductive,
+		types.CurrentMetricNameAgentsError:            &s.AgentsError,
+		types.CurrentMetricNameAgentsStaffed:          &s.AgentsStaffed,
+		types.CurrentMetricNameContactsInQueue:        &s.ContactsInQueue,
+		types.CurrentMetricNameContactsScheduled:      &s.ContactsScheduled,
+		types.CurrentMetricNameOldestContactAge:       &s.OldestContactAgeSeconds,
+		types.CurrentMetricNameSlotsActive:            &s.SlotsActive,
+		types.CurrentMetricNameSlotsAvailable:         &s.SlotsAvailable,
+	}[name]
+}
+
+// setMetric stores one current metric value in a snapshot (a copy of it;
+// the oldest contact's age converted to seconds). Unknown metrics are
+// ignored.
 func setMetric(s *connectreporting.QueueSnapshot, name types.CurrentMetricName, v *float64, grouped bool) {
+	field := snapshotField(s, name)
+	if field == nil {
+		return
+	}
 	if v != nil {
 		x := *v
+		if name == types.CurrentMetricNameOldestContactAge {
+			x = OldestContactAgeSeconds(x, grouped)
+		}
 		v = &x
 	}
-	switch name {
-	case types.CurrentMetricNameAgentsOnline:
-		s.AgentsOnline = v
-	case types.CurrentMetricNameAgentsAvailable:
-		s.AgentsAvailable = v
-	case types.CurrentMetricNameAgentsOnContact:
-		s.AgentsOnContact = v
-	case types.CurrentMetricNameAgentsOnCall:
-		s.AgentsOnCall = v
-	case types.CurrentMetricNameAgentsAfterContactWork:
-		s.AgentsAfterContactWork = v
-	case types.CurrentMetricNameAgentsNonProductive:
-		s.AgentsNonProductive = v
-	case types.CurrentMetricNameAgentsError:
-		s.AgentsError = v
-	case types.CurrentMetricNameAgentsStaffed:
-		s.AgentsStaffed = v
-	case types.CurrentMetricNameContactsInQueue:
-		s.ContactsInQueue = v
-	case types.CurrentMetricNameContactsScheduled:
-		s.ContactsScheduled = v
-	case types.CurrentMetricNameOldestContactAge:
-		if v != nil {
-			*v = OldestContactAgeSeconds(*v, grouped)
-		}
-		s.OldestContactAgeSeconds = v
-	case types.CurrentMetricNameSlotsActive:
-		s.SlotsActive = v
-	case types.CurrentMetricNameSlotsAvailable:
-		s.SlotsAvailable = v
-	}
+	*field = v
 }
 
 // CurrentQueueSnapshots reads GetCurrentMetricData for the queues (ids or
