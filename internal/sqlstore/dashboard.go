@@ -339,9 +339,25 @@ func (s *Store) wallboardAgents(ctx context.Context) ([]connectreporting.Wallboa
 	if err != nil {
 		return nil, err
 	}
-	agents := map[string]*connectreporting.WallboardAgent{}
-	rpOf := map[string]string{}
-	err = s.each(ctx, `SELECT agent_id, username, status_name, status_type, status_start_timestamp,
+	b := agentBoard{agents: map[string]*connectreporting.WallboardAgent{}, rpOf: map[string]string{}}
+	if err := s.readAgentState(ctx, &b); err != nil {
+		return nil, fmt.Errorf("read agent state: %w", err)
+	}
+	if err := s.readAgentSnapshots(ctx, &b); err != nil {
+		return nil, fmt.Errorf("read agent snapshots: %w", err)
+	}
+	return b.list(users, profiles), nil
+}
+
+// agentBoard is the wallboard's agents while wallboardAgents reads them.
+type agentBoard struct {
+	agents map[string]*connectreporting.WallboardAgent
+	rpOf   map[string]string // agent -> routing profile id
+}
+
+// readAgentState adds the agents of agent_state.
+func (s *Store) readAgentState(ctx context.Context, b *agentBoard) error {
+	return s.each(ctx, `SELECT agent_id, username, status_name, status_type, status_start_timestamp,
 	routing_profile_id, contact_count, last_event_timestamp, last_event_type
 FROM agent_state`, nil, func(r *sql.Rows) error {
 		var a connectreporting.WallboardAgent
@@ -353,14 +369,16 @@ FROM agent_state`, nil, func(r *sql.Rows) error {
 		}
 		a.Username, a.StatusName, a.StatusType, a.LastEventType = user.String, status.String, stype.String, evType.String
 		a.StatusSince, a.LastEventTime, a.ContactCount = timePtr(since), timePtr(last), int(count.Int64)
-		rpOf[a.AgentID] = rp.String
-		agents[a.AgentID] = &a
+		b.rpOf[a.AgentID] = rp.String
+		b.agents[a.AgentID] = &a
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read agent state: %w", err)
-	}
-	err = s.each(ctx, `SELECT agent_id, username, snapshot_time, status_name, status_start_timestamp,
+}
+
+// readAgentSnapshots adds each agent's latest snapshot of
+// agent_realtime_current, and the agents only it knows.
+func (s *Store) readAgentSnapshots(ctx context.Context, b *agentBoard) error {
+	return s.each(ctx, `SELECT agent_id, username, snapshot_time, status_name, status_start_timestamp,
 	contact_count, contacts_by_channel, routing_profile_id
 FROM agent_realtime_current`, nil, func(r *sql.Rows) error {
 		var id string
@@ -370,16 +388,16 @@ FROM agent_realtime_current`, nil, func(r *sql.Rows) error {
 		if err := r.Scan(&id, &user, scanTime{&at}, &status, scanTime{&since}, &count, &byChannel, &rp); err != nil {
 			return err
 		}
-		a, ok := agents[id]
+		a, ok := b.agents[id]
 		if !ok {
 			a = &connectreporting.WallboardAgent{AgentID: id, Username: user.String}
-			agents[id] = a
+			b.agents[id] = a
 		}
 		if a.Username == "" {
 			a.Username = user.String
 		}
-		if rpOf[id] == "" {
-			rpOf[id] = rp.String
+		if b.rpOf[id] == "" {
+			b.rpOf[id] = rp.String
 		}
 		snap := &connectreporting.AgentSnapshotView{SnapshotTime: at, StatusName: status.String, StatusSince: timePtr(since), ContactCount: int(count.Int64)}
 		if byChannel.String != "" {
@@ -390,11 +408,13 @@ FROM agent_realtime_current`, nil, func(r *sql.Rows) error {
 		a.Snapshot = snap
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read agent snapshots: %w", err)
-	}
-	out := make([]connectreporting.WallboardAgent, 0, len(agents))
-	for id, a := range agents {
+}
+
+// list fills in the names from the users and routing profiles, and sorts
+// the agents by username (case-insensitive), then id.
+func (b *agentBoard) list(users map[string]userInfo, profiles map[string]string) []connectreporting.WallboardAgent {
+	out := make([]connectreporting.WallboardAgent, 0, len(b.agents))
+	for id, a := range b.agents {
 		u := users[id]
 		if a.Username == "" {
 			a.Username = u.username
@@ -403,7 +423,7 @@ FROM agent_realtime_current`, nil, func(r *sql.Rows) error {
 			a.Username = id
 		}
 		a.FirstName, a.LastName = u.first, u.last
-		rp := rpOf[id]
+		rp := b.rpOf[id]
 		if rp == "" {
 			rp = u.routingProfileID
 		}
@@ -419,7 +439,7 @@ FROM agent_realtime_current`, nil, func(r *sql.Rows) error {
 		}
 		return out[i].AgentID < out[j].AgentID
 	})
-	return out, nil
+	return out
 }
 
 // Health reports how fresh the data is: the newest agent event, contact,
