@@ -291,12 +291,35 @@ func fp(v float64) *float64 { return &v }
 func NewStatic(users, queues, rps int) *Static {
 	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
 	s := &Static{Instance: "11111111-2222-3333-4444-555555555555", RegionName: "eu-west-2", Account: "123456789012", Clock: now}
+	leaves := s.addHierarchy()
+	s.Statuses = []connectreporting.AgentStatus{
+		{ID: "st-avail", ARN: s.ARN("agent-state", "st-avail"), Name: "Available", Type: "ROUTABLE", State: "ENABLED", DisplayOrder: 1},
+		{ID: "st-off", ARN: s.ARN("agent-state", "st-off"), Name: "Offline", Type: "OFFLINE", State: "ENABLED", DisplayOrder: 2},
+		{ID: "st-lunch", ARN: s.ARN("agent-state", "st-lunch"), Name: "Lunch", Type: "CUSTOM", State: "ENABLED", DisplayOrder: 3},
+		{ID: "st-break", ARN: s.ARN("agent-state", "st-break"), Name: "Break", Type: "CUSTOM", State: "ENABLED", DisplayOrder: 4},
+	}
+	for i := 0; i < rps; i++ {
+		id := fmt.Sprintf("rp-%04d", i)
+		s.RPs = append(s.RPs, connectreporting.RoutingProfile{ID: id, ARN: s.ARN("routing-profile", id), Name: "Profile " + id,
+			Description: "profile " + id, Concurrency: map[string]int{"VOICE": 1, "CHAT": 2 + i%2, "TASK": 1}})
+	}
+	s.addQueues(queues, rps)
+	for i := 0; i < users; i++ {
+		s.addUser(i, queues, rps, leaves)
+	}
+	(&connectreporting.Configuration{Users: s.UserList, HierarchyGroups: s.Groups, RoutingProfiles: s.RPs,
+		Queues: s.QueueList, AgentStatuses: s.Statuses}).SetLastModified(Modified)
+	return s
+}
+
+// addHierarchy adds three levels (2 regions, 2 sites each, 3 teams each)
+// and returns the teams' ids.
+func (s *Static) addHierarchy() (leaves []string) {
 	s.Levels = []connectreporting.HierarchyLevel{
 		{ID: "lvl-1", ARN: s.ARN("agent-group-level", "lvl-1"), Name: "Region", Level: 1},
 		{ID: "lvl-2", ARN: s.ARN("agent-group-level", "lvl-2"), Name: "Site", Level: 2},
 		{ID: "lvl-3", ARN: s.ARN("agent-group-level", "lvl-3"), Name: "Team", Level: 3},
 	}
-	var leaves []string
 	for r := 0; r < 2; r++ {
 		rid := fmt.Sprintf("g-%d", r)
 		s.Groups = append(s.Groups, connectreporting.HierarchyGroup{ID: rid, ARN: s.ARN("agent-group", rid), Name: "Region " + rid, LevelID: "1", Path: []string{rid}})
@@ -310,17 +333,12 @@ func NewStatic(users, queues, rps int) *Static {
 			}
 		}
 	}
-	s.Statuses = []connectreporting.AgentStatus{
-		{ID: "st-avail", ARN: s.ARN("agent-state", "st-avail"), Name: "Available", Type: "ROUTABLE", State: "ENABLED", DisplayOrder: 1},
-		{ID: "st-off", ARN: s.ARN("agent-state", "st-off"), Name: "Offline", Type: "OFFLINE", State: "ENABLED", DisplayOrder: 2},
-		{ID: "st-lunch", ARN: s.ARN("agent-state", "st-lunch"), Name: "Lunch", Type: "CUSTOM", State: "ENABLED", DisplayOrder: 3},
-		{ID: "st-break", ARN: s.ARN("agent-state", "st-break"), Name: "Break", Type: "CUSTOM", State: "ENABLED", DisplayOrder: 4},
-	}
-	for i := 0; i < rps; i++ {
-		id := fmt.Sprintf("rp-%04d", i)
-		s.RPs = append(s.RPs, connectreporting.RoutingProfile{ID: id, ARN: s.ARN("routing-profile", id), Name: "Profile " + id,
-			Description: "profile " + id, Concurrency: map[string]int{"VOICE": 1, "CHAT": 2 + i%2, "TASK": 1}})
-	}
+	return leaves
+}
+
+// addQueues adds the standard queues, with their routing-profile queues
+// and one snapshot a channel, then two agent queues.
+func (s *Static) addQueues(queues, rps int) {
 	chans := []string{"VOICE", "CHAT", "TASK"}
 	for i := 0; i < queues; i++ {
 		id := fmt.Sprintf("q-%04d", i)
@@ -332,7 +350,7 @@ func NewStatic(users, queues, rps int) *Static {
 			}
 			v := float64(i*3 + c)
 			s.Snaps = append(s.Snaps, connectreporting.QueueSnapshot{
-				SnapshotTime: now, QueueID: id, QueueARN: s.ARN("queue", id), Channel: ch,
+				SnapshotTime: s.Clock, QueueID: id, QueueARN: s.ARN("queue", id), Channel: ch,
 				AgentsOnline: fp(v), AgentsAvailable: fp(v + 1), AgentsOnContact: fp(v + 2), AgentsOnCall: fp(v + 3),
 				AgentsAfterContactWork: fp(v + 4), AgentsNonProductive: fp(v + 5), AgentsError: fp(v + 6), AgentsStaffed: fp(v + 7),
 				ContactsInQueue: fp(v + 8), ContactsScheduled: fp(v + 9), OldestContactAgeSeconds: fp(v + 10),
@@ -344,37 +362,38 @@ func NewStatic(users, queues, rps int) *Static {
 		id := fmt.Sprintf("aq-%d", i)
 		s.QueueList = append(s.QueueList, connectreporting.Queue{ID: id, ARN: s.ARN("queue", id), Name: "agent " + id, Type: "AGENT", Status: "ENABLED"})
 	}
-	for i := 0; i < users; i++ {
-		id := fmt.Sprintf("u-%05d", i)
-		u := connectreporting.User{ID: id, ARN: s.ARN("agent", id), Username: "agent" + id,
-			FirstName: "First" + id, LastName: "Last" + id, Email: id + "@example.com",
-			HierarchyGroupID: leaves[i%len(leaves)], SecurityProfileIDs: []string{"sp-agent"},
-			PhoneType: "SOFT_PHONE", AutoAccept: i%2 == 0, AfterContactWorkTimeLimit: 30}
-		if rps > 0 {
-			u.RoutingProfileID = s.RPs[i%rps].ID
-		}
-		s.UserList = append(s.UserList, u)
-		if i%2 == 1 || rps == 0 {
-			continue
-		}
-		st := s.Statuses[(i/2)%len(s.Statuses)]
-		d := api.UserData{UserID: id, RoutingProfileID: u.RoutingProfileID, HierarchyGroupID: u.HierarchyGroupID,
-			StatusName: st.Name, StatusARN: st.ARN, StatusStart: now.Add(-time.Duration(i) * time.Second),
-			MaxSlots: map[string]int{"VOICE": 1, "CHAT": 2, "TASK": 1}, ActiveSlots: map[string]int{"VOICE": 0, "CHAT": 0, "TASK": 0},
-			AvailableSlots: map[string]int{"VOICE": 1, "CHAT": 2, "TASK": 1}}
-		if i%3 == 0 && queues > 0 {
-			q := s.QueueList[i%queues]
-			for k, ch := range []string{"VOICE", "CHAT"}[:1+(i/2)%2] {
-				d.Contacts = append(d.Contacts, connectreporting.AgentContact{ContactID: fmt.Sprintf("c-%d-%d", i, k), Channel: ch,
-					InitiationMethod: "INBOUND", State: "CONNECTED", StateStartTimestamp: now.Add(-30 * time.Second),
-					ConnectedToAgentTimestamp: now.Add(-30 * time.Second), QueueID: q.ID, QueueARN: q.ARN})
-			}
-		}
-		s.UserDataList = append(s.UserDataList, d)
+}
+
+// addUser adds user i and, for every other user when there are routing
+// profiles, its current user data.
+func (s *Static) addUser(i, queues, rps int, leaves []string) {
+	now := s.Clock
+	id := fmt.Sprintf("u-%05d", i)
+	u := connectreporting.User{ID: id, ARN: s.ARN("agent", id), Username: "agent" + id,
+		FirstName: "First" + id, LastName: "Last" + id, Email: id + "@example.com",
+		HierarchyGroupID: leaves[i%len(leaves)], SecurityProfileIDs: []string{"sp-agent"},
+		PhoneType: "SOFT_PHONE", AutoAccept: i%2 == 0, AfterContactWorkTimeLimit: 30}
+	if rps > 0 {
+		u.RoutingProfileID = s.RPs[i%rps].ID
 	}
-	(&connectreporting.Configuration{Users: s.UserList, HierarchyGroups: s.Groups, RoutingProfiles: s.RPs,
-		Queues: s.QueueList, AgentStatuses: s.Statuses}).SetLastModified(Modified)
-	return s
+	s.UserList = append(s.UserList, u)
+	if i%2 == 1 || rps == 0 {
+		return
+	}
+	st := s.Statuses[(i/2)%len(s.Statuses)]
+	d := api.UserData{UserID: id, RoutingProfileID: u.RoutingProfileID, HierarchyGroupID: u.HierarchyGroupID,
+		StatusName: st.Name, StatusARN: st.ARN, StatusStart: now.Add(-time.Duration(i) * time.Second),
+		MaxSlots: map[string]int{"VOICE": 1, "CHAT": 2, "TASK": 1}, ActiveSlots: map[string]int{"VOICE": 0, "CHAT": 0, "TASK": 0},
+		AvailableSlots: map[string]int{"VOICE": 1, "CHAT": 2, "TASK": 1}}
+	if i%3 == 0 && queues > 0 {
+		q := s.QueueList[i%queues]
+		for k, ch := range []string{"VOICE", "CHAT"}[:1+(i/2)%2] {
+			d.Contacts = append(d.Contacts, connectreporting.AgentContact{ContactID: fmt.Sprintf("c-%d-%d", i, k), Channel: ch,
+				InitiationMethod: "INBOUND", State: "CONNECTED", StateStartTimestamp: now.Add(-30 * time.Second),
+				ConnectedToAgentTimestamp: now.Add(-30 * time.Second), QueueID: q.ID, QueueARN: q.ARN})
+		}
+	}
+	s.UserDataList = append(s.UserDataList, d)
 }
 
 // Modified is when NewStatic's resources were last modified.
