@@ -264,15 +264,24 @@ type dimensions struct {
 	RoutingProfile *reference `json:"RoutingProfile,omitempty"`
 }
 
-type currentMetricData struct {
-	Metric currentMetric `json:"Metric"`
-	Value  *float64      `json:"Value,omitempty"`
+// metricData is one metric's value in a GetCurrentMetricData or
+// GetMetricData result; M is the operation's metric type.
+type metricData[M any] struct {
+	Metric M        `json:"Metric"`
+	Value  *float64 `json:"Value,omitempty"`
 }
 
-type currentMetricResult struct {
-	Dimensions  *dimensions         `json:"Dimensions,omitempty"`
-	Collections []currentMetricData `json:"Collections"`
+// metricResult is one group's metrics in a GetCurrentMetricData or
+// GetMetricData response.
+type metricResult[M any] struct {
+	Dimensions  *dimensions     `json:"Dimensions,omitempty"`
+	Collections []metricData[M] `json:"Collections"`
 }
+
+type (
+	currentMetricData   = metricData[currentMetric]
+	currentMetricResult = metricResult[currentMetric]
+)
 
 type getCurrentMetricDataResponse struct {
 	NextToken             string                `json:"NextToken,omitempty"`
@@ -365,15 +374,10 @@ type getMetricDataRequest struct {
 	MaxResults        *int               `json:"MaxResults"`
 }
 
-type historicalMetricData struct {
-	Metric historicalMetric `json:"Metric"`
-	Value  *float64         `json:"Value,omitempty"`
-}
-
-type historicalMetricResult struct {
-	Dimensions  *dimensions            `json:"Dimensions,omitempty"`
-	Collections []historicalMetricData `json:"Collections"`
-}
+type (
+	historicalMetricData   = metricData[historicalMetric]
+	historicalMetricResult = metricResult[historicalMetric]
+)
 
 type getMetricDataResponse struct {
 	NextToken     string                   `json:"NextToken,omitempty"`
