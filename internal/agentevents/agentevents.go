@@ -73,6 +73,11 @@ type contact struct {
 // Decode decodes one agent event stream record. Every failure is a
 // *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
 // a contact record handed to Decode also matches connectreporting.ErrWrongKind.
+//
+// Decode is longer than 80 lines on purpose: it is the ingest hot path
+// (BenchmarkDecode*, pinned by the golden and fuzz tests), and its steps
+// (check, status, configuration, contacts) share the wire struct and the
+// event; a split must not add allocations, so it waits for a benchmarked change.
 func Decode(data []byte) (connectreporting.AgentEvent, error) {
 	data, err := wire.Clean(data) // what no dialect can keep
 	if err != nil {

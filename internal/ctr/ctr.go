@@ -85,6 +85,11 @@ type endpoint struct {
 // Decode decodes one contact record (CTR). Every failure is a
 // *connectreporting.DecodeError (errors.Is(err, connectreporting.ErrMalformed));
 // an agent event handed to Decode also matches connectreporting.ErrWrongKind.
+//
+// Decode is longer than 80 lines on purpose: it is the ingest hot path
+// (BenchmarkDecode*, pinned by the golden and fuzz tests), and its steps
+// share the wire struct and the record; a split must not add allocations,
+// so it waits for a benchmarked change.
 func Decode(data []byte) (connectreporting.ContactRecord, error) {
 	data, err := wire.Clean(data) // what no dialect can keep
 	if err != nil {

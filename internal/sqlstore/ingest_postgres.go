@@ -73,6 +73,10 @@ func kindsOf[T any](cols []ingestCol[T]) []colKind {
 	return ks
 }
 
+// buildPGIngestSQL builds the PostgreSQL ingest statements. It is longer
+// than 80 lines on purpose: most of it is the statements' SQL text, kept
+// together so each statement reads top to bottom; the PostgreSQL tests pin
+// what it produces.
 func buildPGIngestSQL() pgIngestSQL {
 	var q pgIngestSQL
 
