@@ -98,13 +98,21 @@ type describeUserResponse struct {
 	User userDetail `json:"User"`
 }
 
-type hierarchyGroupSummary struct {
+// resourceSummary is the summary Connect lists for a hierarchy group, a
+// hierarchy level and a routing profile: the same fields for each.
+type resourceSummary struct {
 	Id                 string `json:"Id"`
 	Arn                string `json:"Arn"`
 	Name               string `json:"Name"`
 	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
 	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
 }
+
+type (
+	hierarchyGroupSummary = resourceSummary
+	hierarchyLevel        = resourceSummary
+	routingProfileSummary = resourceSummary
+)
 
 type listUserHierarchyGroupsResponse struct {
 	UserHierarchyGroupSummaryList []hierarchyGroupSummary `json:"UserHierarchyGroupSummaryList"`
@@ -133,14 +141,6 @@ type describeUserHierarchyGroupResponse struct {
 	HierarchyGroup hierarchyGroupDetail `json:"HierarchyGroup"`
 }
 
-type hierarchyLevel struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
-}
-
 type hierarchyStructure struct {
 	LevelOne   *hierarchyLevel `json:"LevelOne,omitempty"`
 	LevelTwo   *hierarchyLevel `json:"LevelTwo,omitempty"`
@@ -151,14 +151,6 @@ type hierarchyStructure struct {
 
 type describeUserHierarchyStructureResponse struct {
 	HierarchyStructure hierarchyStructure `json:"HierarchyStructure"`
-}
-
-type routingProfileSummary struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
 }
 
 type listRoutingProfilesResponse struct {
