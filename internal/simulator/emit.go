@@ -262,15 +262,7 @@ func (s *Simulator) emitAgentEvent(a *agent, typ string) {
 	}
 	b = append(b, `,"Version":"`+AgentEventVersion+`"}`...)
 	a.prevSnap = snap
-	rec := Record{Stream: StreamAgentEvents, PartitionKey: a.arn, Time: msTime(s.now), Data: b}
-	s.pending = append(s.pending, rec)
-	if r := s.cfg.AgentEventDuplicateRate; r > 0 && s.delRng.Float64() < r {
-		s.after(int64(s.delRng.IntN(5000)), func() {
-			dup := rec
-			dup.Time = msTime(s.now)
-			s.pending = append(s.pending, dup)
-		})
-	}
+	s.emitMaybeTwice(Record{Stream: StreamAgentEvents, PartitionKey: a.arn, Time: msTime(s.now), Data: b}, s.cfg.AgentEventDuplicateRate, 5000)
 	// HEART_BEAT after HeartbeatInterval of silence.
 	a.evGen++
 	if a.loggedIn {
@@ -500,19 +492,24 @@ func (s *Simulator) marshalCTR(c *contact, lastUpdate int64, extra [][2]string) 
 	return b
 }
 
-// emitCTR emits the contact record of c, and arranges duplicates and an
-// updated re-delivery at the configured rates.
-func (s *Simulator) emitCTR(c *contact, lastUpdate int64) {
-	data := s.marshalCTR(c, lastUpdate, nil)
-	rec := Record{Stream: StreamCTR, PartitionKey: c.id, Time: msTime(s.now), Data: data}
+// emitMaybeTwice emits rec and, with probability rate, a duplicate of it
+// up to maxLagMs later (stamped with the time it is sent again).
+func (s *Simulator) emitMaybeTwice(rec Record, rate float64, maxLagMs int) {
 	s.pending = append(s.pending, rec)
-	if r := s.cfg.CTRDuplicateRate; r > 0 && s.delRng.Float64() < r {
-		s.after(int64(s.delRng.IntN(10000)), func() {
+	if rate > 0 && s.delRng.Float64() < rate {
+		s.after(int64(s.delRng.IntN(maxLagMs)), func() {
 			dup := rec
 			dup.Time = msTime(s.now)
 			s.pending = append(s.pending, dup)
 		})
 	}
+}
+
+// emitCTR emits the contact record of c, and arranges duplicates and an
+// updated re-delivery at the configured rates.
+func (s *Simulator) emitCTR(c *contact, lastUpdate int64) {
+	data := s.marshalCTR(c, lastUpdate, nil)
+	s.emitMaybeTwice(Record{Stream: StreamCTR, PartitionKey: c.id, Time: msTime(s.now), Data: data}, s.cfg.CTRDuplicateRate, 10000)
 	if r := s.cfg.CTRRedeliveryRate; r > 0 && s.delRng.Float64() < r {
 		lag := int64(60000 + s.delRng.IntN(29*60000))
 		score := strconv.Itoa(1 + s.delRng.IntN(5))
