@@ -444,44 +444,55 @@ func (s *Simulator) buildCTR(c *contact, lastUpdate int64, extra [][2]string) ct
 		r.Queue = q
 	}
 	if c.connected > 0 && c.agent != nil {
-		a := c.agent
-		rp := c.rpAtConnect
-		g := c.groupAtConnect
-		ag := &ctrAgent{
-			ARN:                            a.arn,
-			AgentInteractionDuration:       seconds(c.disconnect - c.connected - c.holdMs),
-			ConnectedToAgentTimestamp:      ctrTime(c.connected),
-			CustomerHoldDuration:           seconds(c.holdMs),
-			LongestHoldDuration:            seconds(c.longestHoldMs),
-			NumberOfHolds:                  c.holds,
-			RoutingProfile:                 &ctrNamedObject{ARN: rp.arn, Name: rp.name},
-			Username:                       a.username,
-			AfterContactWorkStartTimestamp: ctrTime(c.acwStart),
-			AfterContactWorkEndTimestamp:   ctrTime(c.acwEnd),
-		}
-		if c.acwEnd > 0 {
-			d := seconds(c.acwEnd - c.acwStart)
-			ag.AfterContactWorkDuration = &d
-		}
-		h := &ctrHierarchy{}
-		levels := []**ctrGroup{&h.Level1, &h.Level2, &h.Level3, &h.Level4, &h.Level5}
-		for i, p := range g.path {
-			*levels[i] = &ctrGroup{ARN: p.arn, GroupName: p.name}
-		}
-		ag.HierarchyGroups = h
-		r.Agent = ag
+		r.Agent = ctrAgentOf(c)
 		if c.ch == chVoice {
-			day := msTime(c.connected)
-			bucket := s.cfg.InstanceID
-			if len(bucket) > 8 {
-				bucket = bucket[:8]
-			}
-			loc := "connect-" + bucket + "/connect/sim/CallRecordings/" + day.Format("2006/01/02/") + c.id + "_" + day.Format("20060102T15:04") + "_UTC.wav"
-			r.Recording = &ctrRecording{Location: loc, Status: "AVAILABLE", Type: "AUDIO"}
-			r.Recordings = []ctrRecordings{{Location: loc, MediaStreamType: "AUDIO", Status: "AVAILABLE", StorageType: "S3"}}
+			s.addRecording(&r, c)
 		}
 	}
 	return r
+}
+
+// ctrAgentOf is the Agent section of connected contact c: the agent, its
+// routing profile and hierarchy group when the contact connected.
+func ctrAgentOf(c *contact) *ctrAgent {
+	a := c.agent
+	rp := c.rpAtConnect
+	g := c.groupAtConnect
+	ag := &ctrAgent{
+		ARN:                            a.arn,
+		AgentInteractionDuration:       seconds(c.disconnect - c.connected - c.holdMs),
+		ConnectedToAgentTimestamp:      ctrTime(c.connected),
+		CustomerHoldDuration:           seconds(c.holdMs),
+		LongestHoldDuration:            seconds(c.longestHoldMs),
+		NumberOfHolds:                  c.holds,
+		RoutingProfile:                 &ctrNamedObject{ARN: rp.arn, Name: rp.name},
+		Username:                       a.username,
+		AfterContactWorkStartTimestamp: ctrTime(c.acwStart),
+		AfterContactWorkEndTimestamp:   ctrTime(c.acwEnd),
+	}
+	if c.acwEnd > 0 {
+		d := seconds(c.acwEnd - c.acwStart)
+		ag.AfterContactWorkDuration = &d
+	}
+	h := &ctrHierarchy{}
+	levels := []**ctrGroup{&h.Level1, &h.Level2, &h.Level3, &h.Level4, &h.Level5}
+	for i, p := range g.path {
+		*levels[i] = &ctrGroup{ARN: p.arn, GroupName: p.name}
+	}
+	ag.HierarchyGroups = h
+	return ag
+}
+
+// addRecording adds the call recording of connected voice contact c.
+func (s *Simulator) addRecording(r *ctrRecord, c *contact) {
+	day := msTime(c.connected)
+	bucket := s.cfg.InstanceID
+	if len(bucket) > 8 {
+		bucket = bucket[:8]
+	}
+	loc := "connect-" + bucket + "/connect/sim/CallRecordings/" + day.Format("2006/01/02/") + c.id + "_" + day.Format("20060102T15:04") + "_UTC.wav"
+	r.Recording = &ctrRecording{Location: loc, Status: "AVAILABLE", Type: "AUDIO"}
+	r.Recordings = []ctrRecordings{{Location: loc, MediaStreamType: "AUDIO", Status: "AVAILABLE", StorageType: "S3"}}
 }
 
 func (s *Simulator) marshalCTR(c *contact, lastUpdate int64, extra [][2]string) []byte {
