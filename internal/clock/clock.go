@@ -1,6 +1,7 @@
-// Package clock holds the two context-aware time helpers every poller, the
+// Package clock holds the time helpers every poller, the
 // Connect client and the simulated API share: Sleep, and WithMargin, the
-// deadline of an invocation less the time kept free to finish.
+// deadline of an invocation less the time kept free to finish; and Later and
+// Earlier, for clipping spans to a report's bounds.
 package clock
 
 import (
@@ -36,4 +37,20 @@ func WithMargin(ctx context.Context, margin time.Duration) (c context.Context, s
 	stop = dl.Add(-max(margin, 0))
 	c, cancel = context.WithDeadline(ctx, stop)
 	return c, stop, cancel
+}
+
+// Later returns the later of a and b (b when they are equal).
+func Later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Earlier returns the earlier of a and b (b when they are equal).
+func Earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -94,3 +94,23 @@ func TestWithMargin(t *testing.T) {
 		}
 	})
 }
+
+func TestLaterEarlier(t *testing.T) {
+	t0 := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	t1 := t0.Add(time.Minute)
+	tests := []struct {
+		a, b, later, earlier time.Time
+	}{
+		{t0, t1, t1, t0},
+		{t1, t0, t1, t0},
+		{t0, t0, t0, t0},
+	}
+	for _, tt := range tests {
+		if got := Later(tt.a, tt.b); !got.Equal(tt.later) {
+			t.Errorf("Later(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.later)
+		}
+		if got := Earlier(tt.a, tt.b); !got.Equal(tt.earlier) {
+			t.Errorf("Earlier(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.earlier)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connect-reporting/connect-reporting/internal/clock"
+
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
@@ -109,7 +111,7 @@ WHERE i.start_timestamp < ? AND (i.end_timestamp > ? OR (i.end_timestamp IS NULL
 			if end.IsZero() {
 				end, sp.Open = last, true
 			}
-			sp.Start, sp.End = maxTime(sp.Start, rq.From), minTime(end, rq.To)
+			sp.Start, sp.End = clock.Later(sp.Start, rq.From), clock.Earlier(end, rq.To)
 			if sp.End.After(sp.Start) {
 				out = append(out, sp)
 			}
@@ -234,18 +236,4 @@ func cmp(s ...string) string {
 		}
 	}
 	return ""
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connect-reporting/connect-reporting/internal/clock"
+
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
@@ -406,7 +408,7 @@ func (s *Server) metricResultsV2(r v2Request) []metricResultV2 {
 	if r.period != "TOTAL" {
 		interval = func(t time.Time) (time.Time, time.Time) {
 			is := bucketStart(t, r.period, r.loc)
-			return maxTime(is, r.start), minTime(bucketEnd(is, r.period, r.loc), r.end)
+			return clock.Later(is, r.start), clock.Earlier(bucketEnd(is, r.period, r.loc), r.end)
 		}
 	}
 	groups := s.contactGroups(r.start, r.end, r.filters, r.groupings, interval)
@@ -435,20 +437,6 @@ func (s *Server) metricResultsV2(r v2Request) []metricResultV2 {
 		out = append(out, res)
 	}
 	return out
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // ---- GetMetricData (v1) ----
