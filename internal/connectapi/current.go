@@ -50,24 +50,31 @@ func OldestContactAgeSeconds(v float64, grouped bool) float64 {
 	return v / 1000
 }
 
+// snapshotFields maps each current metric the snapshot keeps to its field;
+// built once, not per metric value.
+var snapshotFields = map[types.CurrentMetricName]func(*connectreporting.QueueSnapshot) **float64{
+	types.CurrentMetricNameAgentsOnline:           func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsOnline },
+	types.CurrentMetricNameAgentsAvailable:        func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsAvailable },
+	types.CurrentMetricNameAgentsOnContact:        func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsOnContact },
+	types.CurrentMetricNameAgentsOnCall:           func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsOnCall },
+	types.CurrentMetricNameAgentsAfterContactWork: func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsAfterContactWork },
+	types.CurrentMetricNameAgentsNonProductive:    func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsNonProductive },
+	types.CurrentMetricNameAgentsError:            func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsError },
+	types.CurrentMetricNameAgentsStaffed:          func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsStaffed },
+	types.CurrentMetricNameContactsInQueue:        func(s *connectreporting.QueueSnapshot) **float64 { return &s.ContactsInQueue },
+	types.CurrentMetricNameContactsScheduled:      func(s *connectreporting.QueueSnapshot) **float64 { return &s.ContactsScheduled },
+	types.CurrentMetricNameOldestContactAge:       func(s *connectreporting.QueueSnapshot) **float64 { return &s.OldestContactAgeSeconds },
+	types.CurrentMetricNameSlotsActive:            func(s *connectreporting.QueueSnapshot) **float64 { return &s.SlotsActive },
+	types.CurrentMetricNameSlotsAvailable:         func(s *connectreporting.QueueSnapshot) **float64 { return &s.SlotsAvailable },
+}
+
 // snapshotField returns the field of s that holds the current metric name,
 // or nil for a metric the snapshot does not keep.
 func snapshotField(s *connectreporting.QueueSnapshot, name types.CurrentMetricName) **float64 {
-	return map[types.CurrentMetricName]**float64{
-		types.CurrentMetricNameAgentsOnline:           &s.AgentsOnline,
-		types.CurrentMetricNameAgentsAvailable:        &s.AgentsAvailable,
-		types.CurrentMetricNameAgentsOnContact:        &s.AgentsOnContact,
-		types.CurrentMetricNameAgentsOnCall:           &s.AgentsOnCall,
-		types.CurrentMetricNameAgentsAfterContactWork: &s.AgentsAfterContactWork,
-		types.CurrentMetricNameAgentsNonProductive:    &s.AgentsNonProductive,
-		types.CurrentMetricNameAgentsError:            &s.AgentsError,
-		types.CurrentMetricNameAgentsStaffed:          &s.AgentsStaffed,
-		types.CurrentMetricNameContactsInQueue:        &s.ContactsInQueue,
-		types.CurrentMetricNameContactsScheduled:      &s.ContactsScheduled,
-		types.CurrentMetricNameOldestContactAge:       &s.OldestContactAgeSeconds,
-		types.CurrentMetricNameSlotsActive:            &s.SlotsActive,
-		types.CurrentMetricNameSlotsAvailable:         &s.SlotsAvailable,
-	}[name]
+	if f, ok := snapshotFields[name]; ok {
+		return f(s)
+	}
+	return nil
 }
 
 // setMetric stores one current metric value in a snapshot (a copy of it;
