@@ -100,11 +100,14 @@ func startSimulate(t *testing.T, args ...string) (url string, stop func()) {
 }
 
 // TestSimulateThenPollHistorical is the README's example: `simulate`
-// started in the past at 3600x, then `poll historical --from --to` within
+// started in the past, in business hours, at 3600x, then `poll historical --from --to` within
 // the simulated time stores metrics; without --from/--to the API's clock is
 // behind and the error says what to do.
 func TestSimulateThenPollHistorical(t *testing.T) {
-	start := time.Now().UTC().Add(-48 * time.Hour).Truncate(time.Hour)
+	// 10:00 UTC two days ago: inside the simulated centre's opening hours
+	// whatever the time of day the test runs (at 23:00 the centre is closed
+	// and the hour has no contacts, so no metrics).
+	start := time.Now().UTC().AddDate(0, 0, -2).Truncate(24 * time.Hour).Add(10 * time.Hour)
 	url, _ := startSimulate(t, "--agents", "12", "--queues", "2", "--speed", "3600",
 		"--start", start.Format(time.RFC3339), "--instance-id", "inst-1", "--seed", "3")
 	none := filepath.Join(t.TempDir(), "none")
