@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
+	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/lambda"
 	"github.com/connect-reporting/connect-reporting/internal/lambda/lambdatest"
@@ -141,23 +142,9 @@ func handleKinesis(t *testing.T, s *sqlstore.Store, ev events.KinesisEvent, chun
 
 func rowsOf(t *testing.T, s *sqlstore.Store, q string) string {
 	t.Helper()
-	rows, err := s.DB().Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	_, rows := dbtest.Rows(t, s.DB(), q)
 	var b strings.Builder
-	n := 0
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		for _, v := range vals {
 			if tm, ok := v.(time.Time); ok {
 				v = tm.UTC().Format(time.RFC3339Nano)
@@ -166,9 +153,8 @@ func rowsOf(t *testing.T, s *sqlstore.Store, q string) string {
 			b.WriteByte('|')
 		}
 		b.WriteByte('\n')
-		n++
 	}
-	if n == 0 && !strings.Contains(q, "COUNT") {
+	if len(rows) == 0 && !strings.Contains(q, "COUNT") {
 		t.Fatalf("%s: no rows", q)
 	}
 	return b.String()

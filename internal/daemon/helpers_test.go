@@ -22,6 +22,7 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/daemon"
 	"github.com/connect-reporting/connect-reporting/internal/daemon/kinesalitetest"
+	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
@@ -234,20 +235,8 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, tb := range dumpTables {
-		rows, err := db.Query("SELECT * FROM " + tb.name + " ORDER BY " + tb.order)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		cols, rows := dbtest.Rows(t, db, "SELECT * FROM "+tb.name+" ORDER BY "+tb.order)
+		for _, vals := range rows {
 			parts := make([]string, len(cols))
 			for i, v := range vals {
 				if b, ok := v.([]byte); ok {
@@ -260,10 +249,6 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 			}
 			out[tb.name] = append(out[tb.name], strings.Join(parts, " | "))
 		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
 	}
 	return out
 }

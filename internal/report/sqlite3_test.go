@@ -13,6 +13,7 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
@@ -101,22 +102,9 @@ func smallCentre(t *testing.T, path string) *sqlstore.Store {
 
 func driverRows(t *testing.T, s *sqlstore.Store, q string) []map[string]any {
 	t.Helper()
-	rows, err := s.DB().Query(q + " ORDER BY 1, 2, 3, 4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, rows := dbtest.Rows(t, s.DB(), q+" ORDER BY 1, 2, 3, 4")
 	var out []map[string]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		m := map[string]any{}
 		for i, c := range cols {
 			m[c] = vals[i]

@@ -14,6 +14,7 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
+	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
@@ -140,30 +141,14 @@ func (c *centre) load(t *testing.T, dialect string) *sqlstore.Store {
 func viewRows(t *testing.T, s *sqlstore.Store, view, zone, day string) []map[string]any {
 	t.Helper()
 	q := fmt.Sprintf("SELECT * FROM %s WHERE time_zone = '%s' AND local_date = '%s'", view, zone, day)
-	rows, err := s.DB().QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", view, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, rows := dbtest.Rows(t, s.DB(), q)
 	var out []map[string]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		m := map[string]any{}
 		for i, c := range cols {
 			m[c] = normalize(vals[i])
 		}
 		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
