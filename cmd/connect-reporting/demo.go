@@ -25,6 +25,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/daemon"
 	"github.com/connect-reporting/connect-reporting/internal/historical"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
@@ -292,33 +293,16 @@ type demoCounts struct {
 // ingest hands one flush of the simulator to the engine, per stream, as
 // Kinesis batches reach the Lambda handlers.
 func (c *demoCounts) ingest(ctx context.Context, e *ingest.Engine, recs []simulator.Record) error {
-	var ae, ctr []ingest.Record
-	for _, r := range recs {
-		rec := ingest.Record{Data: r.Data, PartitionKey: r.PartitionKey, ArrivalTime: r.Time}
-		if r.Stream == simulator.StreamCTR {
-			ctr = append(ctr, rec)
-		} else {
-			ae = append(ae, rec)
+	return simingest.Ingest(ctx, e, recs, func(source string, res ingest.Result) {
+		into := &c.events
+		if source == connectreporting.SourceCTR {
+			into = &c.ctrs
 		}
-	}
-	for _, part := range []struct {
-		source string
-		recs   []ingest.Record
-		into   *connectreporting.BatchResult
-	}{{connectreporting.SourceAgentEvents, ae, &c.events}, {connectreporting.SourceCTR, ctr, &c.ctrs}} {
-		if len(part.recs) == 0 {
-			continue
-		}
-		res, err := e.Ingest(ctx, part.source, part.recs)
 		c.mu.Lock()
-		*part.into = part.into.Add(res.BatchResult)
+		*into = into.Add(res.BatchResult)
 		c.mu.Unlock()
-		if err != nil {
-			c.failed.Add(int64(len(res.Failed)))
-			return fmt.Errorf("ingest %s: %w", part.source, err)
-		}
-	}
-	return nil
+		c.failed.Add(int64(len(res.Failed)))
+	})
 }
 
 func (c *demoCounts) String() string {

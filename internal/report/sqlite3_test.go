@@ -15,6 +15,7 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
@@ -73,19 +74,7 @@ func smallCentre(t *testing.T, path string) *sqlstore.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	e := &ingest.Engine{Store: s, Logger: slog.New(slog.DiscardHandler)}
-	var ae, ctr []ingest.Record
-	for _, r := range mem.Records() {
-		rec := ingest.Record{Data: r.Data, PartitionKey: r.PartitionKey, ArrivalTime: r.Time}
-		if r.Stream == simulator.StreamCTR {
-			ctr = append(ctr, rec)
-		} else {
-			ae = append(ae, rec)
-		}
-	}
-	if _, err := e.Ingest(ctx, connectreporting.SourceAgentEvents, ae); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Ingest(ctx, connectreporting.SourceCTR, ctr); err != nil {
+	if err := simingest.Ingest(ctx, e, mem.Records(), nil); err != nil {
 		t.Fatal(err)
 	}
 	var ms []connectreporting.IntervalMetric

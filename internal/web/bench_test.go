@@ -15,6 +15,7 @@ import (
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 	"github.com/connect-reporting/connect-reporting/internal/web"
@@ -36,22 +37,7 @@ func simulatedMorning(b *testing.B, agents int) (*sqlstore.Store, time.Time) {
 	cfg := simulator.DefaultConfig(11, agents, 4)
 	cfg.Start, cfg.Location = time.Date(2026, 3, 10, 8, 0, 0, 0, loc), loc
 	engine := &ingest.Engine{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sim, err := simulator.New(cfg, simulator.SinkFunc(func(ctx context.Context, recs []simulator.Record) error {
-		var ae, ctr []ingest.Record
-		for _, r := range recs {
-			rec := ingest.Record{Data: r.Data, PartitionKey: r.PartitionKey, ArrivalTime: r.Time}
-			if r.Stream == simulator.StreamCTR {
-				ctr = append(ctr, rec)
-			} else {
-				ae = append(ae, rec)
-			}
-		}
-		if _, err := engine.Ingest(ctx, connectreporting.SourceAgentEvents, ae); err != nil {
-			return err
-		}
-		_, err := engine.Ingest(ctx, connectreporting.SourceCTR, ctr)
-		return err
-	}))
+	sim, err := simulator.New(cfg, simingest.Sink(engine))
 	if err != nil {
 		b.Fatal(err)
 	}

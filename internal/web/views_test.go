@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 	"github.com/connect-reporting/connect-reporting/internal/web"
@@ -45,22 +45,7 @@ func simulate(t testing.TB, s *sqlstore.Store, start time.Time, d time.Duration,
 	cfg := simulator.DefaultConfig(5, agents, 3)
 	cfg.Start, cfg.Location = start, start.Location()
 	engine := &ingest.Engine{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	sim, err := simulator.New(cfg, simulator.SinkFunc(func(ctx context.Context, recs []simulator.Record) error {
-		var ae, ctr []ingest.Record
-		for _, r := range recs {
-			rec := ingest.Record{Data: r.Data, PartitionKey: r.PartitionKey, ArrivalTime: r.Time}
-			if r.Stream == simulator.StreamCTR {
-				ctr = append(ctr, rec)
-			} else {
-				ae = append(ae, rec)
-			}
-		}
-		if _, err := engine.Ingest(ctx, connectreporting.SourceAgentEvents, ae); err != nil {
-			return err
-		}
-		_, err := engine.Ingest(ctx, connectreporting.SourceCTR, ctr)
-		return err
-	}))
+	sim, err := simulator.New(cfg, simingest.Sink(engine))
 	if err != nil {
 		t.Fatal(err)
 	}
