@@ -11,18 +11,23 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// openStore opens a fresh, migrated store of dialect (sqlite or postgres).
+// openStore opens a fresh, migrated store of dialect (sqlite, postgres, or
+// sqlserver when MSSQL_DSN is set).
 func openStore(t testing.TB, dialect string) *sqlstore.Store {
 	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
-	if dialect == sqlstore.DialectPostgres {
+	switch dialect {
+	case sqlstore.DialectPostgres:
 		dsn = pgtest.DSN(t)
+	case sqlstore.DialectSQLServer:
+		dsn = mssqltest.DSN(t)
 	}
 	s, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {
@@ -32,7 +37,9 @@ func openStore(t testing.TB, dialect string) *sqlstore.Store {
 	return s
 }
 
-var storeDialects = []string{sqlstore.DialectSQLite, sqlstore.DialectPostgres}
+// storeDialects are the dialects the store tests run on: SQL Server too
+// when MSSQL_DSN names a server.
+var storeDialects = mssqltest.Dialects(sqlstore.DialectSQLite, sqlstore.DialectPostgres)
 
 func count(t testing.TB, s *sqlstore.Store, query string) int {
 	t.Helper()
