@@ -8,6 +8,7 @@ import (
 
 	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -54,4 +55,23 @@ func openStoreDSN(t testing.TB, dsn string, opts Options) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// The records and table dumps of the conformance suite, for the tests of
+// this package.
+var (
+	t0            = storetest.T0
+	at            = storetest.At
+	agentEvent    = storetest.AgentEvent
+	contactRecord = storetest.ContactRecord
+	rejected      = storetest.Rejected
+	dumpTables    = storetest.DumpTables
+	diffDumps     = storetest.DiffDumps
+)
+
+func f64(v float64) *float64 { return &v }
+
+func wantRows(t *testing.T, s *Store, query string, want ...string) {
+	t.Helper()
+	storetest.WantRows(t, s.DB(), query, want...)
 }

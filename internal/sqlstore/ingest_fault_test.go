@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
 )
 
 // proxiedDSN points a postgres:// DSN at the proxy.
@@ -51,14 +52,14 @@ func TestIntegrationPostgresFaultMidBatch(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			rng := newTestRand(7)
-			w := genWorkload(rng, 20, 80)
-			items := w.items()
+			rng := storetest.NewRand(7)
+			w := storetest.GenWorkload(rng, 20, 80)
+			items := w.Items()
 			const n = 100
 
 			// The reference: an undisturbed in-order delivery.
 			ref := openIngestStore(t, "postgres", Options{})
-			deliverInOrder(t, ref, items, n)
+			storetest.DeliverInOrder(t, ref, items, n)
 			want := dumpTables(t, ref.DB())
 
 			direct, dsn := openIngestStorePG(t, Options{})
@@ -66,10 +67,10 @@ func TestIntegrationPostgresFaultMidBatch(t *testing.T) {
 			viaProxy := openStoreDSN(t, proxiedDSN(t, dsn, proxy), Options{})
 
 			failAt := 2 * n // the third batch fails
-			deliverInOrder(t, viaProxy, items[:failAt], n)
+			storetest.DeliverInOrder(t, viaProxy, items[:failAt], n)
 			before := dumpTables(t, direct.DB())
 
-			failing := batchOf(items[failAt : failAt+n])
+			failing := storetest.BatchOf(items[failAt : failAt+n])
 			proxy.SetCut(tc.cut)
 			_, err := viaProxy.StoreBatch(ctx, failing)
 			proxy.SetCut(nil)
@@ -88,7 +89,7 @@ func TestIntegrationPostgresFaultMidBatch(t *testing.T) {
 			if _, err := viaProxy.StoreBatch(ctx, failing); err != nil {
 				t.Fatalf("retry after recovery: %v", err)
 			}
-			deliverInOrder(t, viaProxy, items[failAt+n:], n)
+			storetest.DeliverInOrder(t, viaProxy, items[failAt+n:], n)
 			diffDumps(t, want, dumpTables(t, direct.DB()))
 		})
 	}

@@ -85,16 +85,6 @@ func TestSQLServerIngestSQL(t *testing.T) {
 	checkGolden(t, "ingest_sqlserver_params.json.golden", evs+"\n"+recs+"\n"+attrs+"\n"+rj+"\n")
 }
 
-// TestIntegrationSQLServerStoreBatch runs the semantics and replay tests on
-// a real SQL Server when MSSQL_DSN is set.
-func TestIntegrationSQLServerStoreBatch(t *testing.T) {
-	if os.Getenv("MSSQL_DSN") == "" {
-		t.Skip("MSSQL_DSN is not set; set it to a sqlserver:// DSN of a scratch database to run the SQL Server ingest tests")
-	}
-	t.Run("semantics", func(t *testing.T) { storeBatchSemantics(t, "sqlserver") })
-	t.Run("replay", func(t *testing.T) { storeBatchReplay(t, "sqlserver") })
-}
-
 // TestSQLServerStagingTypes: every staging column has the type of the
 // table column it feeds, as the migrations leave it (issue 13: error text
 // was staged as nvarchar(450) and cut; channel as nvarchar(450), so a long

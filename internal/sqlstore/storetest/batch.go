@@ -1,4 +1,4 @@
-package sqlstore
+package storetest
 
 import (
 	"context"
@@ -24,7 +24,8 @@ const (
 	beat   = connectreporting.AgentEventHeartBeat
 )
 
-func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+// At is sec seconds after T0.
+func At(sec int) time.Time { return T0.Add(time.Duration(sec) * time.Second) }
 
 func evs(e ...ev) batch { return batch{AgentEvents: e} }
 func crs(c ...cr) batch { return batch{ContactRecords: c} }
@@ -38,7 +39,7 @@ func withRaw(c cr, marker string) cr {
 
 // tieWinner returns whichever of a and b the store must keep on a tie.
 func tieWinner(a, b cr) cr {
-	if rawHash(a.Raw) > rawHash(b.Raw) {
+	if RawHash(a.Raw) > RawHash(b.Raw) {
 		return a
 	}
 	return b
@@ -58,18 +59,16 @@ var (
 	qRejected  = "SELECT source, partition_key, sequence_number, error, payload FROM rejected_record ORDER BY source, sequence_number"
 )
 
-func ts(sec int) string { return at(sec).Format("2006-01-02T15:04:05.000Z") }
+func ts(sec int) string { return At(sec).Format("2006-01-02T15:04:05.000Z") }
 
-func TestStoreBatchSemantics(t *testing.T) {
-	for _, dialect := range ingestDialects(t) {
-		t.Run(dialect, func(t *testing.T) { storeBatchSemantics(t, dialect) })
-	}
-}
-
-func storeBatchSemantics(t *testing.T, dialect string) {
-	c1v1 := contactRecord("c-1", at(100), "a1", map[string]string{"lang": "en", "tier": "gold"})
-	c1v2 := contactRecord("c-1", at(200), "a2", map[string]string{"tier": "silver", "vip": "yes"})
-	c1v3 := contactRecord("c-1", at(300), "a3", nil)
+// batchSemantics: duplicates change nothing, agent state moves forward
+// only, the newest contact version wins (ties to the greater raw hash),
+// undecodable and keyless records are parked; replaying every batch of a
+// case, in reverse, leaves every table unchanged.
+func batchSemantics(t *testing.T, h Harness) {
+	c1v1 := ContactRecord("c-1", At(100), "a1", map[string]string{"lang": "en", "tier": "gold"})
+	c1v2 := ContactRecord("c-1", At(200), "a2", map[string]string{"tier": "silver", "vip": "yes"})
+	c1v3 := ContactRecord("c-1", At(300), "a3", nil)
 	tieA, tieB := withRaw(c1v1, "A"), withRaw(c1v1, "B")
 	win := tieWinner(tieA, tieB)
 
@@ -83,10 +82,10 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name: "duplicate events change nothing",
 			batches: []batch{
-				evs(agentEvent("e1", login, at(0), "a1", "Available", at(0)), agentEvent("e2", change, at(60), "a1", "Break", at(60))),
-				evs(agentEvent("e2", change, at(60), "a1", "Break", at(60)), agentEvent("e3", change, at(90), "a1", "Available", at(90)),
-					agentEvent("e3", change, at(90), "a1", "Available", at(90))),
-				evs(agentEvent("e1", login, at(0), "a1", "Available", at(0))),
+				evs(AgentEvent("e1", login, At(0), "a1", "Available", At(0)), AgentEvent("e2", change, At(60), "a1", "Break", At(60))),
+				evs(AgentEvent("e2", change, At(60), "a1", "Break", At(60)), AgentEvent("e3", change, At(90), "a1", "Available", At(90)),
+					AgentEvent("e3", change, At(90), "a1", "Available", At(90))),
+				evs(AgentEvent("e1", login, At(0), "a1", "Available", At(0))),
 			},
 			want: []res{{Stored: 2}, {Stored: 1, Duplicate: 2}, {Duplicate: 1}},
 			checks: []checkQuery{
@@ -97,9 +96,9 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name: "agent events out of order: state moves forward only, intervals derived",
 			batches: []batch{
-				evs(agentEvent("e3", change, at(300), "a1", "Lunch", at(300))),
-				evs(agentEvent("e1", login, at(0), "a1", "Available", at(0))),
-				evs(agentEvent("e4", logout, at(400), "a1", "Offline", at(400)), agentEvent("e2", change, at(120), "a1", "Break", at(120))),
+				evs(AgentEvent("e3", change, At(300), "a1", "Lunch", At(300))),
+				evs(AgentEvent("e1", login, At(0), "a1", "Available", At(0))),
+				evs(AgentEvent("e4", logout, At(400), "a1", "Offline", At(400)), AgentEvent("e2", change, At(120), "a1", "Break", At(120))),
 			},
 			want: []res{{Stored: 1}, {Stored: 1}, {Stored: 2}},
 			checks: []checkQuery{
@@ -115,8 +114,8 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name: "logout ends the current status when it carries the same status start",
 			batches: []batch{
-				evs(agentEvent("e2", logout, at(90), "a1", "Available", at(0)), agentEvent("e1", login, at(0), "a1", "Available", at(0))),
-				evs(agentEvent("e3", login, at(500), "a1", "Available", at(500))),
+				evs(AgentEvent("e2", logout, At(90), "a1", "Available", At(0)), AgentEvent("e1", login, At(0), "a1", "Available", At(0))),
+				evs(AgentEvent("e3", login, At(500), "a1", "Available", At(500))),
 			},
 			want: []res{{Stored: 2}, {Stored: 1}},
 			checks: []checkQuery{
@@ -129,9 +128,9 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name: "events at the same instant: the greater event id wins, either order",
 			batches: []batch{
-				evs(agentEvent("e-b", change, at(60), "a1", "Break", at(60))),
-				evs(agentEvent("e-a", change, at(60), "a1", "Lunch", at(60))),
-				evs(agentEvent("e-d", change, at(60), "a2", "Lunch", at(60)), agentEvent("e-c", change, at(60), "a2", "Break", at(60))),
+				evs(AgentEvent("e-b", change, At(60), "a1", "Break", At(60))),
+				evs(AgentEvent("e-a", change, At(60), "a1", "Lunch", At(60))),
+				evs(AgentEvent("e-d", change, At(60), "a2", "Lunch", At(60)), AgentEvent("e-c", change, At(60), "a2", "Break", At(60))),
 			},
 			want: []res{{Stored: 1}, {Stored: 1}, {Stored: 2}},
 			checks: []checkQuery{
@@ -141,12 +140,12 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name: "heartbeats refresh agent_state without history rows",
 			batches: []batch{
-				evs(agentEvent("e1", login, at(0), "a1", "Available", at(0))),
-				evs(agentEvent("h1", beat, at(120), "a1", "Available", at(0))),
-				evs(agentEvent("h1", beat, at(120), "a1", "Available", at(0))), // redelivered
-				evs(agentEvent("h0", beat, at(100), "a1", "Available", at(0))), // older than the state
-				evs(agentEvent("h3", beat, at(360), "a1", "Available", at(0)), // same batch: only the newest moves state
-					agentEvent("h2", beat, at(240), "a1", "Available", at(0))),
+				evs(AgentEvent("e1", login, At(0), "a1", "Available", At(0))),
+				evs(AgentEvent("h1", beat, At(120), "a1", "Available", At(0))),
+				evs(AgentEvent("h1", beat, At(120), "a1", "Available", At(0))), // redelivered
+				evs(AgentEvent("h0", beat, At(100), "a1", "Available", At(0))), // older than the state
+				evs(AgentEvent("h3", beat, At(360), "a1", "Available", At(0)), // same batch: only the newest moves state
+					AgentEvent("h2", beat, At(240), "a1", "Available", At(0))),
 			},
 			want: []res{{Stored: 1}, {Heartbeat: 1}, {Heartbeat: 1}, {Heartbeat: 1}, {Heartbeat: 2}},
 			checks: []checkQuery{
@@ -159,8 +158,8 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 			name:       "heartbeats kept as history when configured",
 			heartbeats: true,
 			batches: []batch{
-				evs(agentEvent("e1", login, at(0), "a1", "Available", at(0)), agentEvent("h1", beat, at(120), "a1", "Available", at(0))),
-				evs(agentEvent("h1", beat, at(120), "a1", "Available", at(0))),
+				evs(AgentEvent("e1", login, At(0), "a1", "Available", At(0)), AgentEvent("h1", beat, At(120), "a1", "Available", At(0))),
+				evs(AgentEvent("h1", beat, At(120), "a1", "Available", At(0))),
 			},
 			want: []res{{Stored: 2}, {Duplicate: 1}},
 			checks: []checkQuery{
@@ -178,7 +177,7 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 			},
 			want: []res{{Stored: 1}, {Duplicate: 1}, {Duplicate: 1}},
 			checks: []checkQuery{
-				{qContacts, [][]string{{"c-1", ts(200), "a2", rawHash(c1v2.Raw)}}},
+				{qContacts, [][]string{{"c-1", ts(200), "a2", RawHash(c1v2.Raw)}}},
 				{qAttrs, [][]string{{"c-1", "tier", "silver"}, {"c-1", "vip", "yes"}}},
 			},
 		},
@@ -191,19 +190,19 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 			},
 			want: []res{{Stored: 1}, {Updated: 1}, {Updated: 1}},
 			checks: []checkQuery{
-				{qContacts, [][]string{{"c-1", ts(300), "a3", rawHash(c1v3.Raw)}}},
+				{qContacts, [][]string{{"c-1", ts(300), "a3", RawHash(c1v3.Raw)}}},
 				{qAttrs, nil},
 			},
 		},
 		{
 			name: "versions in one batch collapse to the newest",
 			batches: []batch{
-				crs(c1v2, c1v1, contactRecord("c-2", at(50), "a9", map[string]string{"k": "v"})),
+				crs(c1v2, c1v1, ContactRecord("c-2", At(50), "a9", map[string]string{"k": "v"})),
 				crs(c1v3, c1v1),
 			},
 			want: []res{{Stored: 2, Duplicate: 1}, {Updated: 1, Duplicate: 1}},
 			checks: []checkQuery{
-				{qContacts, [][]string{{"c-1", ts(300), "a3", rawHash(c1v3.Raw)}, {"c-2", ts(50), "a9", rawHash(contactRecord("c-2", at(50), "a9", map[string]string{"k": "v"}).Raw)}}},
+				{qContacts, [][]string{{"c-1", ts(300), "a3", RawHash(c1v3.Raw)}, {"c-2", ts(50), "a9", RawHash(ContactRecord("c-2", At(50), "a9", map[string]string{"k": "v"}).Raw)}}},
 				{qAttrs, [][]string{{"c-2", "k", "v"}}},
 			},
 		},
@@ -211,19 +210,19 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 			name:    "equal timestamps: the greater raw hash wins, arriving first",
 			batches: []batch{crs(win), crs(tieWinner(tieB, tieA) /* same */), crs(loser(tieA, tieB))},
 			want:    []res{{Stored: 1}, {Duplicate: 1}, {Duplicate: 1}},
-			checks:  []checkQuery{{qContacts, [][]string{{"c-1", ts(100), "a1", rawHash(win.Raw)}}}},
+			checks:  []checkQuery{{qContacts, [][]string{{"c-1", ts(100), "a1", RawHash(win.Raw)}}}},
 		},
 		{
 			name:    "equal timestamps: the greater raw hash wins, arriving last",
 			batches: []batch{crs(loser(tieA, tieB)), crs(win)},
 			want:    []res{{Stored: 1}, {Updated: 1}},
-			checks:  []checkQuery{{qContacts, [][]string{{"c-1", ts(100), "a1", rawHash(win.Raw)}}}},
+			checks:  []checkQuery{{qContacts, [][]string{{"c-1", ts(100), "a1", RawHash(win.Raw)}}}},
 		},
 		{
 			name: "rejected records are parked once per sequence number",
 			batches: []batch{
-				{Rejected: []connectreporting.RejectedRecord{rejected("1", "not json"), rejected("2", "{")}},
-				{Rejected: []connectreporting.RejectedRecord{rejected("2", "{")}, AgentEvents: []ev{agentEvent("e1", login, at(0), "a1", "Available", at(0))}},
+				{Rejected: []connectreporting.RejectedRecord{Rejected("1", "not json"), Rejected("2", "{")}},
+				{Rejected: []connectreporting.RejectedRecord{Rejected("2", "{")}, AgentEvents: []ev{AgentEvent("e1", login, At(0), "a1", "Available", At(0))}},
 			},
 			want: []res{{Rejected: 2}, {Stored: 1, Rejected: 1}},
 			checks: []checkQuery{
@@ -236,62 +235,55 @@ func storeBatchSemantics(t *testing.T, dialect string) {
 		{
 			name: "records without a key are rejected, not stored",
 			batches: []batch{
-				{AgentEvents: []ev{agentEvent("", login, at(0), "a1", "Available", at(0))}, ContactRecords: []cr{contactRecord("", at(1), "a1", nil)}},
+				{AgentEvents: []ev{AgentEvent("", login, At(0), "a1", "Available", At(0))}, ContactRecords: []cr{ContactRecord("", At(1), "a1", nil)}},
 			},
 			want:   []res{{Rejected: 2}},
 			checks: []checkQuery{{qEvents, nil}, {qContacts, nil}},
 		},
 	}
-	{
-		{
-			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) {
-					s := openIngestStore(t, dialect, Options{StoreHeartbeats: tc.heartbeats})
-					ctx := context.Background()
-					for i, b := range tc.batches {
-						got, err := s.StoreBatch(ctx, b)
-						if err != nil {
-							t.Fatalf("batch %d: %v", i, err)
-						}
-						if got != tc.want[i] {
-							t.Errorf("batch %d: result %+v, want %+v", i, got, tc.want[i])
-						}
-					}
-					for _, c := range tc.checks {
-						got := queryRows(t, s.DB(), c.q)
-						if !reflect.DeepEqual(got, c.want) {
-							t.Errorf("%s\n got  %q\n want %q", c.q, got, c.want)
-						}
-					}
-					// Replaying every batch leaves every table unchanged.
-					before := dumpTables(t, s.DB())
-					for i := len(tc.batches) - 1; i >= 0; i-- {
-						if _, err := s.StoreBatch(ctx, tc.batches[i]); err != nil {
-							t.Fatalf("replay batch %d: %v", i, err)
-						}
-					}
-					diffDumps(t, before, dumpTables(t, s.DB()))
-				})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := h.Open(t, Options{StoreHeartbeats: tc.heartbeats})
+			ctx := context.Background()
+			for i, b := range tc.batches {
+				got, err := s.StoreBatch(ctx, b)
+				if err != nil {
+					t.Fatalf("batch %d: %v", i, err)
+				}
+				if got != tc.want[i] {
+					t.Errorf("batch %d: result %+v, want %+v", i, got, tc.want[i])
+				}
 			}
-		}
+			for _, c := range tc.checks {
+				got := QueryRows(t, s.DB(), c.q)
+				if !reflect.DeepEqual(got, c.want) {
+					t.Errorf("%s\n got  %q\n want %q", c.q, got, c.want)
+				}
+			}
+			// Replaying every batch leaves every table unchanged.
+			before := DumpTables(t, s.DB())
+			for i := len(tc.batches) - 1; i >= 0; i-- {
+				if _, err := s.StoreBatch(ctx, tc.batches[i]); err != nil {
+					t.Fatalf("replay batch %d: %v", i, err)
+				}
+			}
+			DiffDumps(t, before, DumpTables(t, s.DB()))
+		})
 	}
 }
 
 func loser(a, b cr) cr {
-	if rawHash(a.Raw) > rawHash(b.Raw) {
+	if RawHash(a.Raw) > RawHash(b.Raw) {
 		return b
 	}
 	return a
 }
 
-func TestStoreBatchEmpty(t *testing.T) {
-	for _, dialect := range ingestDialects(t) {
-		t.Run(dialect, func(t *testing.T) {
-			s := openIngestStore(t, dialect, Options{})
-			got, err := s.StoreBatch(context.Background(), batch{})
-			if err != nil || got != (res{}) {
-				t.Fatalf("empty batch: %+v, %v", got, err)
-			}
-		})
+// emptyBatch: an empty batch stores nothing and counts nothing.
+func emptyBatch(t *testing.T, h Harness) {
+	s := h.Open(t, Options{})
+	got, err := s.StoreBatch(context.Background(), batch{})
+	if err != nil || got != (res{}) {
+		t.Fatalf("empty batch: %+v, %v", got, err)
 	}
 }
