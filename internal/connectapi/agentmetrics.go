@@ -3,6 +3,7 @@ package connectapi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -12,23 +13,13 @@ import (
 // agent and channel (every one of them valid with the AGENT and CHANNEL
 // groupings in botocore's connect model). AVG_INTERACTION_TIME is not: the
 // API rejects it with AGENT, so agents have SUM_INTERACTION_TIME only.
-var agentMetrics = []queueMetric{
-	plain("CONTACTS_HANDLED"),
-	plain("CONTACTS_TRANSFERRED_OUT"),
-	plain("CONTACTS_PUT_ON_HOLD"),
-	plain("SUM_HANDLE_TIME"),
-	plain("SUM_HOLD_TIME"),
-	plain("SUM_AFTER_CONTACT_WORK_TIME"),
-	plain("SUM_INTERACTION_TIME"),
-	plain("AVG_HANDLE_TIME"),
-	plain("AVG_HOLD_TIME"),
-	plain("AVG_AFTER_CONTACT_WORK_TIME"),
+var agentMetrics = slices.Concat([]queueMetric{plain("CONTACTS_HANDLED")}, handlingMetrics, []queueMetric{
 	// The model: "only supports the following filter keys as
 	// INITIATION_METHOD: INBOUND | OUTBOUND | CALLBACK | API |
 	// CALLBACK_CUSTOMER_FIRST_DIALED".
 	{name: "SUM_CONNECTING_TIME_AGENT", store: "SUM_CONNECTING_TIME_AGENT",
 		methods: []string{"INBOUND", "OUTBOUND", "CALLBACK", "API", "CALLBACK_CUSTOMER_FIRST_DIALED"}},
-}
+})
 
 // agentAverages: the __SUM/__COUNT rule of the queue averages.
 var agentAverages = averages[:3] // AVG_HANDLE_TIME, AVG_HOLD_TIME, AVG_AFTER_CONTACT_WORK_TIME

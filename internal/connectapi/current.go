@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
@@ -283,16 +282,4 @@ func forChunks[T any](ctx context.Context, ids []string, fn func(context.Context
 		out = append(out, r...)
 	}
 	return out, nil
-}
-
-// SnapshotTime returns the earliest non-zero SnapshotTime of snaps (zero
-// when none has one): the time a real-time round stores all its rows under.
-func SnapshotTime(snaps []connectreporting.QueueSnapshot) time.Time {
-	var t time.Time
-	for _, s := range snaps {
-		if !s.SnapshotTime.IsZero() && (t.IsZero() || s.SnapshotTime.Before(t)) {
-			t = s.SnapshotTime
-		}
-	}
-	return t
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,12 +78,9 @@ func inX(name, cmp string, x float64, store string) queueMetric {
 	return queueMetric{name: name, comparison: cmp, threshold: x, store: store}
 }
 
-// queueMetrics is what QueueIntervalMetrics asks GetMetricDataV2 for.
-var queueMetrics = []queueMetric{
-	plain("CONTACTS_CREATED"),
-	plain("CONTACTS_QUEUED"),
-	plain("CONTACTS_HANDLED"),
-	plain("CONTACTS_ABANDONED"),
+// handlingMetrics are the handling figures asked for queues and agents
+// alike, after CONTACTS_HANDLED (and, for queues, CONTACTS_ABANDONED).
+var handlingMetrics = []queueMetric{
 	plain("CONTACTS_TRANSFERRED_OUT"),
 	plain("CONTACTS_PUT_ON_HOLD"),
 	plain("SUM_HANDLE_TIME"),
@@ -92,6 +90,15 @@ var queueMetrics = []queueMetric{
 	plain("AVG_HANDLE_TIME"),
 	plain("AVG_HOLD_TIME"),
 	plain("AVG_AFTER_CONTACT_WORK_TIME"),
+}
+
+// queueMetrics is what QueueIntervalMetrics asks GetMetricDataV2 for.
+var queueMetrics = slices.Concat([]queueMetric{
+	plain("CONTACTS_CREATED"),
+	plain("CONTACTS_QUEUED"),
+	plain("CONTACTS_HANDLED"),
+	plain("CONTACTS_ABANDONED"),
+}, handlingMetrics, []queueMetric{
 	plain("AVG_QUEUE_ANSWER_TIME"),
 	plain("AVG_ABANDON_TIME"),
 	plain("AVG_INTERACTION_TIME"),
@@ -106,7 +113,7 @@ var queueMetrics = []queueMetric{
 	inX(metricContactsAnswered, "LTE", maxThreshold, ""),
 	inX(metricContactsAbandonedIn, "LTE", maxThreshold, ""),
 	inX(metricRemovedFromQueue, "LTE", maxThreshold, ""),
-}
+})
 
 // averages: how each average's __SUM and __COUNT are made.
 //

@@ -157,17 +157,13 @@ func (s *Server) describeUserHierarchyGroup(q *request) (any, *apiError) {
 // and SearchUserHierarchyGroups return it; byID holds every group.
 func (s *Server) groupDetail(g connectreporting.HierarchyGroup, byID map[string]connectreporting.HierarchyGroup) hierarchyGroupDetail {
 	var path hierarchyPath
-	levels := []**hierarchyGroupSummary{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
 	for i, pid := range g.Path {
-		if i >= len(levels) {
-			break
-		}
 		pg, ok := byID[pid]
 		if !ok {
 			pg = connectreporting.HierarchyGroup{ID: pid}
 		}
 		sum := s.groupSummary(pg)
-		*levels[i] = &sum
+		path.set(i, &sum)
 	}
 	return hierarchyGroupDetail{
 		Id:                 g.ID,
@@ -185,12 +181,8 @@ func (s *Server) describeUserHierarchyStructure(q *request) (any, *apiError) {
 		return nil, e
 	}
 	var st hierarchyStructure
-	levels := []**hierarchyLevel{&st.LevelOne, &st.LevelTwo, &st.LevelThree, &st.LevelFour, &st.LevelFive}
 	for _, l := range s.src.HierarchyLevels() {
-		if l.Level < 1 || l.Level > 5 {
-			continue
-		}
-		*levels[l.Level-1] = &hierarchyLevel{Id: l.ID, Arn: s.arn(l.ARN, "agent-group-level", l.ID), Name: l.Name, LastModifiedRegion: s.region()}
+		st.set(l.Level-1, &hierarchyLevel{Id: l.ID, Arn: s.arn(l.ARN, "agent-group-level", l.ID), Name: l.Name, LastModifiedRegion: s.region()})
 	}
 	return describeUserHierarchyStructureResponse{HierarchyStructure: st}, nil
 }

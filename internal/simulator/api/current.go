@@ -573,15 +573,12 @@ func (s *Server) userDataWire(ix userIndex, d UserData, contacts []agentContactR
 // hierarchyPath is the group's path from the top level, one reference a level.
 func (s *Server) hierarchyPath(ix userIndex, g connectreporting.HierarchyGroup) *hierarchyPathReference {
 	path := &hierarchyPathReference{}
-	levels := []**reference{&path.LevelOne, &path.LevelTwo, &path.LevelThree, &path.LevelFour, &path.LevelFive}
 	ids := g.Path
 	if len(ids) == 0 {
 		ids = []string{g.ID}
 	}
 	for i, id := range ids {
-		if i < len(levels) {
-			*levels[i] = &reference{Id: id, Arn: s.arn(ix.groups[id].ARN, "agent-group", id)}
-		}
+		path.set(i, &reference{Id: id, Arn: s.arn(ix.groups[id].ARN, "agent-group", id)})
 	}
 	return path
 }

@@ -52,6 +52,22 @@ type searchSpec struct {
 	fields []string // searchable StringCondition field names (lower case)
 	queue  bool     // QueueTypeCondition allowed
 	user   bool     // HierarchyGroupCondition allowed
+	member string   // the response member holding the resources (Users, Queues, …)
+}
+
+// searchResponse is a Search* operation's response: one page of resources
+// under the operation's member name, the next page's token and the total.
+type searchResponse[W any] struct {
+	member string
+	page   page[W]
+}
+
+func (r searchResponse[W]) MarshalJSON() ([]byte, error) {
+	m := map[string]any{r.member: r.page.items, "ApproximateTotalCount": int64(r.page.total)}
+	if r.page.next != "" {
+		m["NextToken"] = r.page.next
+	}
+	return json.Marshal(m)
 }
 
 // fieldsOf returns the values of one resource's searchable fields: the
@@ -141,26 +157,26 @@ func hasFilter(raw json.RawMessage) bool {
 
 // search answers one Search* request: it validates the request, keeps the
 // resources of list that match, sorted by id, and returns one page of their
-// wire shapes with the total count.
-func search[T, W any](s *Server, q *request, sp searchSpec, list func() []T, id func(T) string, fields func(T) fieldsOf, wire func(T) W) (page[W], *apiError) {
+// wire shapes with the total count (a searchResponse).
+func search[T, W any](s *Server, q *request, sp searchSpec, list func() []T, id func(T) string, fields func(T) fieldsOf, wire func(T) W) (any, *apiError) {
 	var req searchRequest
 	if e := decodeBody(q.body, &req); e != nil {
-		return page[W]{}, e
+		return nil, e
 	}
 	if e := s.checkInstance(req.InstanceId); e != nil {
-		return page[W]{}, e
+		return nil, e
 	}
 	if e := req.SearchCriteria.validate(sp); e != nil {
-		return page[W]{}, e
+		return nil, e
 	}
 	p := pageSpec{op: sp.op, hash: bodyHash(q.body), maxResults: req.MaxResults, max: sp.max, def: 100, member: "maxResults"}
 	if req.NextToken != nil {
 		if len(*req.NextToken) < 1 || len(*req.NextToken) > 2500 {
-			return page[W]{}, constraintError(*req.NextToken, "nextToken", "Member must have length between 1 and 2500")
+			return nil, constraintError(*req.NextToken, "nextToken", "Member must have length between 1 and 2500")
 		}
 		p.token = *req.NextToken
 	}
-	return paginate(s, p, func() ([]W, time.Time, *apiError) {
+	pg, e := paginate(s, p, func() ([]W, time.Time, *apiError) {
 		out := []W{}
 		if hasFilter(req.SearchFilter) {
 			return out, time.Time{}, nil
@@ -172,6 +188,10 @@ func search[T, W any](s *Server, q *request, sp searchSpec, list func() []T, id 
 		}
 		return out, time.Time{}, nil
 	})
+	if e != nil {
+		return nil, e
+	}
+	return searchResponse[W]{member: sp.member, page: pg}, nil
 }
 
 // nameFields are the searchable fields of queues, routing profiles,
@@ -210,20 +230,14 @@ type userSearchSummary struct {
 	Username           string                `json:"Username"`
 }
 
-type searchUsersResponse struct {
-	Users                 []userSearchSummary `json:"Users"`
-	NextToken             string              `json:"NextToken,omitempty"`
-	ApproximateTotalCount int64               `json:"ApproximateTotalCount"`
-}
-
 func (s *Server) searchUsers(q *request) (any, *apiError) {
-	sp := searchSpec{op: OpSearchUsers, max: 500, user: true, fields: []string{
+	sp := searchSpec{op: OpSearchUsers, member: "Users", max: 500, user: true, fields: []string{
 		"username", "firstname", "lastname", "resourceid", "routingprofileid", "securityprofileid", "agentgroupid", "agentgrouppathids"}}
 	paths := map[string][]string{}
 	for _, g := range s.src.HierarchyGroups() {
 		paths[g.ID] = g.Path
 	}
-	pg, e := search(s, q, sp, s.src.Users, func(u connectreporting.User) string { return u.ID },
+	return search(s, q, sp, s.src.Users, func(u connectreporting.User) string { return u.ID },
 		func(u connectreporting.User) fieldsOf {
 			path := paths[u.HierarchyGroupID]
 			if len(path) == 0 && u.HierarchyGroupID != "" {
@@ -235,10 +249,6 @@ func (s *Server) searchUsers(q *request) (any, *apiError) {
 					"agentgroupid": {u.HierarchyGroupID}, "agentgrouppathids": path, "hierarchypath": path}[field]
 			}
 		}, s.userSearchSummary)
-	if e != nil {
-		return nil, e
-	}
-	return searchUsersResponse{Users: pg.items, NextToken: pg.next, ApproximateTotalCount: int64(pg.total)}, nil
 }
 
 // userSearchSummary is a user as SearchUsers returns it: no email, and the
@@ -256,22 +266,12 @@ func (s *Server) userSearchSummary(u connectreporting.User) userSearchSummary {
 
 // ---- SearchQueues ----
 
-type searchQueuesResponse struct {
-	Queues                []queueDetail `json:"Queues"`
-	NextToken             string        `json:"NextToken,omitempty"`
-	ApproximateTotalCount int64         `json:"ApproximateTotalCount"`
-}
-
 func (s *Server) searchQueues(q *request) (any, *apiError) {
-	sp := searchSpec{op: OpSearchQueues, max: 500, queue: true, fields: nameFields}
-	pg, e := search(s, q, sp, s.src.Queues, func(qu connectreporting.Queue) string { return qu.ID },
+	sp := searchSpec{op: OpSearchQueues, member: "Queues", max: 500, queue: true, fields: nameFields}
+	return search(s, q, sp, s.src.Queues, func(qu connectreporting.Queue) string { return qu.ID },
 		func(qu connectreporting.Queue) fieldsOf {
 			return named(qu.ID, qu.Name, qu.Description, map[string][]string{"queuetype": {queueType(qu)}})
 		}, s.queueDetail)
-	if e != nil {
-		return nil, e
-	}
-	return searchQueuesResponse{Queues: pg.items, NextToken: pg.next, ApproximateTotalCount: int64(pg.total)}, nil
 }
 
 // ---- SearchRoutingProfiles ----
@@ -295,21 +295,15 @@ type routingProfileDetail struct {
 	LastModifiedRegion       string             `json:"LastModifiedRegion,omitempty"`
 }
 
-type searchRoutingProfilesResponse struct {
-	RoutingProfiles       []routingProfileDetail `json:"RoutingProfiles"`
-	NextToken             string                 `json:"NextToken,omitempty"`
-	ApproximateTotalCount int64                  `json:"ApproximateTotalCount"`
-}
-
 func (s *Server) searchRoutingProfiles(q *request) (any, *apiError) {
-	sp := searchSpec{op: OpSearchRoutingProfiles, max: 500, fields: nameFields}
+	sp := searchSpec{op: OpSearchRoutingProfiles, member: "RoutingProfiles", max: 500, fields: nameFields}
 	queues := map[string][]string{}
 	for _, rq := range s.src.RoutingProfileQueues() {
 		if !slices.Contains(queues[rq.RoutingProfileID], rq.QueueID) {
 			queues[rq.RoutingProfileID] = append(queues[rq.RoutingProfileID], rq.QueueID)
 		}
 	}
-	pg, e := search(s, q, sp, s.src.RoutingProfiles, func(r connectreporting.RoutingProfile) string { return r.ID },
+	return search(s, q, sp, s.src.RoutingProfiles, func(r connectreporting.RoutingProfile) string { return r.ID },
 		func(r connectreporting.RoutingProfile) fieldsOf { return named(r.ID, r.Name, r.Description, nil) },
 		func(r connectreporting.RoutingProfile) routingProfileDetail {
 			ids := slices.Sorted(slices.Values(queues[r.ID]))
@@ -321,35 +315,21 @@ func (s *Server) searchRoutingProfiles(q *request) (any, *apiError) {
 			}
 			return out
 		})
-	if e != nil {
-		return nil, e
-	}
-	return searchRoutingProfilesResponse{RoutingProfiles: pg.items, NextToken: pg.next, ApproximateTotalCount: int64(pg.total)}, nil
 }
 
 // ---- SearchUserHierarchyGroups ----
 
-type searchUserHierarchyGroupsResponse struct {
-	UserHierarchyGroups   []hierarchyGroupDetail `json:"UserHierarchyGroups"`
-	NextToken             string                 `json:"NextToken,omitempty"`
-	ApproximateTotalCount int64                  `json:"ApproximateTotalCount"`
-}
-
 func (s *Server) searchUserHierarchyGroups(q *request) (any, *apiError) {
-	sp := searchSpec{op: OpSearchUserHierarchyGroups, max: 100, fields: nameFields}
+	sp := searchSpec{op: OpSearchUserHierarchyGroups, member: "UserHierarchyGroups", max: 100, fields: nameFields}
 	groups := s.src.HierarchyGroups()
 	byID := make(map[string]connectreporting.HierarchyGroup, len(groups))
 	for _, g := range groups {
 		byID[g.ID] = g
 	}
-	pg, e := search(s, q, sp, func() []connectreporting.HierarchyGroup { return groups },
+	return search(s, q, sp, func() []connectreporting.HierarchyGroup { return groups },
 		func(g connectreporting.HierarchyGroup) string { return g.ID },
 		func(g connectreporting.HierarchyGroup) fieldsOf { return named(g.ID, g.Name, "", nil) },
 		func(g connectreporting.HierarchyGroup) hierarchyGroupDetail { return s.groupDetail(g, byID) })
-	if e != nil {
-		return nil, e
-	}
-	return searchUserHierarchyGroupsResponse{UserHierarchyGroups: pg.items, NextToken: pg.next, ApproximateTotalCount: int64(pg.total)}, nil
 }
 
 // ---- SearchAgentStatuses ----
@@ -365,15 +345,9 @@ type agentStatusDetail struct {
 	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
 }
 
-type searchAgentStatusesResponse struct {
-	AgentStatuses         []agentStatusDetail `json:"AgentStatuses"`
-	NextToken             string              `json:"NextToken,omitempty"`
-	ApproximateTotalCount int64               `json:"ApproximateTotalCount"`
-}
-
 func (s *Server) searchAgentStatuses(q *request) (any, *apiError) {
-	sp := searchSpec{op: OpSearchAgentStatuses, max: 100, fields: nameFields}
-	pg, e := search(s, q, sp, s.src.AgentStatuses, func(a connectreporting.AgentStatus) string { return a.ID },
+	sp := searchSpec{op: OpSearchAgentStatuses, member: "AgentStatuses", max: 100, fields: nameFields}
+	return search(s, q, sp, s.src.AgentStatuses, func(a connectreporting.AgentStatus) string { return a.ID },
 		func(a connectreporting.AgentStatus) fieldsOf { return named(a.ID, a.Name, "", nil) },
 		func(a connectreporting.AgentStatus) agentStatusDetail {
 			out := agentStatusDetail{AgentStatusARN: s.arn(a.ARN, "agent-state", a.ID), AgentStatusId: a.ID, Name: a.Name, Type: a.Type,
@@ -386,8 +360,4 @@ func (s *Server) searchAgentStatuses(q *request) (any, *apiError) {
 			}
 			return out
 		})
-	if e != nil {
-		return nil, e
-	}
-	return searchAgentStatusesResponse{AgentStatuses: pg.items, NextToken: pg.next, ApproximateTotalCount: int64(pg.total)}, nil
 }

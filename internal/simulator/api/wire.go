@@ -119,13 +119,30 @@ type listUserHierarchyGroupsResponse struct {
 	NextToken                     string                  `json:"NextToken,omitempty"`
 }
 
-type hierarchyPath struct {
-	LevelOne   *hierarchyGroupSummary `json:"LevelOne,omitempty"`
-	LevelTwo   *hierarchyGroupSummary `json:"LevelTwo,omitempty"`
-	LevelThree *hierarchyGroupSummary `json:"LevelThree,omitempty"`
-	LevelFour  *hierarchyGroupSummary `json:"LevelFour,omitempty"`
-	LevelFive  *hierarchyGroupSummary `json:"LevelFive,omitempty"`
+// levels are the five levels of a user hierarchy, as a group's
+// HierarchyPath (summaries or references) and the HierarchyStructure
+// (level summaries) hold them.
+type levels[T any] struct {
+	LevelOne   *T `json:"LevelOne,omitempty"`
+	LevelTwo   *T `json:"LevelTwo,omitempty"`
+	LevelThree *T `json:"LevelThree,omitempty"`
+	LevelFour  *T `json:"LevelFour,omitempty"`
+	LevelFive  *T `json:"LevelFive,omitempty"`
 }
+
+// set puts v at level i+1 (i from 0); there is no level beyond the fifth.
+func (l *levels[T]) set(i int, v *T) {
+	at := [...]**T{&l.LevelOne, &l.LevelTwo, &l.LevelThree, &l.LevelFour, &l.LevelFive}
+	if i >= 0 && i < len(at) {
+		*at[i] = v
+	}
+}
+
+type (
+	hierarchyPath          = levels[hierarchyGroupSummary]
+	hierarchyStructure     = levels[hierarchyLevel]
+	hierarchyPathReference = levels[reference]
+)
 
 type hierarchyGroupDetail struct {
 	Id                 string        `json:"Id"`
@@ -139,14 +156,6 @@ type hierarchyGroupDetail struct {
 
 type describeUserHierarchyGroupResponse struct {
 	HierarchyGroup hierarchyGroupDetail `json:"HierarchyGroup"`
-}
-
-type hierarchyStructure struct {
-	LevelOne   *hierarchyLevel `json:"LevelOne,omitempty"`
-	LevelTwo   *hierarchyLevel `json:"LevelTwo,omitempty"`
-	LevelThree *hierarchyLevel `json:"LevelThree,omitempty"`
-	LevelFour  *hierarchyLevel `json:"LevelFour,omitempty"`
-	LevelFive  *hierarchyLevel `json:"LevelFive,omitempty"`
 }
 
 type describeUserHierarchyStructureResponse struct {
@@ -298,14 +307,6 @@ type getCurrentUserDataRequest struct {
 	Filters    *userDataFilters `json:"Filters"`
 	NextToken  string           `json:"NextToken"`
 	MaxResults *int             `json:"MaxResults"`
-}
-
-type hierarchyPathReference struct {
-	LevelOne   *reference `json:"LevelOne,omitempty"`
-	LevelTwo   *reference `json:"LevelTwo,omitempty"`
-	LevelThree *reference `json:"LevelThree,omitempty"`
-	LevelFour  *reference `json:"LevelFour,omitempty"`
-	LevelFive  *reference `json:"LevelFive,omitempty"`
 }
 
 type agentStatusReference struct {
