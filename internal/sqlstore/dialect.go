@@ -63,6 +63,9 @@ type dialect interface {
 	maintainIndexes(ctx context.Context, s *Store) ([]string, error)
 	// ingestWriter writes the stream batches.
 	ingestWriter() ingestWriter
+	// statusDays keeps the agent status day rollup (status_day.go); nil
+	// where the dialect keeps none.
+	statusDays() statusDayKeeper
 }
 
 // dialects are the dialects by name.

@@ -77,6 +77,9 @@ func (postgresDialect) migrationLock(*Store) (goose.ProviderOption, error) {
 
 func (postgresDialect) ingestWriter() ingestWriter { return pgIngest{} }
 
+// statusDays: agent_status_day (migration 00011).
+func (postgresDialect) statusDays() statusDayKeeper { return pgStatusDays{} }
+
 func (postgresDialect) checkServer(context.Context, *sql.DB) error { return nil }
 
 func (postgresDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {

@@ -78,6 +78,9 @@ func (sqliteDialect) migrationLock(s *Store) (goose.ProviderOption, error) {
 
 func (sqliteDialect) ingestWriter() ingestWriter { return sqliteIngest{} }
 
+// statusDays: none; kpi_agent_status_day reads the intervals.
+func (sqliteDialect) statusDays() statusDayKeeper { return nil }
+
 func (sqliteDialect) checkServer(context.Context, *sql.DB) error { return nil }
 
 func (sqliteDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {

@@ -128,6 +128,9 @@ func (sqlserverDialect) migrationLock(*Store) (goose.ProviderOption, error) {
 
 func (sqlserverDialect) ingestWriter() ingestWriter { return mssqlIngest{} }
 
+// statusDays: none; kpi_agent_status_day reads the intervals.
+func (sqlserverDialect) statusDays() statusDayKeeper { return nil }
+
 func (sqlserverDialect) maintainIndexes(ctx context.Context, s *Store) ([]string, error) {
 	return s.maintainSQLServer(ctx)
 }

@@ -116,7 +116,8 @@ var reportIntervalCols = []string{"time_zone", "interval_start", "interval_end",
 	"local_hour", "iso_weekday", "day_start", "day_end"}
 
 // writeReportDays inserts the report_interval rows of days (existing rows
-// stay as they are).
+// stay as they are) and computes the agent status days of the days that
+// are new (status_day.go).
 func (s *Store) writeReportDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) error {
 	var rows [][]any
 	for loc, ds := range days {
@@ -127,8 +128,19 @@ func (s *Store) writeReportDays(ctx context.Context, tx *sql.Tx, days map[*time.
 			}
 		}
 	}
+	sd := s.dialect.statusDays()
+	var fresh []zoneDay
+	if sd != nil && len(rows) > 0 {
+		var err error
+		if fresh, err = sd.absentDays(ctx, tx, days); err != nil {
+			return err
+		}
+	}
 	u := upsert{table: "report_interval", cols: reportIntervalCols, keys: reportIntervalCols[:2], ignore: true}
-	return u.exec(ctx, tx, s.dialect, rows)
+	if err := u.exec(ctx, tx, s.dialect, rows); err != nil || sd == nil {
+		return err
+	}
+	return sd.fillDays(ctx, tx, fresh)
 }
 
 // coverSpan makes report_interval cover sp in its own transaction.

@@ -161,7 +161,10 @@ func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statu
 	for i, b := range bs {
 		agents[i], from[i] = b.agentID, b.from
 	}
-	return pgStatusSQL.exec(ctx, tx, agents, from)
+	if err := pgStatusSQL.exec(ctx, tx, agents, from); err != nil {
+		return err
+	}
+	return pgStatusDays{}.agentDays(ctx, tx, bs)
 }
 
 func (w sqliteIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error {

@@ -1,0 +1,202 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/report"
+)
+
+// agent_status_day (PostgreSQL, migration 00011) holds, per report zone,
+// local day, agent and status, the seconds of the agent's CLOSED status
+// intervals in that day: what kpi_agent_status_day would compute from
+// agent_status_interval and report_interval, kept so that a month's report
+// reads one row per agent, day and status instead of every interval.
+// kpi_agent_status_day adds the open intervals (at most one per agent) when
+// queried. Two things change a day's figures, and both rewrite them in the
+// transaction that makes the change:
+//
+//   - ingest rewrites an agent's intervals from its earliest new boundary m
+//     on (status_interval.go); the agent's days from the one holding the
+//     start of the interval that held m are computed again
+//     (statusDaySQL.agentDays);
+//   - report_interval gains a zone's day (a new day of data, or a zone
+//     added to TIME_ZONE): that day is computed for every agent
+//     (statusDaySQL.newDays).
+//
+// Every writer first takes one advisory transaction lock, so a day added by
+// one batch and an agent's intervals changed by another cannot each miss
+// the other's change. RebuildStatusDays recomputes everything (bulk loads).
+type statusDayKeeper interface {
+	// absentDays takes the lock and returns which of days report_interval
+	// does not hold yet (before they are written).
+	absentDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) ([]zoneDay, error)
+	// fillDays computes the days report_interval just gained.
+	fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) error
+	// agentDays takes the lock and computes again the days of the agents
+	// whose intervals changed from their bound on.
+	agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error
+	// rebuild takes the lock and computes every day again.
+	rebuild(ctx context.Context, tx *sql.Tx) error
+}
+
+// zoneDay is one local day of a report zone, by its start.
+type zoneDay struct {
+	zone  string
+	start time.Time
+}
+
+// statusDayLock is the advisory lock key of agent_status_day's writers.
+const statusDayLock = 7365617
+
+// statusDayInsert computes agent_status_day rows for the relation
+// days(time_zone, local_date, day_start, day_end[, agent_id]); agentCond
+// restricts the intervals to the day's agent. Bounded intervals (at most 23
+// hours) are found by their start, long ones by their end.
+const statusDayInsert = `INSERT INTO agent_status_day (time_zone, local_date, agent_id, status_name, status_type, seconds)
+SELECT days.time_zone, days.local_date, s.agent_id, s.status_name, MAX(s.status_type),
+    SUM(EXTRACT(EPOCH FROM (LEAST(s.end_timestamp, days.day_end) - GREATEST(s.start_timestamp, days.day_start))))
+FROM days CROSS JOIN LATERAL (
+    SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
+    WHERE %[1]s unbounded = 0 AND start_timestamp >= days.day_start - interval '1 day'
+        AND start_timestamp < days.day_end AND end_timestamp > days.day_start
+    UNION ALL
+    SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
+    WHERE %[1]s unbounded = 1 AND end_timestamp > days.day_start AND start_timestamp < days.day_end
+) s
+GROUP BY days.time_zone, days.local_date, s.agent_id, s.status_name`
+
+// pgStatusDays is the PostgreSQL implementation.
+type pgStatusDays struct{}
+
+func (pgStatusDays) lock(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", statusDayLock); err != nil {
+		return fmt.Errorf("agent status days: lock: %w", err)
+	}
+	return nil
+}
+
+func (p pgStatusDays) absentDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) ([]zoneDay, error) {
+	var zones []string
+	var starts []time.Time
+	for loc, ds := range days {
+		for _, d := range ds {
+			start, _ := report.Day(d, loc)
+			zones, starts = append(zones, loc.String()), append(starts, start)
+		}
+	}
+	if len(zones) == 0 {
+		return nil, nil
+	}
+	if err := p.lock(ctx, tx); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT n.z, n.s FROM unnest($1::text[], $2::timestamptz[]) AS n(z, s)
+WHERE NOT EXISTS (SELECT 1 FROM report_interval r WHERE r.time_zone = n.z AND r.interval_start = n.s)`, zones, starts)
+	if err != nil {
+		return nil, fmt.Errorf("agent status days: new days: %w", err)
+	}
+	defer rows.Close()
+	var out []zoneDay
+	for rows.Next() {
+		var d zoneDay
+		if err := rows.Scan(&d.zone, &d.start); err != nil {
+			return nil, fmt.Errorf("agent status days: new days: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// pgNewDays computes whole days ($1 zones, $2 day starts) for every agent.
+var pgNewDays = `WITH days AS (
+    SELECT d.time_zone, d.local_date, d.day_start, d.day_end
+    FROM unnest($1::text[], $2::timestamptz[]) AS n(z, s)
+    JOIN report_interval d ON d.time_zone = n.z AND d.interval_start = n.s AND d.day_start = n.s
+), gone AS (
+    DELETE FROM agent_status_day r USING days WHERE r.time_zone = days.time_zone AND r.local_date = days.local_date
+)
+` + fmt.Sprintf(statusDayInsert, "")
+
+func (pgStatusDays) fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) error {
+	if len(days) == 0 {
+		return nil
+	}
+	zones := make([]string, len(days))
+	starts := make([]time.Time, len(days))
+	for i, d := range days {
+		zones[i], starts[i] = d.zone, d.start
+	}
+	if _, err := tx.ExecContext(ctx, pgNewDays, zones, starts); err != nil {
+		return fmt.Errorf("agent status days: fill %d new days: %w", len(days), err)
+	}
+	return nil
+}
+
+// pgAgentDays computes again, for each agent ($1) and its bound ($2), every
+// day ending after the start of the interval that holds the bound (or the
+// bound): run after the agent's intervals were rewritten from the bound on.
+var pgAgentDays = `WITH b AS (
+    SELECT b.agent_id, LEAST(b.m, COALESCE((SELECT MAX(p.start_timestamp) FROM agent_status_interval p
+        WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m), b.m)) AS p
+    FROM unnest($1::text[], $2::timestamptz[]) AS b(agent_id, m)
+), days AS (
+    SELECT b.agent_id, d.time_zone, d.local_date, d.day_start, d.day_end
+    FROM b JOIN report_interval d ON d.interval_start = d.day_start AND d.day_end > b.p
+), gone AS (
+    DELETE FROM agent_status_day r USING days
+    WHERE r.agent_id = days.agent_id AND r.time_zone = days.time_zone AND r.local_date = days.local_date
+)
+` + fmt.Sprintf(statusDayInsert, "agent_id = days.agent_id AND")
+
+func (p pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	if err := p.lock(ctx, tx); err != nil {
+		return err
+	}
+	agents := make([]string, len(bs))
+	from := make([]time.Time, len(bs))
+	for i, b := range bs {
+		agents[i], from[i] = b.agentID, b.from
+	}
+	if _, err := tx.ExecContext(ctx, pgAgentDays, agents, from); err != nil {
+		return fmt.Errorf("agent status days of %d agents: %w", len(bs), err)
+	}
+	return nil
+}
+
+// pgRebuildDays computes agent_status_day from scratch.
+var pgRebuildDays = `WITH days AS (
+    SELECT time_zone, local_date, day_start, day_end FROM report_interval WHERE interval_start = day_start
+)
+` + fmt.Sprintf(statusDayInsert, "")
+
+// RebuildStatusDays recomputes the agent status day rollup (the closed
+// status intervals per zone and local day that kpi_agent_status_day reads)
+// from agent_status_interval and report_interval, in one transaction. Ingest
+// keeps the rollup itself; run this after loading agent_status_interval or
+// report_interval by other means (a bulk load). A no-op on dialects that
+// keep no rollup (SQLite, SQL Server: their view reads the intervals).
+func (s *Store) RebuildStatusDays(ctx context.Context) error {
+	sd := s.dialect.statusDays()
+	if sd == nil {
+		return nil
+	}
+	return s.inTx(ctx, "rebuild agent status days", func(tx *sql.Tx) error { return sd.rebuild(ctx, tx) })
+}
+
+func (p pgStatusDays) rebuild(ctx context.Context, tx *sql.Tx) error {
+	if err := p.lock(ctx, tx); err != nil {
+		return err
+	}
+	for _, q := range []string{"DELETE FROM agent_status_day", pgRebuildDays} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("rebuild agent status days: %w", err)
+		}
+	}
+	return nil
+}

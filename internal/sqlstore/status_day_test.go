@@ -1,0 +1,151 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// statusDaysFromIntervals is kpi_agent_status_day as migration 00006
+// defined it (every interval cut at day bounds when queried): the truth the
+// rollup must give.
+const statusDaysFromIntervals = `SELECT p.time_zone, p.local_date, p.agent_id, MAX(st.username), p.status_name, MAX(p.status_type),
+    SUM(EXTRACT(EPOCH FROM (LEAST(p.stop, p.day_end) - GREATEST(p.start_timestamp, p.day_start))))::double precision
+FROM (
+    SELECT d.time_zone, d.local_date, d.day_start, d.day_end, s.agent_id, s.status_name, s.status_type,
+        s.start_timestamp, COALESCE(s.end_timestamp, a.last_event_timestamp) AS stop
+    FROM report_interval d
+    JOIN agent_status_interval s ON s.start_timestamp < d.day_end
+    LEFT JOIN agent_state a ON a.agent_id = s.agent_id
+    WHERE d.interval_start = d.day_start AND COALESCE(s.end_timestamp, a.last_event_timestamp) > d.day_start
+) p
+LEFT JOIN agent_state st ON st.agent_id = p.agent_id
+GROUP BY p.time_zone, p.local_date, p.agent_id, p.status_name
+ORDER BY 1, 2, 3, 5`
+
+const (
+	qStatusDayView   = "SELECT time_zone, local_date, agent_id, username, status_name, status_type, seconds FROM kpi_agent_status_day ORDER BY 1, 2, 3, 5"
+	qStatusDayRollup = "SELECT time_zone, local_date, agent_id, status_name, status_type, seconds FROM agent_status_day ORDER BY 1, 2, 3, 4"
+)
+
+// statusDayEvents generates agents' events over three days around the
+// 2026-03-08 daylight saving change of America/New_York: statuses of 5
+// minutes to 6 hours, some of 30 hours, logouts and logins again, heartbeats;
+// the last agent never logs out (its status stays open).
+func statusDayEvents(rng *rand.Rand, agents int) []item {
+	var out []item
+	statuses := []string{"Available", "Break", "Lunch", "Training", "Available"}
+	n := 0
+	for a := range agents {
+		agent := fmt.Sprintf("agent-%02d", a)
+		ts := time.Date(2026, 3, 7, 16, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(7200)) * time.Second)
+		end := ts.Add(72 * time.Hour)
+		start := ts
+		emit := func(typ, status string, newStatus bool) {
+			n++
+			if newStatus {
+				start = ts
+			}
+			e := agentEvent(fmt.Sprintf("%08x-0000-4000-8000-%012d", rng.Uint32(), n), typ, ts, agent, status, start)
+			out = append(out, item{ev: &e})
+		}
+		emit(connectreporting.AgentEventLogin, "Available", true)
+		for ts.Before(end) {
+			step := time.Duration(300+rng.IntN(6*3600)) * time.Second
+			if rng.IntN(15) == 0 {
+				step = 30 * time.Hour
+			}
+			ts = ts.Add(step).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+			switch r := rng.IntN(10); {
+			case r == 0 && a != agents-1:
+				emit(connectreporting.AgentEventLogout, "Offline", true)
+				ts = ts.Add(time.Duration(60+rng.IntN(3600)) * time.Second)
+				emit(connectreporting.AgentEventLogin, "Available", true)
+			case r < 3:
+				emit(connectreporting.AgentEventHeartBeat, statuses[0], false)
+			default:
+				emit(connectreporting.AgentEventStateChange, statuses[rng.IntN(len(statuses))], true)
+			}
+		}
+	}
+	return out
+}
+
+// statusDayZones are report zones with whole-hour, half-hour and daylight
+// saving offsets.
+func statusDayZones(t *testing.T, names ...string) []*time.Location {
+	t.Helper()
+	var out []*time.Location
+	for _, n := range names {
+		loc, err := time.LoadLocation(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, loc)
+	}
+	return out
+}
+
+// checkStatusDays asserts that the rollup equals its recomputation and the
+// view equals the definition over every interval; it returns the view.
+func checkStatusDays(t *testing.T, s *Store) [][]string {
+	t.Helper()
+	view := queryRows(t, s.DB(), qStatusDayView)
+	if want := queryRows(t, s.DB(), statusDaysFromIntervals); !slices.EqualFunc(view, want, slices.Equal) {
+		t.Fatalf("kpi_agent_status_day (%d rows) differs from the intervals cut at day bounds (%d rows):\n got %v\nwant %v",
+			len(view), len(want), view, want)
+	}
+	rollup := queryRows(t, s.DB(), qStatusDayRollup)
+	if err := s.RebuildStatusDays(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := queryRows(t, s.DB(), qStatusDayRollup); !slices.EqualFunc(rollup, rebuilt, slices.Equal) {
+		t.Fatalf("agent_status_day kept at ingest (%d rows) differs from its recomputation (%d rows):\n got %v\nwant %v",
+			len(rollup), len(rebuilt), rollup, rebuilt)
+	}
+	return view
+}
+
+// TestStatusDaysEqualRecomputation: the agent status day rollup kept at
+// ingest, for records delivered in order and for the same records
+// redelivered with duplicates, shuffled, in random batch sizes, equals its
+// full recomputation, and kpi_agent_status_day equals the intervals cut at
+// day bounds; also after a zone is added to TIME_ZONE.
+func TestStatusDaysEqualRecomputation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	items := statusDayEvents(rng, 16)
+	opts := Options{TimeZones: statusDayZones(t, "UTC", "America/New_York", "Asia/Kolkata")}
+
+	inOrder, _ := openIngestStorePG(t, opts)
+	deliverInOrder(t, inOrder, items, 40)
+	want := checkStatusDays(t, inOrder)
+	if len(want) < 100 {
+		t.Fatalf("only %d status days: the generated events are too few", len(want))
+	}
+
+	replayed, dsn := openIngestStorePG(t, opts)
+	delivery := redeliveries(rng, items)
+	for i := 0; i < len(delivery); {
+		n := 1 + rng.IntN(60)
+		if _, err := replayed.StoreBatch(context.Background(), batchOf(delivery[i:min(i+n, len(delivery))])); err != nil {
+			t.Fatalf("replay batch at %d: %v", i, err)
+		}
+		i += n
+	}
+	if got := checkStatusDays(t, replayed); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("replayed delivery gives %d status days, in-order %d", len(got), len(want))
+	}
+
+	// A zone added to TIME_ZONE: Open covers its days, and the rollup with them.
+	opts.TimeZones = append(opts.TimeZones, statusDayZones(t, "Australia/Lord_Howe")...)
+	more := openStoreDSN(t, dsn, opts)
+	got := checkStatusDays(t, more)
+	if len(got) <= len(want) {
+		t.Fatalf("after adding a zone %d status days, before %d", len(got), len(want))
+	}
+}
