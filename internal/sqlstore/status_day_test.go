@@ -9,6 +9,7 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
 )
 
 // statusDaysFromIntervals is kpi_agent_status_day as migration 00006
@@ -37,8 +38,8 @@ const (
 // 2026-03-08 daylight saving change of America/New_York: statuses of 5
 // minutes to 6 hours, some of 30 hours, logouts and logins again, heartbeats;
 // the last agent never logs out (its status stays open).
-func statusDayEvents(rng *rand.Rand, agents int) []item {
-	var out []item
+func statusDayEvents(rng *rand.Rand, agents int) []connectreporting.AgentEvent {
+	var out []connectreporting.AgentEvent
 	statuses := []string{"Available", "Break", "Lunch", "Training", "Available"}
 	n := 0
 	for a := range agents {
@@ -51,8 +52,7 @@ func statusDayEvents(rng *rand.Rand, agents int) []item {
 			if newStatus {
 				start = ts
 			}
-			e := agentEvent(fmt.Sprintf("%08x-0000-4000-8000-%012d", rng.Uint32(), n), typ, ts, agent, status, start)
-			out = append(out, item{ev: &e})
+			out = append(out, storetest.AgentEvent(fmt.Sprintf("%08x-0000-4000-8000-%012d", rng.Uint32(), n), typ, ts, agent, status, start))
 		}
 		emit(connectreporting.AgentEventLogin, "Available", true)
 		for ts.Before(end) {
@@ -76,6 +76,13 @@ func statusDayEvents(rng *rand.Rand, agents int) []item {
 	return out
 }
 
+func storeEvents(t *testing.T, s *Store, evs []connectreporting.AgentEvent) {
+	t.Helper()
+	if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{AgentEvents: evs}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // statusDayZones are report zones with whole-hour, half-hour and daylight
 // saving offsets.
 func statusDayZones(t *testing.T, names ...string) []*time.Location {
@@ -95,16 +102,16 @@ func statusDayZones(t *testing.T, names ...string) []*time.Location {
 // view equals the definition over every interval; it returns the view.
 func checkStatusDays(t *testing.T, s *Store) [][]string {
 	t.Helper()
-	view := queryRows(t, s.DB(), qStatusDayView)
-	if want := queryRows(t, s.DB(), statusDaysFromIntervals); !slices.EqualFunc(view, want, slices.Equal) {
+	view := storetest.QueryRows(t, s.DB(), qStatusDayView)
+	if want := storetest.QueryRows(t, s.DB(), statusDaysFromIntervals); !slices.EqualFunc(view, want, slices.Equal) {
 		t.Fatalf("kpi_agent_status_day (%d rows) differs from the intervals cut at day bounds (%d rows):\n got %v\nwant %v",
 			len(view), len(want), view, want)
 	}
-	rollup := queryRows(t, s.DB(), qStatusDayRollup)
+	rollup := storetest.QueryRows(t, s.DB(), qStatusDayRollup)
 	if err := s.RebuildStatusDays(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if rebuilt := queryRows(t, s.DB(), qStatusDayRollup); !slices.EqualFunc(rollup, rebuilt, slices.Equal) {
+	if rebuilt := storetest.QueryRows(t, s.DB(), qStatusDayRollup); !slices.EqualFunc(rollup, rebuilt, slices.Equal) {
 		t.Fatalf("agent_status_day kept at ingest (%d rows) differs from its recomputation (%d rows):\n got %v\nwant %v",
 			len(rollup), len(rebuilt), rollup, rebuilt)
 	}
@@ -122,19 +129,23 @@ func TestStatusDaysEqualRecomputation(t *testing.T) {
 	opts := Options{TimeZones: statusDayZones(t, "UTC", "America/New_York", "Asia/Kolkata")}
 
 	inOrder, _ := openIngestStorePG(t, opts)
-	deliverInOrder(t, inOrder, items, 40)
+	for i := 0; i < len(items); i += 40 {
+		storeEvents(t, inOrder, items[i:min(i+40, len(items))])
+	}
 	want := checkStatusDays(t, inOrder)
 	if len(want) < 100 {
 		t.Fatalf("only %d status days: the generated events are too few", len(want))
 	}
 
 	replayed, dsn := openIngestStorePG(t, opts)
-	delivery := redeliveries(rng, items)
+	delivery := append([]connectreporting.AgentEvent(nil), items...)
+	for range len(items) * 3 / 10 {
+		delivery = append(delivery, items[rng.IntN(len(items))])
+	}
+	rng.Shuffle(len(delivery), func(i, j int) { delivery[i], delivery[j] = delivery[j], delivery[i] })
 	for i := 0; i < len(delivery); {
 		n := 1 + rng.IntN(60)
-		if _, err := replayed.StoreBatch(context.Background(), batchOf(delivery[i:min(i+n, len(delivery))])); err != nil {
-			t.Fatalf("replay batch at %d: %v", i, err)
-		}
+		storeEvents(t, replayed, delivery[i:min(i+n, len(delivery))])
 		i += n
 	}
 	if got := checkStatusDays(t, replayed); !slices.EqualFunc(got, want, slices.Equal) {
