@@ -71,9 +71,24 @@ type ingestWriter interface {
 	writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error
 }
 
+// connWriter is an ingestWriter that also talks to the driver connection
+// the batch's transaction runs on (PostgreSQL's COPY, which database/sql
+// does not carry).
+type connWriter interface {
+	onConn(*sql.Conn) ingestWriter
+}
+
 func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p preparedBatch, also func(*sql.Tx) error) (res connectreporting.BatchResult, err error) {
 	res = p.res
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return res, fmt.Errorf("store batch: connection: %w", err)
+	}
+	defer conn.Close()
+	if cw, ok := w.(connWriter); ok {
+		w = cw.onConn(conn)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("store batch: begin transaction: %w", err)
 	}

@@ -3,20 +3,30 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
-// pgIngest writes a batch to PostgreSQL with one statement per record kind:
-// each column travels as one array parameter (pgx encodes Go slices as
-// binary arrays), unnest turns the arrays back into rows, and data-modifying
-// CTEs insert, upsert and count in the same statement. A 500-record batch is
-// BEGIN, one statement, COMMIT: three round trips.
-type pgIngest struct{}
+// pgIngest writes a batch to PostgreSQL in a few statements whatever its
+// size. Agent events travel by binary COPY (see writeEvents): straight into
+// agent_event when they are all new, else into a temporary staging table
+// (pgStage) that one statement inserts from with ON CONFLICT; agent_state
+// is upserted from staged rows too. Contact records and rejected records
+// travel as one array parameter per column (pgx encodes Go slices as binary
+// arrays) that unnest turns back into rows, with data-modifying CTEs that
+// insert, upsert and count in the same statement.
+type pgIngest struct {
+	conn *sql.Conn // the connection the batch's transaction runs on
+}
+
+func (pgIngest) onConn(c *sql.Conn) ingestWriter { return pgIngest{conn: c} }
 
 var pgSQL = sync.OnceValue(buildPGIngestSQL)
 
@@ -80,40 +90,33 @@ func kindsOf[T any](cols []ingestCol[T]) []colKind {
 func buildPGIngestSQL() pgIngestSQL {
 	var q pgIngestSQL
 
-	// Agent events: ev carries every agent_event column plus two flags.
-	evNames := append(colNames(agentEventCols), "hist", "st")
-	evKinds := append(kindsOf(agentEventCols), kInt, kInt)
-	evKind := map[string]colKind{}
-	for _, c := range agentEventCols {
-		evKind[c.name] = c.kind
-	}
-	evExprs := make([]string, len(agentEventCols))
-	for i, c := range agentEventCols {
-		evExprs[i] = pgValue(c.name, c.kind)
-	}
+	// Agent events: the staging table holds every agent_event column plus
+	// the two flags hist (kept as an agent_event row) and st (offered to
+	// agent_state). Rows are written in key order (lock order).
+	evNames := colNames(agentEventCols)
 	stNames := make([]string, len(agentStateCols))
-	stExprs := make([]string, len(agentStateCols))
+	stFrom := make([]string, len(agentStateCols))
 	stSets := make([]string, 0, len(agentStateCols))
 	for i, c := range agentStateCols {
-		stNames[i] = c.name
-		stExprs[i] = pgValue(c.from, evKind[c.from])
+		stNames[i], stFrom[i] = c.name, c.from
 		if i > 0 {
 			stSets = append(stSets, c.name+" = excluded."+c.name)
 		}
 	}
 	// The second count is the heartbeats (the events kept out of history)
 	// that moved agent_state, read from the rows up returns rather than by
-	// joining them back to t (a nested loop over the batch).
-	q.events = `WITH t AS MATERIALIZED (SELECT * FROM ` + pgUnnest(evNames, evKinds, 1) + `),
-ins AS (
-	INSERT INTO agent_event (` + strings.Join(colNames(agentEventCols), ", ") + `)
-	SELECT ` + strings.Join(evExprs, ", ") + ` FROM t WHERE t.hist = 1
+	// joining them back to the staged rows.
+	q.events = `WITH ins AS (
+	INSERT INTO agent_event (` + strings.Join(evNames, ", ") + `)
+	SELECT ` + strings.Join(evNames, ", ") + ` FROM ` + pgEventStage.name + ` WHERE hist = 1
+	ORDER BY event_id COLLATE "C"
 	ON CONFLICT (event_id) DO NOTHING
 	RETURNING event_id
 ),
 up AS (
 	INSERT INTO agent_state (` + strings.Join(stNames, ", ") + `)
-	SELECT ` + strings.Join(stExprs, ", ") + ` FROM t WHERE t.st = 1
+	SELECT ` + strings.Join(stFrom, ", ") + ` FROM ` + pgEventStage.name + ` WHERE st = 1
+	ORDER BY agent_id COLLATE "C"
 	ON CONFLICT (agent_id) DO UPDATE SET ` + strings.Join(stSets, ", ") + `
 	WHERE agent_state.last_event_timestamp IS NULL
 		OR (excluded.last_event_timestamp, excluded.last_event_id COLLATE "C")
@@ -242,31 +245,82 @@ func pgArrays[T any](cols []ingestCol[T], rows []T) []any {
 	return args
 }
 
-func (pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, int, error) {
-	args := pgArrays(agentEventCols, evs)
-	hist := make([]int64, len(evs))
-	st := make([]int64, len(evs))
-	stateOnly := false // a heartbeat that only offers agent_state its state
-	for i := range evs {
-		if evs[i].history {
-			hist[i] = 1
-		} else {
-			stateOnly = true
+// pgEventStage stages agent events: agent_event's columns and the two flags.
+var pgEventStage = newPGStage("ingest_agent_event", "agent_event", agentEventCols, []ingestCol[eventRow]{
+	intCol("hist", func(e *eventRow) int64 { return boolInt(e.history) }),
+	intCol("st", func(e *eventRow) int64 { return boolInt(e.state) }),
+})
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// writeEvents COPYs the events kept as history straight into agent_event,
+// the fastest way in, under a savepoint: when one of them is there already
+// (a redelivery: the COPY fails on agent_event's key), it rolls back to the
+// savepoint and stages the whole batch instead, which the events statement
+// inserts with ON CONFLICT DO NOTHING. Either way the events statement then
+// offers agent_state the newest event of each agent from the staging table.
+func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, int, error) {
+	var hist, state []eventRow
+	for _, e := range evs {
+		if e.history {
+			hist = append(hist, e)
 		}
-		if evs[i].state {
-			st[i] = 1
+		if e.state {
+			e.history = false // already in agent_event when the COPY succeeds
+			state = append(state, e)
 		}
 	}
-	args = append(args, hist, st)
-	var stored, hb int
-	if err := tx.QueryRowContext(ctx, pgSQL().events, args...).Scan(&stored, &hb); err != nil {
+	copied, err := w.copyNewEvents(ctx, tx, hist)
+	if err != nil {
 		return 0, 0, err
 	}
-	if !stateOnly {
-		hb = 0 // no event of the batch was left out of history
+	staged := state
+	if copied < 0 { // not all new: the statement inserts what is
+		staged, copied = evs, 0
 	}
-	return stored, hb, nil
+	if len(staged) == 0 {
+		return copied, 0, nil
+	}
+	if err := pgEventStage.fill(ctx, tx, w.conn, staged); err != nil {
+		return 0, 0, err
+	}
+	var stored, hb int
+	if err := tx.QueryRowContext(ctx, pgSQL().events).Scan(&stored, &hb); err != nil {
+		return 0, 0, err
+	}
+	return copied + stored, hb, nil
 }
+
+// copyNewEvents COPYs hist into agent_event under a savepoint and returns
+// how many it stored, or -1 when one of them was stored already (the
+// transaction is then back at the savepoint, as if nothing was copied).
+func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow) (int, error) {
+	if len(hist) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
+		return 0, err
+	}
+	err := pgCopy(ctx, w.conn, "agent_event", agentEventCols, hist)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && pe.TableName == "agent_event" {
+		_, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy")
+		return -1, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT ingest_copy")
+	return len(hist), err
+}
+
+// pgUniqueViolation is PostgreSQL's SQLSTATE unique_violation.
+const pgUniqueViolation = "23505"
 
 func (pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, error) {
 	args := pgArrays(contactRecordCols, crs)

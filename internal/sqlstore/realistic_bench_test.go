@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
@@ -161,7 +159,8 @@ func benchStoreEvents(b *testing.B, dialect string, pool *realisticPool) {
 }
 
 // benchCopyEvents COPYs the decoded agent events of each batch (heartbeats
-// left out, as StoreBatch keeps them out of agent_event) into agent_event.
+// left out, as StoreBatch keeps them out of agent_event) into agent_event,
+// one COPY statement on its own (autocommit).
 func benchCopyEvents(b *testing.B, pool *realisticPool) {
 	s := openIngestStore(b, DialectPostgres, Options{})
 	ctx := context.Background()
@@ -170,15 +169,12 @@ func benchCopyEvents(b *testing.B, pool *realisticPool) {
 		b.Fatal(err)
 	}
 	defer conn.Close()
-	cols := colNames(agentEventCols)
-	rowsOf := func(i int) [][]any {
-		var rows [][]any
+	rowsOf := func(i int) []eventRow {
+		var rows []eventRow
 		for _, ev := range pool.decodeEvents(b, i) {
-			if ev.EventType == connectreporting.AgentEventHeartBeat {
-				continue
+			if ev.EventType != connectreporting.AgentEventHeartBeat {
+				rows = append(rows, eventRow{AgentEvent: &ev})
 			}
-			row := eventRow{AgentEvent: &ev}
-			rows = append(rows, copyValues(agentEventCols, &row))
 		}
 		return rows
 	}
@@ -186,36 +182,10 @@ func benchCopyEvents(b *testing.B, pool *realisticPool) {
 		b.StopTimer()
 		rows := rowsOf(i)
 		b.StartTimer()
-		err := conn.Raw(func(dc any) error {
-			_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"agent_event"}, cols, pgx.CopyFromRows(rows))
-			return err
-		})
-		if err != nil {
+		if err := pgCopy(ctx, conn, "agent_event", agentEventCols, rows); err != nil {
 			b.Fatal(err)
 		}
 	})
-}
-
-// copyValues is one row of cols for CopyFrom: "" and the zero time as NULL.
-func copyValues[T any](cols []ingestCol[T], r *T) []any {
-	vals := make([]any, len(cols))
-	for i, c := range cols {
-		v := c.get(r)
-		switch x := v.(type) {
-		case string:
-			if x == "" {
-				v = nil
-			}
-		case time.Time:
-			if x.IsZero() {
-				v = nil
-			}
-		case []byte:
-			v = string(x)
-		}
-		vals[i] = v
-	}
-	return vals
 }
 
 // BenchmarkRealisticLambdaRSS runs a Lambda-size batch (a Kinesis event of

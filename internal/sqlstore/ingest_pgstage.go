@@ -1,0 +1,139 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// pgStage is a temporary staging table that a batch's rows reach by binary
+// COPY (pgx's CopyFrom), the fastest way into PostgreSQL: no statement
+// parameters to encode, no arrays to build, no text to parse. It is created
+// by the first batch of a session (CREATE TEMP TABLE IF NOT EXISTS: a
+// temporary table is private to its connection and never written to the
+// WAL) and emptied at every commit (ON COMMIT DELETE ROWS), so a staged
+// row lives only in the transaction that stages it.
+//
+// Its columns are typed by kind (text, timestamptz, bigint) whatever the
+// target column: the statement that moves the rows on casts them there, so
+// a value a target column cannot take fails in that statement, as a data
+// error, as it did when the values travelled as parameters.
+type pgStage[T any] struct {
+	name   string
+	cols   []ingestCol[T]
+	create string
+}
+
+// newPGStage describes the staging table name: the columns of table
+// (LIKE table, the compression of each column included, so a compressed
+// document moves on to table as it is, not compressed twice), then extra,
+// typed by kind. CopyFrom writes cols, which are columns of either.
+func newPGStage[T any](name, table string, cols, extra []ingestCol[T]) pgStage[T] {
+	defs := []string{"LIKE " + table + " INCLUDING COMPRESSION"}
+	for _, c := range extra {
+		defs = append(defs, c.name+" "+pgColumnType(c.kind))
+	}
+	all := append(append([]ingestCol[T]{}, cols...), extra...)
+	return pgStage[T]{
+		name:   name,
+		cols:   all,
+		create: "CREATE TEMP TABLE IF NOT EXISTS " + name + " (" + strings.Join(defs, ", ") + ") ON COMMIT DELETE ROWS",
+	}
+}
+
+func pgColumnType(k colKind) string {
+	switch k {
+	case kTime:
+		return "timestamptz"
+	case kInt, kNullInt:
+		return "bigint"
+	}
+	return "text"
+}
+
+// fill stages rows in tx, which runs on conn.
+func (st pgStage[T]) fill(ctx context.Context, tx *sql.Tx, conn *sql.Conn, rows []T) error {
+	if _, err := tx.ExecContext(ctx, st.create); err != nil {
+		return fmt.Errorf("staging table %s: %w", st.name, err)
+	}
+	return pgCopy(ctx, conn, st.name, st.cols, rows)
+}
+
+// pgCopy writes cols of rows into table by binary COPY on conn (inside
+// the transaction conn is in).
+func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, cols []ingestCol[T], rows []T) error {
+	if conn == nil {
+		return errors.New("postgres ingest: no connection to COPY on")
+	}
+	src := &pgCopySource[T]{cols: cols, rows: rows, i: -1, vals: make([]any, len(cols))}
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres ingest: driver connection is %T, not pgx", dc)
+		}
+		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, colNames(cols), src)
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("copied %d of %d rows", n, len(rows))
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return nil
+}
+
+// pgCopySource hands rows to CopyFrom one at a time, reusing one slice of
+// values (CopyFrom encodes a row before it asks for the next).
+type pgCopySource[T any] struct {
+	cols []ingestCol[T]
+	rows []T
+	i    int
+	vals []any
+}
+
+func (s *pgCopySource[T]) Next() bool { s.i++; return s.i < len(s.rows) }
+
+func (s *pgCopySource[T]) Values() ([]any, error) {
+	r := &s.rows[s.i]
+	for ci, c := range s.cols {
+		s.vals[ci] = pgCopyValue(c.kind, c.get(r))
+	}
+	return s.vals, nil
+}
+
+func (s *pgCopySource[T]) Err() error { return nil }
+
+// pgCopyValue is a column value as CopyFrom takes it: NULL for an empty
+// text or raw document, the zero time and a nil pointer; JSON as its bytes
+// (no copy into a string).
+func pgCopyValue(k colKind, v any) any {
+	switch k {
+	case kText:
+		if v.(string) == "" {
+			return nil
+		}
+	case kTime:
+		if t := v.(time.Time); !t.IsZero() {
+			return t
+		}
+		return nil
+	case kNullInt:
+		if p := v.(*int64); p != nil {
+			return *p
+		}
+		return nil
+	case kRaw:
+		if b := v.([]byte); len(b) > 0 {
+			return b
+		}
+		return nil
+	}
+	return v
+}
