@@ -278,13 +278,7 @@ func (p *Poller) run(ctx context.Context, from, to, watermark time.Time, haveCP 
 	margin := orDefault(p.StopMargin, DefaultStopMargin)
 	var longest time.Duration
 	for start := from; start.Before(to); {
-		end := report.Floor(start.Add(size), loc)
-		if !end.After(start) {
-			end = report.End(start, loc)
-		}
-		if end.After(to) {
-			end = to
-		}
+		end := sliceEnd(start, to, size, loc)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < margin+longest {
 			rep.Stopped = true
 			log.Info("historical: stopping before the deadline; the next run resumes at the checkpoint",
@@ -313,6 +307,19 @@ func (p *Poller) run(ctx context.Context, from, to, watermark time.Time, haveCP 
 	log.Info("historical: poll done", "scope", scope, "from", from, "to", to,
 		"queues", rep.Queues, "agents", rep.Agents, "slices", rep.Slices, "metrics", rep.Metrics, "agent_metrics", rep.AgentMetrics)
 	return rep, nil
+}
+
+// sliceEnd is where the slice from start ends: size later, on an interval
+// boundary in loc (at least the end of start's interval), and not after to.
+func sliceEnd(start, to time.Time, size time.Duration, loc *time.Location) time.Time {
+	end := report.Floor(start.Add(size), loc)
+	if !end.After(start) {
+		end = report.End(start, loc)
+	}
+	if end.After(to) {
+		end = to
+	}
+	return end
 }
 
 // slice fetches and stores the queue metrics, then the agent metrics, of

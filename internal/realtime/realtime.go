@@ -174,13 +174,29 @@ func (p *Poller) round(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var (
-		queues []connectreporting.QueueSnapshot
-		agents []connectreporting.AgentSnapshot
-		qErr   error
-		aErr   error
-		wg     sync.WaitGroup
-	)
+	queues, agents, qErr, aErr := p.fetch(ctx, queueIDs, rpIDs)
+	// One time per round, so a round's rows share one snapshot_time: the
+	// API's DataSnapshotTime (the earliest, when chunks differ), else now.
+	snap := earliest(queues)
+	if snap.IsZero() {
+		snap = p.now()
+	}
+	snap = snap.UTC()
+	if err := p.store(ctx, snap, queues, agents, qErr, aErr); err != nil {
+		return err
+	}
+	st := RoundStats{SnapshotTime: snap, Queues: len(queues), Agents: len(agents), Duration: time.Since(start)}
+	p.mu.Lock()
+	p.lastRound = st
+	p.mu.Unlock()
+	p.log().Info("realtime round", "snapshot_time", snap, "queue_snapshots", st.Queues,
+		"agent_snapshots", st.Agents, "queues", len(queueIDs), "routing_profiles", len(rpIDs), "duration", st.Duration)
+	return nil
+}
+
+// fetch reads the queue and the agent snapshots side by side.
+func (p *Poller) fetch(ctx context.Context, queueIDs, rpIDs []string) (queues []connectreporting.QueueSnapshot, agents []connectreporting.AgentSnapshot, qErr, aErr error) {
+	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -191,13 +207,12 @@ func (p *Poller) round(ctx context.Context) error {
 		agents, aErr = p.API.CurrentAgentSnapshots(ctx, rpIDs)
 	}()
 	wg.Wait()
-	// One time per round, so a round's rows share one snapshot_time: the
-	// API's DataSnapshotTime (the earliest, when chunks differ), else now.
-	snap := earliest(queues)
-	if snap.IsZero() {
-		snap = p.now()
-	}
-	snap = snap.UTC()
+	return queues, agents, qErr, aErr
+}
+
+// store stores the snapshots read without error under snap; the error
+// joins the read errors and the store's.
+func (p *Poller) store(ctx context.Context, snap time.Time, queues []connectreporting.QueueSnapshot, agents []connectreporting.AgentSnapshot, qErr, aErr error) error {
 	var errs []error
 	if qErr != nil {
 		errs = append(errs, fmt.Errorf("queue snapshots: %w", qErr))
@@ -219,16 +234,7 @@ func (p *Poller) round(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("storing agent snapshots: %w", err))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	st := RoundStats{SnapshotTime: snap, Queues: len(queues), Agents: len(agents), Duration: time.Since(start)}
-	p.mu.Lock()
-	p.lastRound = st
-	p.mu.Unlock()
-	p.log().Info("realtime round", "snapshot_time", snap, "queue_snapshots", st.Queues,
-		"agent_snapshots", st.Agents, "queues", len(queueIDs), "routing_profiles", len(rpIDs), "duration", st.Duration)
-	return nil
+	return errors.Join(errs...)
 }
 
 // lists returns the queue and routing profile ids, read again when older

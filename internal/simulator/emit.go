@@ -50,24 +50,8 @@ func appendNullableAETime(b []byte, ms int64) []byte {
 // prepareAgentJSON builds the static parts of an agent's Configuration object:
 // everything but RoutingProfile.Concurrency.
 func (s *Simulator) prepareAgentJSON(a *agent) {
-	b := []byte(`{"AgentHierarchyGroups":{`)
-	for lvl := 1; lvl <= 5; lvl++ {
-		if lvl > 1 {
-			b = append(b, ',')
-		}
-		b = appendKey(b, "Level"+strconv.Itoa(lvl))
-		if lvl <= len(a.group.path) {
-			g := a.group.path[lvl-1]
-			b = append(b, `{"ARN":`...)
-			b = appendJSONString(b, g.arn)
-			b = append(b, `,"Name":`...)
-			b = appendJSONString(b, g.name)
-			b = append(b, '}')
-		} else {
-			b = append(b, "null"...)
-		}
-	}
-	b = append(b, `},"FirstName":`...)
+	b := appendHierarchyGroups([]byte(`{"AgentHierarchyGroups":`), a.group.path)
+	b = append(b, `,"FirstName":`...)
 	b = appendJSONString(b, a.first)
 	b = append(b, `,"LastName":`...)
 	b = appendJSONString(b, a.last)
@@ -82,20 +66,17 @@ func (s *Simulator) prepareAgentJSON(a *agent) {
 	b = appendJSONString(b, a.rp.outbound.name)
 	b = append(b, `},"InboundQueues":[{"ARN":`...)
 	b = appendJSONString(b, s.arnPrefix+"queue/agent/"+a.id)
-	b = append(b, `,"Channels":[`...)
-	first := true
+	b = append(b, `,"Channels":`...)
+	var chs []string
 	for ci, ch := range channels {
 		if a.rp.conc[ci] > 0 {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = appendJSONString(b, ch)
+			chs = append(chs, ch)
 		}
 	}
-	b = append(b, `],"Name":null}`...)
+	b = appendStrings(b, chs)
+	b = append(b, `,"Name":null}`...)
 	for _, q := range s.queues {
-		var chs []string
+		chs = chs[:0]
 		for ci, ch := range channels {
 			if a.rp.serve[q.idx][ci].ok {
 				chs = append(chs, ch)
@@ -106,14 +87,9 @@ func (s *Simulator) prepareAgentJSON(a *agent) {
 		}
 		b = append(b, `,{"ARN":`...)
 		b = appendJSONString(b, q.arn)
-		b = append(b, `,"Channels":[`...)
-		for i, ch := range chs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, ch)
-		}
-		b = append(b, `],"Name":`...)
+		b = append(b, `,"Channels":`...)
+		b = appendStrings(b, chs)
+		b = append(b, `,"Name":`...)
 		b = appendJSONString(b, q.name)
 		b = append(b, '}')
 	}
@@ -123,6 +99,41 @@ func (s *Simulator) prepareAgentJSON(a *agent) {
 	b = appendJSONString(b, a.username)
 	b = append(b, '}')
 	a.cfgSuffix = b
+}
+
+// appendHierarchyGroups appends the AgentHierarchyGroups object of an agent
+// in group path (top level first): Level1 to Level5, null where none.
+func appendHierarchyGroups(b []byte, path []*group) []byte {
+	b = append(b, '{')
+	for lvl := 1; lvl <= 5; lvl++ {
+		if lvl > 1 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, "Level"+strconv.Itoa(lvl))
+		if lvl > len(path) {
+			b = append(b, "null"...)
+			continue
+		}
+		g := path[lvl-1]
+		b = append(b, `{"ARN":`...)
+		b = appendJSONString(b, g.arn)
+		b = append(b, `,"Name":`...)
+		b = appendJSONString(b, g.name)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendStrings appends a JSON array of strings.
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, v := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v)
+	}
+	return append(b, ']')
 }
 
 // concurrency order in events: channels sorted by name (CHAT, TASK, VOICE).
@@ -166,6 +177,33 @@ func (s *Simulator) appendSnapshot(b []byte, a *agent) []byte {
 	b = appendJSONString(b, a.status.typ)
 	b = append(b, `},"Configuration":`...)
 	b = append(b, a.cfgPrefix...)
+	b = appendConcurrency(b, a)
+	b = append(b, a.cfgSuffix...)
+	b = append(b, `,"Contacts":[`...)
+	for i, l := range a.legs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendLeg(b, l)
+	}
+	b = append(b, `],"NextAgentStatus":`...)
+	if a.next == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"ARN":`...)
+		b = appendJSONString(b, a.next.st.arn)
+		b = append(b, `,"EnqueuedTimestamp":`...)
+		b = appendAETime(b, a.next.at)
+		b = append(b, `,"Name":`...)
+		b = appendJSONString(b, a.next.st.name)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendConcurrency appends the agent's RoutingProfile.Concurrency: its
+// slots per channel it takes, in concOrder.
+func appendConcurrency(b []byte, a *agent) []byte {
 	b = append(b, '[')
 	_, avail := a.slots()
 	first := true
@@ -185,52 +223,36 @@ func (s *Simulator) appendSnapshot(b []byte, a *agent) []byte {
 		b = strconv.AppendInt(b, int64(a.rp.conc[ci]), 10)
 		b = append(b, '}')
 	}
-	b = append(b, ']')
-	b = append(b, a.cfgSuffix...)
-	b = append(b, `,"Contacts":[`...)
-	for i, l := range a.legs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		c := l.c
-		b = append(b, `{"Channel":`...)
-		b = appendJSONString(b, channels[c.ch])
-		b = append(b, `,"ConnectedToAgentTimestamp":`...)
-		if l.state == stateMissed || l.state == stateIncoming || l.state == stateConnecting {
-			b = append(b, "null"...)
-		} else {
-			b = appendNullableAETime(b, c.connected)
-		}
-		b = append(b, `,"ContactId":`...)
-		b = appendJSONString(b, c.id)
-		b = append(b, `,"InitialContactId":`...)
-		b = appendNullableString(b, c.initialID)
-		b = append(b, `,"InitiationMethod":`...)
-		b = appendJSONString(b, c.method)
-		b = append(b, `,"Queue":{"ARN":`...)
-		b = appendJSONString(b, c.q.arn)
-		b = append(b, `,"Name":`...)
-		b = appendJSONString(b, c.q.name)
-		b = append(b, `},"QueueTimestamp":`...)
-		b = appendNullableAETime(b, c.enqueue)
-		b = append(b, `,"State":`...)
-		b = appendJSONString(b, l.state)
-		b = append(b, `,"StateStartTimestamp":`...)
-		b = appendAETime(b, l.stateStart)
-		b = append(b, '}')
-	}
-	b = append(b, `],"NextAgentStatus":`...)
-	if a.next == nil {
+	return append(b, ']')
+}
+
+// appendLeg appends one of the agent's contacts as the snapshot lists it.
+func appendLeg(b []byte, l *leg) []byte {
+	c := l.c
+	b = append(b, `{"Channel":`...)
+	b = appendJSONString(b, channels[c.ch])
+	b = append(b, `,"ConnectedToAgentTimestamp":`...)
+	if l.state == stateMissed || l.state == stateIncoming || l.state == stateConnecting {
 		b = append(b, "null"...)
 	} else {
-		b = append(b, `{"ARN":`...)
-		b = appendJSONString(b, a.next.st.arn)
-		b = append(b, `,"EnqueuedTimestamp":`...)
-		b = appendAETime(b, a.next.at)
-		b = append(b, `,"Name":`...)
-		b = appendJSONString(b, a.next.st.name)
-		b = append(b, '}')
+		b = appendNullableAETime(b, c.connected)
 	}
+	b = append(b, `,"ContactId":`...)
+	b = appendJSONString(b, c.id)
+	b = append(b, `,"InitialContactId":`...)
+	b = appendNullableString(b, c.initialID)
+	b = append(b, `,"InitiationMethod":`...)
+	b = appendJSONString(b, c.method)
+	b = append(b, `,"Queue":{"ARN":`...)
+	b = appendJSONString(b, c.q.arn)
+	b = append(b, `,"Name":`...)
+	b = appendJSONString(b, c.q.name)
+	b = append(b, `},"QueueTimestamp":`...)
+	b = appendNullableAETime(b, c.enqueue)
+	b = append(b, `,"State":`...)
+	b = appendJSONString(b, l.state)
+	b = append(b, `,"StateStartTimestamp":`...)
+	b = appendAETime(b, l.stateStart)
 	return append(b, '}')
 }
 

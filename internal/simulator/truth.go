@@ -171,13 +171,20 @@ func (s *Simulator) Truth(from, to time.Time) Truth {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	lo, hi := from.UnixMilli(), to.UnixMilli()
-	tr := Truth{From: from.UTC(), To: to.UTC(), Now: msTime(s.now)}
+	return Truth{From: from.UTC(), To: to.UTC(), Now: msTime(s.now),
+		Queues: s.queueTruth(lo, hi), AgentStatuses: s.agentStatusTruth(lo, hi)}
+}
+
+// queueTruth is the queue figures of the intervals starting in [lo, hi)
+// (Unix ms), by interval, queue name and channel.
+func (s *Simulator) queueTruth(lo, hi int64) []QueueIntervalTruth {
+	var out []QueueIntervalTruth
 	for k, a := range s.truth.queues {
 		if k.interval < lo || k.interval >= hi {
 			continue
 		}
 		q := s.queues[k.q]
-		tr.Queues = append(tr.Queues, QueueIntervalTruth{
+		out = append(out, QueueIntervalTruth{
 			IntervalStart: msTime(k.interval), IntervalEnd: msTime(k.interval + intervalMs),
 			QueueID: q.id, QueueName: q.name, Channel: channels[k.ch],
 			ContactsOffered: a.offered, ContactsAnswered: a.answered, ContactsHandled: a.handled, ContactsAbandoned: a.abandoned,
@@ -187,8 +194,8 @@ func (s *Simulator) Truth(from, to time.Time) Truth {
 			QueueAnswerTimeSeconds: msSec(a.answerMs), AbandonTimeSeconds: msSec(a.abandonMs),
 		})
 	}
-	sort.Slice(tr.Queues, func(i, j int) bool {
-		a, b := tr.Queues[i], tr.Queues[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if !a.IntervalStart.Equal(b.IntervalStart) {
 			return a.IntervalStart.Before(b.IntervalStart)
 		}
@@ -197,6 +204,13 @@ func (s *Simulator) Truth(from, to time.Time) Truth {
 		}
 		return a.Channel < b.Channel
 	})
+	return out
+}
+
+// agentStatusTruth is the seconds each agent spent in each status in the
+// intervals starting in [lo, hi) (Unix ms), the open spans counted to now,
+// by interval, agent and status.
+func (s *Simulator) agentStatusTruth(lo, hi int64) []AgentStatusTruth {
 	agents := make(map[aKey]int64, len(s.truth.agents))
 	for k, v := range s.truth.agents {
 		if k.interval >= lo && k.interval < hi {
@@ -228,15 +242,16 @@ func (s *Simulator) Truth(from, to time.Time) Truth {
 		}
 		return a.status < b.status
 	})
+	var out []AgentStatusTruth
 	for _, k := range keys {
 		a, st := s.agents[k.agent], s.statuses[k.status]
-		tr.AgentStatuses = append(tr.AgentStatuses, AgentStatusTruth{
+		out = append(out, AgentStatusTruth{
 			IntervalStart: msTime(k.interval), IntervalEnd: msTime(k.interval + intervalMs),
 			AgentID: a.id, Username: a.username, StatusName: st.name, StatusType: st.typ,
 			Seconds: msSec(agents[k]),
 		})
 	}
-	return tr
+	return out
 }
 
 func msSec(ms int64) float64 { return float64(ms) / 1000 }

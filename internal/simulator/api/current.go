@@ -392,6 +392,27 @@ func (s *Server) getCurrentUserData(q *request) (any, *apiError) {
 		return nil, e
 	}
 	f := req.Filters
+	states, e := f.check()
+	if e != nil {
+		return nil, e
+	}
+	spec := pageSpec{op: OpGetCurrentUserData, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
+	pg, e := paginate(s, spec, func() ([]userDataWire, time.Time, *apiError) {
+		return s.userData(f, states), s.src.Now(), nil
+	})
+	if e != nil {
+		return nil, e
+	}
+	if pg.items == nil {
+		pg.items = []userDataWire{}
+	}
+	return getCurrentUserDataResponse{NextToken: pg.next, UserDataList: pg.items, ApproximateTotalCount: int64(pg.total)}, nil
+}
+
+// check validates GetCurrentUserData's filters: the list sizes, exactly one
+// of Queues, RoutingProfiles, Agents and UserHierarchyGroups, and the
+// contact states, which it returns as a set (nil = every state).
+func (f *userDataFilters) check() (map[string]bool, *apiError) {
 	if f == nil {
 		return nil, invalidParam("Filters is required")
 	}
@@ -433,17 +454,7 @@ func (s *Server) getCurrentUserData(q *request) (any, *apiError) {
 			}
 		}
 	}
-	spec := pageSpec{op: OpGetCurrentUserData, hash: bodyHash(q.body), token: req.NextToken, maxResults: req.MaxResults, max: 100, def: 100, member: "maxResults"}
-	pg, e := paginate(s, spec, func() ([]userDataWire, time.Time, *apiError) {
-		return s.userData(f, states), s.src.Now(), nil
-	})
-	if e != nil {
-		return nil, e
-	}
-	if pg.items == nil {
-		pg.items = []userDataWire{}
-	}
-	return getCurrentUserDataResponse{NextToken: pg.next, UserDataList: pg.items, ApproximateTotalCount: int64(pg.total)}, nil
+	return states, nil
 }
 
 func (s *Server) userData(f *userDataFilters, states map[string]bool) []userDataWire {

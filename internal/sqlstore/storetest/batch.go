@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,19 +67,24 @@ func ts(sec int) string { return At(sec).Format("2006-01-02T15:04:05.000Z") }
 // undecodable and keyless records are parked; replaying every batch of a
 // case, in reverse, leaves every table unchanged.
 func batchSemantics(t *testing.T, h Harness) {
-	c1v1 := ContactRecord("c-1", At(100), "a1", map[string]string{"lang": "en", "tier": "gold"})
-	c1v2 := ContactRecord("c-1", At(200), "a2", map[string]string{"tier": "silver", "vip": "yes"})
-	c1v3 := ContactRecord("c-1", At(300), "a3", nil)
-	tieA, tieB := withRaw(c1v1, "A"), withRaw(c1v1, "B")
-	win := tieWinner(tieA, tieB)
+	for _, tc := range slices.Concat(eventCases(), heartbeatCases(), contactCases(), rejectCases()) {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
+	}
+}
 
-	cases := []struct {
-		name       string
-		heartbeats bool
-		batches    []batch
-		want       []res
-		checks     []checkQuery
-	}{
+// batchCase stores batches one after another, each with its expected
+// result, checks the tables, then replays every batch in reverse.
+type batchCase struct {
+	name       string
+	heartbeats bool
+	batches    []batch
+	want       []res
+	checks     []checkQuery
+}
+
+// eventCases: agent events are stored once, agent_state only moves forward.
+func eventCases() []batchCase {
+	return []batchCase{
 		{
 			name: "duplicate events change nothing",
 			batches: []batch{
@@ -137,6 +143,12 @@ func batchSemantics(t *testing.T, h Harness) {
 				{qState, [][]string{{"a1", "Break", ts(60), change, "e-b"}, {"a2", "Lunch", ts(60), change, "e-d"}}},
 			},
 		},
+	}
+}
+
+// heartbeatCases: heartbeats move agent_state, and are rows only when kept.
+func heartbeatCases() []batchCase {
+	return []batchCase{
 		{
 			name: "heartbeats refresh agent_state without history rows",
 			batches: []batch{
@@ -168,6 +180,18 @@ func batchSemantics(t *testing.T, h Harness) {
 				{qIntervals, [][]string{{"a1", ts(0), "Available", "ROUTABLE", "NULL", "NULL"}}},
 			},
 		},
+	}
+}
+
+// contactCases: the newest version of a contact is kept, with its attributes.
+func contactCases() []batchCase {
+	c1v1 := ContactRecord("c-1", At(100), "a1", map[string]string{"lang": "en", "tier": "gold"})
+	c1v2 := ContactRecord("c-1", At(200), "a2", map[string]string{"tier": "silver", "vip": "yes"})
+	c1v3 := ContactRecord("c-1", At(300), "a3", nil)
+	tieA, tieB := withRaw(c1v1, "A"), withRaw(c1v1, "B")
+	win := tieWinner(tieA, tieB)
+
+	return []batchCase{
 		{
 			name: "an older contact record version changes nothing",
 			batches: []batch{
@@ -218,6 +242,12 @@ func batchSemantics(t *testing.T, h Harness) {
 			want:    []res{{Stored: 1}, {Updated: 1}},
 			checks:  []checkQuery{{qContacts, [][]string{{"c-1", ts(100), "a1", RawHash(win.Raw)}}}},
 		},
+	}
+}
+
+// rejectCases: what cannot be stored is parked once.
+func rejectCases() []batchCase {
+	return []batchCase{
 		{
 			name: "rejected records are parked once per sequence number",
 			batches: []batch{
@@ -241,35 +271,34 @@ func batchSemantics(t *testing.T, h Harness) {
 			checks: []checkQuery{{qEvents, nil}, {qContacts, nil}},
 		},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := h.Open(t, Options{StoreHeartbeats: tc.heartbeats})
-			ctx := context.Background()
-			for i, b := range tc.batches {
-				got, err := s.StoreBatch(ctx, b)
-				if err != nil {
-					t.Fatalf("batch %d: %v", i, err)
-				}
-				if got != tc.want[i] {
-					t.Errorf("batch %d: result %+v, want %+v", i, got, tc.want[i])
-				}
-			}
-			for _, c := range tc.checks {
-				got := QueryRows(t, s.DB(), c.q)
-				if !reflect.DeepEqual(got, c.want) {
-					t.Errorf("%s\n got  %q\n want %q", c.q, got, c.want)
-				}
-			}
-			// Replaying every batch leaves every table unchanged.
-			before := DumpTables(t, s.DB())
-			for i := len(tc.batches) - 1; i >= 0; i-- {
-				if _, err := s.StoreBatch(ctx, tc.batches[i]); err != nil {
-					t.Fatalf("replay batch %d: %v", i, err)
-				}
-			}
-			DiffDumps(t, before, DumpTables(t, s.DB()))
-		})
+}
+
+func (tc batchCase) run(t *testing.T, h Harness) {
+	s := h.Open(t, Options{StoreHeartbeats: tc.heartbeats})
+	ctx := context.Background()
+	for i, b := range tc.batches {
+		got, err := s.StoreBatch(ctx, b)
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		if got != tc.want[i] {
+			t.Errorf("batch %d: result %+v, want %+v", i, got, tc.want[i])
+		}
 	}
+	for _, c := range tc.checks {
+		got := QueryRows(t, s.DB(), c.q)
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s\n got  %q\n want %q", c.q, got, c.want)
+		}
+	}
+	// Replaying every batch leaves every table unchanged.
+	before := DumpTables(t, s.DB())
+	for i := len(tc.batches) - 1; i >= 0; i-- {
+		if _, err := s.StoreBatch(ctx, tc.batches[i]); err != nil {
+			t.Fatalf("replay batch %d: %v", i, err)
+		}
+	}
+	DiffDumps(t, before, DumpTables(t, s.DB()))
 }
 
 func loser(a, b cr) cr {

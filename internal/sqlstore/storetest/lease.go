@@ -9,29 +9,13 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
-// shardLeases walks one lease through its life on every
-// dialect: created free, taken (compare and set on the counter), renewed,
-// stolen, fenced (a batch of the old owner stores nothing), finished.
+// shardLeases walks one lease through its life: created free, taken
+// (compare and set on the counter), renewed, stolen, fenced (a batch of the
+// old owner stores nothing), finished; then another is released.
 func shardLeases(t *testing.T, h Harness) {
 	ctx := context.Background()
 	s := h.Open(t, Options{})
-	mustLease := func(want string) connectreporting.ShardLease {
-		t.Helper()
-		ls, err := s.Leases(ctx, "ae")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range ls {
-			if l.ShardID == "shard-0" {
-				if got := l.Owner + "|" + l.Checkpoint; got != want {
-					t.Fatalf("lease %s, want %s", got, want)
-				}
-				return l
-			}
-		}
-		t.Fatalf("no lease shard-0 in %+v", ls)
-		return connectreporting.ShardLease{}
-	}
+	mustLease := func(want string) connectreporting.ShardLease { return leaseOf(t, s, "shard-0", want) }
 	created := []connectreporting.ShardLease{{Stream: "ae", ShardID: "shard-0", Checkpoint: "TRIM_HORIZON"}, {Stream: "ae", ShardID: "shard-1", Checkpoint: "LATEST"}}
 	for range 2 { // twice: the second call changes nothing
 		if err := s.CreateLeases(ctx, created); err != nil {
@@ -98,21 +82,20 @@ func shardLeases(t *testing.T, h Harness) {
 		t.Fatalf("a finished shard has a sequence-number checkpoint: %v %v", ok, err)
 	}
 
-	// Release frees a lease for the next taker at once.
-	l1 := connectreporting.ShardLease{}
-	ls, _ := s.Leases(ctx, "ae")
-	for _, l := range ls {
-		if l.ShardID == "shard-1" {
-			l1 = l
-		}
-	}
-	if ok, err := s.TakeLease(ctx, l1, "A"); err != nil || !ok {
+	leaseRelease(t, s)
+}
+
+// leaseRelease: a release frees a lease for the next taker at once; the
+// health report shows every shard's checkpoint and owner.
+func leaseRelease(t *testing.T, s Store) {
+	ctx := context.Background()
+	if ok, err := s.TakeLease(ctx, leaseOf(t, s, "shard-1", "|LATEST"), "A"); err != nil || !ok {
 		t.Fatalf("take shard-1 = %v, %v", ok, err)
 	}
 	if err := s.ReleaseLease(ctx, "ae", "shard-1", "A"); err != nil {
 		t.Fatal(err)
 	}
-	health, err := s.Health(ctx, t0)
+	health, err := s.Health(ctx, T0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,4 +106,24 @@ func shardLeases(t *testing.T, h Harness) {
 	if want := "shard-0=SHARD_END@ shard-1=LATEST@"; strings.Join(got, " ") != want {
 		t.Errorf("health checkpoints %v, want %s", got, want)
 	}
+}
+
+// leaseOf returns the lease of shard of the stream "ae", failing t unless
+// its owner and checkpoint are want ("owner|checkpoint").
+func leaseOf(t *testing.T, s Store, shard, want string) connectreporting.ShardLease {
+	t.Helper()
+	ls, err := s.Leases(context.Background(), "ae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if l.ShardID == shard {
+			if got := l.Owner + "|" + l.Checkpoint; got != want {
+				t.Fatalf("lease %s, want %s", got, want)
+			}
+			return l
+		}
+	}
+	t.Fatalf("no lease %s in %+v", shard, ls)
+	return connectreporting.ShardLease{}
 }
