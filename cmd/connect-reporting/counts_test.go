@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 )
 
@@ -27,23 +30,20 @@ func TestIngestCountsAreTheRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	files := map[string]*os.File{}
-	for _, stream := range []string{"agent-events", "ctr"} {
-		f, err := os.Create(filepath.Join(dir, stream+".jsonl"))
-		if err != nil {
+	path := func(stream string) string { return filepath.Join(dir, stream+".jsonl") }
+	ae, ctr := simingest.Split(recs)
+	for stream, recs := range map[string][]ingest.Record{"agent-events": ae, "ctr": ctr} {
+		var b bytes.Buffer
+		for _, r := range recs {
+			fmt.Fprintf(&b, "%s\n", r.Data)
+		}
+		if stream == "agent-events" {
+			b.WriteString("{not json\n")
+		}
+		if err := os.WriteFile(path(stream), b.Bytes(), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		defer f.Close()
-		files[stream] = f
 	}
-	for _, r := range recs {
-		f := files["agent-events"]
-		if r.Stream == simulator.StreamCTR {
-			f = files["ctr"]
-		}
-		fmt.Fprintf(f, "%s\n", r.Data)
-	}
-	fmt.Fprintf(files["agent-events"], "{not json\n")
 	counts := regexp.MustCompile(`stored (\d+), updated (\d+), duplicate (\d+), heartbeat (\d+), rejected (\d+)`)
 	parse := func(out string) [5]int {
 		m := counts.FindStringSubmatch(out)
@@ -72,7 +72,7 @@ func TestIngestCountsAreTheRows(t *testing.T) {
 			}
 			var total [2][5]int
 			for i, stream := range []string{"agent-events", "ctr"} {
-				out, _, err := run(t, nil, "", "ingest", stream, files[stream].Name(), "--db", dsn, "--batch", "100")
+				out, _, err := run(t, nil, "", "ingest", stream, path(stream), "--db", dsn, "--batch", "100")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -87,7 +87,7 @@ func TestIngestCountsAreTheRows(t *testing.T) {
 			if ae[2] == 0 || ae[3] == 0 || ctr[1]+ctr[2] == 0 || ae[4] != 1 {
 				t.Errorf("the simulated streams should hold duplicates, heartbeats and re-deliveries: %v %v", ae, ctr)
 			}
-			out, _, err := run(t, nil, "", "ingest", "ctr", files["ctr"].Name(), "--db", dsn)
+			out, _, err := run(t, nil, "", "ingest", "ctr", path("ctr"), "--db", dsn)
 			if err != nil {
 				t.Fatal(err)
 			}

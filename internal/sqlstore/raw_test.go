@@ -11,6 +11,7 @@ import (
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 )
 
@@ -32,22 +33,22 @@ func TestRawLossless(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]byte{} // event_id or contact_id -> the record raw must hold
-	var evRecs, crRecs []ingest.Record
-	for _, r := range mem.Records() {
-		var id struct{ EventID, EventType, ContactID, LastUpdateTimestamp string }
+	evRecs, crRecs := simingest.Split(mem.Records())
+	for _, r := range evRecs {
+		var id struct{ EventID, EventType string }
 		if err := json.Unmarshal(r.Data, &id); err != nil {
 			t.Fatal(err)
 		}
-		switch {
-		case r.Stream == simulator.StreamCTR:
-			crRecs = append(crRecs, ingest.Record{Data: r.Data})
-			want["c:"+id.ContactID] = r.Data // versions arrive in order: the last is the newest
-		case id.EventType != connectreporting.AgentEventHeartBeat:
-			evRecs = append(evRecs, ingest.Record{Data: r.Data})
+		if id.EventType != connectreporting.AgentEventHeartBeat {
 			want["e:"+id.EventID] = r.Data
-		default:
-			evRecs = append(evRecs, ingest.Record{Data: r.Data})
 		}
+	}
+	for _, r := range crRecs {
+		var id struct{ ContactID string }
+		if err := json.Unmarshal(r.Data, &id); err != nil {
+			t.Fatal(err)
+		}
+		want["c:"+id.ContactID] = r.Data // versions arrive in order: the last is the newest
 	}
 	if len(evRecs) < 100 || len(crRecs) < 20 {
 		t.Fatalf("simulator emitted %d agent events and %d contact records", len(evRecs), len(crRecs))

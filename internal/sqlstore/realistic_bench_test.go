@@ -19,6 +19,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/lambda"
+	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 )
 
@@ -296,31 +297,14 @@ func BenchmarkRealisticStorage(b *testing.B) {
 
 // loadSimulatedDay runs the simulator for a day and ingests what it emits.
 func loadSimulatedDay(b *testing.B, s *Store, cfg simulator.Config) {
-	e := &ingest.Engine{Store: s}
-	ctx := context.Background()
-	sink := simulator.SinkFunc(func(ctx context.Context, recs []simulator.Record) error {
-		var evs, crs []ingest.Record
-		for _, r := range recs {
-			if r.Stream == simulator.StreamCTR {
-				crs = append(crs, ingest.Record{Data: r.Data})
-			} else {
-				evs = append(evs, ingest.Record{Data: r.Data})
-			}
-		}
-		if _, err := e.Ingest(ctx, connectreporting.SourceAgentEvents, evs); err != nil {
-			return err
-		}
-		_, err := e.Ingest(ctx, connectreporting.SourceCTR, crs)
-		return err
-	})
-	sim, err := simulator.New(cfg, sink)
+	sim, err := simulator.New(cfg, simingest.Sink(&ingest.Engine{Store: s}))
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := sim.RunUntil(cfg.Start.Add(24 * time.Hour)); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
+	if _, err := s.DB().ExecContext(context.Background(), "VACUUM ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 }
