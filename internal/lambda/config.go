@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,8 @@ import (
 	// The provided.al2023 image is minimal; embed the zone database so
 	// TIME_ZONE works wherever the binary runs.
 	_ "time/tzdata"
+
+	"github.com/connect-reporting/connect-reporting/internal/secret"
 )
 
 // Config is the function's configuration, read from the environment. The
@@ -242,44 +243,10 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalJSON keeps encoding/json from printing the value.
 func (s Secret) MarshalJSON() ([]byte, error) { return strconv.AppendQuote(nil, s.String()), nil }
 
-// Redact replaces every occurrence in msg of the secret, and of the password
-// it contains, with a placeholder. Drivers sometimes echo a connection string
-// in their errors; this keeps such an error out of the logs.
+// Redact replaces every occurrence in msg of the secret, and of the
+// passwords it contains (in their URL-escaped forms too), with a
+// placeholder (secret.Hide). Drivers sometimes echo a connection string in
+// their errors; this keeps such an error out of the logs.
 func (s Secret) Redact(msg string) string {
-	if s == "" {
-		return msg
-	}
-	for _, v := range secretParts(string(s)) {
-		if len(v) >= 3 {
-			msg = strings.ReplaceAll(msg, v, redacted)
-		}
-	}
-	return msg
-}
-
-// secretParts returns the whole DSN and the passwords in it (URL userinfo,
-// and Password=/Pwd= keys of ADO.NET and key=value strings), longest first.
-func secretParts(dsn string) []string {
-	parts := []string{dsn}
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			parts = append(parts, p, url.QueryEscape(p), url.PathEscape(p))
-		}
-		if q := u.Query(); q.Get("password") != "" {
-			parts = append(parts, q.Get("password"))
-		}
-	}
-	for _, sep := range []string{";", " "} {
-		for _, kv := range strings.Split(dsn, sep) {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				continue
-			}
-			switch strings.ToLower(strings.TrimSpace(k)) {
-			case "password", "pwd", "user id password":
-				parts = append(parts, strings.Trim(strings.TrimSpace(v), `'"{}`))
-			}
-		}
-	}
-	return parts
+	return secret.Hide(msg, redacted, append([]string{string(s)}, secret.Passwords(string(s))...)...)
 }

@@ -2,9 +2,10 @@ package sqlstore
 
 import (
 	"errors"
-	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/connect-reporting/connect-reporting/internal/secret"
 )
 
 // redactedValue replaces a password wherever one is printed.
@@ -113,11 +114,4 @@ func scrubErr(err error, password string) error {
 	return &scrubbed{err: err, password: password}
 }
 
-func scrub(msg, password string) string {
-	if len(password) < 2 {
-		return msg
-	}
-	userinfo := strings.TrimPrefix(url.UserPassword("", password).String(), ":")
-	return strings.NewReplacer(password, redactedValue, userinfo, redactedValue,
-		url.QueryEscape(password), redactedValue).Replace(msg)
-}
+func scrub(msg, password string) string { return secret.Hide(msg, redactedValue, password) }
