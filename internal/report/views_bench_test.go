@@ -115,7 +115,8 @@ FROM generate_series(0, %[3]d - 1) a`, c.days, benchStart.Format(time.RFC3339), 
 }
 
 // load fills an empty, migrated database with the centre, ten days per
-// statement, then lets the store keep report_interval and ANALYZEs.
+// statement, then lets the store keep report_interval and the rollups
+// (RebuildRollups) and ANALYZEs.
 func (c benchCentre) load(tb testing.TB, s *sqlstore.Store) {
 	tb.Helper()
 	ctx := context.Background()
@@ -129,6 +130,10 @@ func (c benchCentre) load(tb testing.TB, s *sqlstore.Store) {
 		}
 	}
 	if err := s.PrepareReports(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	// Loaded behind the store's back: build the report rollups.
+	if err := s.RebuildRollups(ctx, time.Time{}, time.Time{}); err != nil {
 		tb.Fatal(err)
 	}
 	if _, err := s.DB().ExecContext(ctx, "ANALYZE"); err != nil {

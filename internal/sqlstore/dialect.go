@@ -42,6 +42,14 @@ type dialect interface {
 	// the statement, if any, that runs before such a read of a table.
 	updateLockHint() string
 	lockForUpdate(ctx context.Context, tx *sql.Tx, table string) error
+	// lockRollups makes the writers of the rollups' sources take turns
+	// until they commit (rollup.go).
+	lockRollups(ctx context.Context, tx *sql.Tx) error
+	// intCast casts a text expression to an integer.
+	intCast(expr string) string
+	// addSQL adds the rows of sel (keys then cols) to table, summing cols
+	// into the rows whose keys exist.
+	addSQL(table string, keys, cols []string, sel string) string
 	// closeConfigRows sets valid_to = readAt on current configuration rows.
 	closeConfigRows(ctx context.Context, tx *sql.Tx, s *Store, keys []string, table string, rows []currentRow, readAt time.Time) error
 

@@ -88,3 +88,15 @@ func (postgresDialect) maintainIndexes(ctx context.Context, s *Store) ([]string,
 
 // keywordDSN reads an Npgsql string (npgsqlDSN).
 func (postgresDialect) keywordDSN(kw keywords) (DSN, error) { return npgsqlDSN(kw) }
+
+// lockRollups makes the writers of the rollups' sources take turns (see
+// rollup.go); readers are not blocked.
+func (d postgresDialect) lockRollups(ctx context.Context, tx *sql.Tx) error {
+	return d.lockForUpdate(ctx, tx, "queue_interval_rollup")
+}
+
+func (postgresDialect) intCast(expr string) string { return "CAST(" + expr + " AS integer)" }
+
+func (postgresDialect) addSQL(table string, keys, cols []string, sel string) string {
+	return onConflictAddSQL(table, keys, cols, sel)
+}

@@ -94,3 +94,12 @@ func (sqliteDialect) keywordDSN(kw keywords) (DSN, error) {
 	}
 	return DSN{}, dsnErr("STORAGE=sqlite needs sqlite:PATH or Data Source=PATH")
 }
+
+// lockRollups: SQLite has one writer at a time already.
+func (sqliteDialect) lockRollups(context.Context, *sql.Tx) error { return nil }
+
+func (sqliteDialect) intCast(expr string) string { return "CAST(" + expr + " AS INTEGER)" }
+
+func (sqliteDialect) addSQL(table string, keys, cols []string, sel string) string {
+	return onConflictAddSQL(table, keys, cols, sel)
+}

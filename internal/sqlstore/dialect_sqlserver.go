@@ -137,3 +137,27 @@ func (sqlserverDialect) maintainIndexes(ctx context.Context, s *Store) ([]string
 
 // keywordDSN reads an ADO.NET string (adoDSN).
 func (sqlserverDialect) keywordDSN(kw keywords) (DSN, error) { return adoDSN(kw) }
+
+// mssqlRollupLock is an exclusive application lock held until the
+// transaction ends: the writers of the rollups' sources take turns (see
+// rollup.go).
+const mssqlRollupLock = `DECLARE @r int;
+EXEC @r = sys.sp_getapplock @Resource = N'connect-reporting:rollups', @LockMode = N'Exclusive', @LockOwner = N'Transaction';
+SELECT @r;`
+
+func (sqlserverDialect) lockRollups(ctx context.Context, tx *sql.Tx) error {
+	var r int
+	if err := tx.QueryRowContext(ctx, mssqlRollupLock).Scan(&r); err != nil {
+		return fmt.Errorf("take the rollup lock (sp_getapplock): %w", err)
+	}
+	if r < 0 {
+		return fmt.Errorf("take the rollup lock (sp_getapplock): result %d", r)
+	}
+	return nil
+}
+
+func (sqlserverDialect) intCast(expr string) string { return "TRY_CAST(" + expr + " AS int)" }
+
+func (sqlserverDialect) addSQL(table string, keys, cols []string, sel string) string {
+	return mssqlAddSQL(table, keys, cols, sel)
+}

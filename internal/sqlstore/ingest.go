@@ -111,13 +111,24 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 		}
 	}
 	if len(p.contacts) > 0 {
-		existing, err := existingContacts(ctx, tx, d, p.contacts)
+		// The rollups' writers take turns from before the stored versions
+		// are read until commit (rollup.go).
+		if err := d.lockRollups(ctx, tx); err != nil {
+			return res, fmt.Errorf("store batch: %w", err)
+		}
+		existing, touched, err := existingContacts(ctx, tx, d, p.contacts)
 		if err != nil {
 			return res, fmt.Errorf("store batch: %w", err)
 		}
 		stored, err := w.writeContacts(ctx, tx, p.contacts)
 		if err != nil {
 			return res, fmt.Errorf("store batch: write %d contact records: %w", len(p.contacts), err)
+		}
+		for i := range p.contacts {
+			touched = append(touched, p.contacts[i].InitiationTimestamp)
+		}
+		if err := refreshContactRollups(ctx, tx, d, intervalRanges(touched)); err != nil {
+			return res, fmt.Errorf("store batch: %w", err)
 		}
 		// Every contact new to the table is stored; the rest of what was
 		// written replaced an older version.
@@ -144,14 +155,16 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 
 // existingContacts counts the contacts of crs that contact_record already
 // holds, so a batch tells new contacts (Stored) from newer versions
-// (Updated). One statement per 500 ids.
-func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactRow) (int, error) {
+// (Updated), and returns their stored initiation timestamps: the intervals
+// whose rollups a replacing version may change. One statement per 500 ids.
+func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactRow) (int, []time.Time, error) {
+	var at []time.Time
 	n := 0
 	for lo := 0; lo < len(crs); lo += 500 {
 		hi := min(lo+500, len(crs))
 		var q strings.Builder
 		args := make([]any, 0, hi-lo)
-		q.WriteString("SELECT COUNT(*) FROM contact_record WHERE contact_id IN (")
+		q.WriteString("SELECT initiation_timestamp FROM contact_record WHERE contact_id IN (")
 		for i := lo; i < hi; i++ {
 			if i > lo {
 				q.WriteString(", ")
@@ -160,13 +173,25 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 			args = append(args, crs[i].ContactID)
 		}
 		q.WriteString(")")
-		var k int
-		if err := tx.QueryRowContext(ctx, q.String(), args...).Scan(&k); err != nil {
-			return 0, fmt.Errorf("count stored contacts: %w", err)
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return 0, nil, fmt.Errorf("read stored contacts: %w", err)
 		}
-		n += k
+		for rows.Next() {
+			var t time.Time
+			if err := rows.Scan(scanTime{&t}); err != nil {
+				rows.Close()
+				return 0, nil, fmt.Errorf("read stored contacts: %w", err)
+			}
+			n++
+			at = append(at, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, nil, fmt.Errorf("read stored contacts: %w", err)
+		}
 	}
-	return n, nil
+	return n, at, nil
 }
 
 // eventRow is one distinct agent event of a batch.

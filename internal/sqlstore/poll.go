@@ -186,9 +186,22 @@ func (s *Store) storeIntervalRows(ctx context.Context, what, table, idCol string
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return s.inTx(ctx, what, func(tx *sql.Tx) error {
+		if table == "queue_interval_metric" {
+			if err := s.dialect.lockRollups(ctx, tx); err != nil {
+				return err
+			}
+		}
 		cols := append([]string{idCol}, intervalMetricCols[1:]...)
 		u := upsert{table: table, cols: cols, keys: cols[:4]}
-		return u.exec(ctx, tx, s.dialect, rows)
+		if err := u.exec(ctx, tx, s.dialect, rows); err != nil || table != "queue_interval_metric" {
+			return err
+		}
+		// kpi_connect_queue_interval reads the pivot kept beside (rollup.go).
+		starts := make([]time.Time, len(rows))
+		for i, r := range rows {
+			starts[i] = r[2].(time.Time)
+		}
+		return refreshRollups(ctx, tx, s.dialect, connectRollups, intervalRanges(starts))
 	})
 }
 

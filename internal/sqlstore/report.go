@@ -116,8 +116,9 @@ var reportIntervalCols = []string{"time_zone", "interval_start", "interval_end",
 	"local_hour", "iso_weekday", "day_start", "day_end"}
 
 // writeReportDays inserts the report_interval rows of days (existing rows
-// stay as they are) and computes the agent status days of the days that
-// are new (status_day.go).
+// stay as they are), computes the agent status days of the days that
+// are new (status_day.go) and recomputes agent_day_rollup for them
+// (rollup_agentday.go).
 func (s *Store) writeReportDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) error {
 	var rows [][]any
 	for loc, ds := range days {
@@ -128,19 +129,32 @@ func (s *Store) writeReportDays(ctx context.Context, tx *sql.Tx, days map[*time.
 			}
 		}
 	}
+	if len(rows) == 0 {
+		return nil
+	}
+	// The rollup lock before the rows: agent_day_rollup's writers see a
+	// day's intervals all or none (rollup_agentday.go).
+	if err := s.dialect.lockRollups(ctx, tx); err != nil {
+		return err
+	}
 	sd := s.dialect.statusDays()
 	var fresh []zoneDay
-	if sd != nil && len(rows) > 0 {
+	if sd != nil {
 		var err error
 		if fresh, err = sd.absentDays(ctx, tx, days); err != nil {
 			return err
 		}
 	}
 	u := upsert{table: "report_interval", cols: reportIntervalCols, keys: reportIntervalCols[:2], ignore: true}
-	if err := u.exec(ctx, tx, s.dialect, rows); err != nil || sd == nil {
+	if err := u.exec(ctx, tx, s.dialect, rows); err != nil {
 		return err
 	}
-	return sd.fillDays(ctx, tx, fresh)
+	if sd != nil {
+		if err := sd.fillDays(ctx, tx, fresh); err != nil {
+			return err
+		}
+	}
+	return rebuildAgentDays(ctx, tx, s.dialect, dayRanges(days))
 }
 
 // coverSpan makes report_interval cover sp in its own transaction.
@@ -167,8 +181,10 @@ var dataSpanQueries = []string{
 }
 
 // PrepareReports keeps what the KPI views read from the program: the
-// service-level threshold (report_setting) and report_interval covering
-// the data already stored, for Options.TimeZones. Open calls it.
+// service-level threshold (report_setting), report_interval covering
+// the data already stored, for Options.TimeZones, and the rollups built at
+// that threshold (rebuilt when it changed, or first filled after migration
+// 00010; see rollup.go). Open calls it.
 func (s *Store) PrepareReports(ctx context.Context) error {
 	sl := s.opts.ServiceLevelSeconds
 	if sl == 0 {
@@ -189,5 +205,8 @@ func (s *Store) PrepareReports(ctx context.Context) error {
 		}
 		sp.add(lo, hi)
 	}
-	return s.coverSpan(ctx, sp)
+	if err := s.coverSpan(ctx, sp); err != nil {
+		return err
+	}
+	return s.keepRollupThreshold(ctx, sl)
 }

@@ -1,0 +1,113 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// agent_day_rollup holds kpi_agent_day's contact figures per zone, local
+// day and agent: agent_interval_rollup summed over the intervals of the
+// day (report_interval). Its figures are sums only, so a contact batch
+// keeps it by difference, exactly: it subtracts the touched intervals'
+// agent_interval_rollup rows before they are recomputed and adds them back
+// after (addAgentDays), then drops the rows left at zero contacts. A day
+// report_interval gains (a new day, a new TIME_ZONE zone) and
+// RebuildRollups recompute whole days instead (rebuildAgentDays).
+
+// agentDayCols are agent_day_rollup's summed columns (those of
+// agent_interval_rollup).
+var agentDayCols = []string{"contacts_handled", "handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds"}
+
+var agentDayKeys = []string{"time_zone", "local_date", "agent_id"}
+
+// agentDaySelect sums agent_interval_rollup a per zone, local day and
+// agent, each sum times sign; %s is the FROM … WHERE part.
+func agentDaySelect(sign string, from string) string {
+	sums := make([]string, len(agentDayCols))
+	for i, c := range agentDayCols {
+		sums[i] = sign + "SUM(a." + c + ")"
+	}
+	return "SELECT r.time_zone, r.local_date, a.agent_id, " + strings.Join(sums, ", ") + "\n" + from +
+		"\nGROUP BY r.time_zone, r.local_date, a.agent_id"
+}
+
+// addAgentDays adds (sign "+") or subtracts (sign "-") the
+// agent_interval_rollup rows of n ranges (args) to agent_day_rollup.
+func addAgentDays(ctx context.Context, tx *sql.Tx, d dialect, sign string, n int, args []any) error {
+	sel := agentDaySelect(sign, "FROM agent_interval_rollup a\nJOIN report_interval r ON r.interval_start = a.interval_start\nWHERE "+
+		rangeCond("a.interval_start", n))
+	if _, err := tx.ExecContext(ctx, d.bind(d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)), args...); err != nil {
+		return fmt.Errorf("agent_day_rollup: %w", err)
+	}
+	return nil
+}
+
+// dropEmptyAgentDays deletes the agent days left without contacts (a
+// partial index finds them).
+func dropEmptyAgentDays(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM agent_day_rollup WHERE contacts_handled = 0"); err != nil {
+		return fmt.Errorf("agent_day_rollup: %w", err)
+	}
+	return nil
+}
+
+// rebuildAgentDays recomputes the agent_day_rollup rows of every zone and
+// local day with an interval in ranges.
+func rebuildAgentDays(ctx context.Context, tx *sql.Tx, d dialect, ranges []timeRange) error {
+	return eachChunk(ranges, d, func(n int, args []any) error {
+		del := "DELETE FROM agent_day_rollup WHERE EXISTS (SELECT 1 FROM report_interval r WHERE r.time_zone = agent_day_rollup.time_zone" +
+			" AND r.local_date = agent_day_rollup.local_date AND (" + rangeCond("r.interval_start", n) + "))"
+		if _, err := tx.ExecContext(ctx, d.bind(del), args...); err != nil {
+			return fmt.Errorf("rebuild agent_day_rollup: delete: %w", err)
+		}
+		sel := agentDaySelect("", "FROM (SELECT DISTINCT time_zone, local_date FROM report_interval WHERE "+rangeCond("interval_start", n)+") x\n"+
+			"JOIN report_interval r ON r.time_zone = x.time_zone AND r.local_date = x.local_date\n"+
+			"JOIN agent_interval_rollup a ON a.interval_start = r.interval_start")
+		ins := "INSERT INTO agent_day_rollup (" + strings.Join(append(append([]string{}, agentDayKeys...), agentDayCols...), ", ") + ")\n" + sel
+		if _, err := tx.ExecContext(ctx, d.bind(ins), args...); err != nil {
+			return fmt.Errorf("rebuild agent_day_rollup: %w", err)
+		}
+		return nil
+	})
+}
+
+// dayRanges are the UTC spans of local days.
+func dayRanges(days map[*time.Location][]time.Time) []timeRange {
+	var out []timeRange
+	for loc, ds := range days {
+		for _, d := range ds {
+			local := d.In(loc)
+			out = append(out, timeRange{d.UTC(), time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc).UTC()})
+		}
+	}
+	return out
+}
+
+// onConflictAddSQL is addSQL for PostgreSQL and SQLite.
+func onConflictAddSQL(table string, keys, cols []string, sel string) string {
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = " + table + "." + c + " + excluded." + c
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(append(append([]string{}, keys...), cols...), ", ") + ")\n" + sel +
+		"\nON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+}
+
+// mssqlAddSQL is addSQL for SQL Server: a MERGE.
+func mssqlAddSQL(table string, keys, cols []string, sel string) string {
+	all := append(append([]string{}, keys...), cols...)
+	on := make([]string, len(keys))
+	for i, k := range keys {
+		on[i] = "o." + k + " = n." + k
+	}
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = "o." + c + " = o." + c + " + n." + c
+	}
+	return "MERGE " + table + " WITH (HOLDLOCK) AS o\nUSING (" + sel + ") AS n (" + strings.Join(all, ", ") + ")\nON " +
+		strings.Join(on, " AND ") + "\nWHEN MATCHED THEN UPDATE SET " + strings.Join(sets, ", ") +
+		"\nWHEN NOT MATCHED THEN INSERT (" + strings.Join(all, ", ") + ") VALUES (n." + strings.Join(all, ", n.") + ");"
+}
