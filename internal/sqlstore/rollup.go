@@ -60,7 +60,7 @@ var queueRollup = rollup{table: "queue_interval_rollup", source: "k.initiation_t
     answered_within_sl, sl_threshold_seconds, transferred_out, callbacks, contacts_put_on_hold,
     handle_seconds, talk_seconds, hold_seconds, hold_seconds_on_hold, acw_seconds, acw_contacts,
     answer_seconds, abandon_seconds, max_queue_seconds)
-SELECT k.interval_start, k.queue_id, k.channel, MAX(k.queue_name),
+SELECT k.interval_start, k.queue_id, COALESCE(k.channel, ''), MAX(k.queue_name),
     SUM(k.queued), SUM(k.answered), SUM(k.handled), SUM(k.abandoned), SUM(k.left_queue),
     SUM(CASE WHEN k.answered = 1 AND k.queue_seconds < s.sl THEN 1 ELSE 0 END), MAX(s.sl),
     SUM(k.transferred_out), SUM(k.callback * k.queued), SUM(k.put_on_hold),

@@ -119,7 +119,8 @@ func TestIntegrationRollupsEqualRecomputation(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			// Two zones whose days cut the intervals differently.
-			s := openIngestStore(t, dialect, Options{TimeZones: []*time.Location{time.UTC, tokyo}})
+			dsn := testDSN(t, dialect)
+			s := openStoreDSN(t, dsn, Options{TimeZones: []*time.Location{time.UTC, tokyo}})
 			for _, st := range steps {
 				for _, b := range st.batches {
 					if _, err := s.StoreBatch(ctx, connectreporting.Batch{ContactRecords: b}); err != nil {
@@ -144,6 +145,13 @@ func TestIntegrationRollupsEqualRecomputation(t *testing.T) {
 			checkScalars(t, s, "SELECT COUNT(*), SUM(contacts_handled) FROM agent_day_rollup", 6, 6)
 			checkScalars(t, s, "SELECT COUNT(*) FROM agent_day_rollup WHERE agent_id = 'a3' AND time_zone = 'Asia/Tokyo' AND local_date = '2026-03-03'", 1)
 			checkScalars(t, s, "SELECT contacts_queued, handle_seconds, max_queue_seconds FROM connect_queue_interval_rollup WHERE queue_id = 'q1'", 3, 300, 25)
+			// A start with another threshold rebuilds the rollups at it: of
+			// the answered 19 s, 8 s and 40 s, one is within 10 s.
+			s = openStoreDSN(t, dsn, Options{TimeZones: []*time.Location{time.UTC, tokyo}, ServiceLevelSeconds: 10})
+			checkScalars(t, s, "SELECT MIN(sl_threshold_seconds), MAX(sl_threshold_seconds), SUM(answered_within_sl) FROM queue_interval_rollup", 10, 10, 1)
+			if kept, want := rollupSnapshot(t, s), recomputed(t, s); !equalSnapshots(kept, want) {
+				t.Fatalf("after the threshold changed: kept %v, want %v", kept, want)
+			}
 		})
 	}
 }

@@ -20,7 +20,7 @@
 CREATE TABLE queue_interval_rollup (
     interval_start       TEXT NOT NULL,
     queue_id             TEXT NOT NULL,
-    channel              TEXT,
+    channel              TEXT NOT NULL,
     queue_name           TEXT,
     contacts_queued      INTEGER NOT NULL,
     contacts_answered    INTEGER NOT NULL,
@@ -40,9 +40,9 @@ CREATE TABLE queue_interval_rollup (
     acw_contacts         INTEGER NOT NULL,
     answer_seconds       INTEGER NOT NULL,
     abandon_seconds      INTEGER NOT NULL,
-    max_queue_seconds    INTEGER
+    max_queue_seconds    INTEGER,
+    PRIMARY KEY (interval_start, queue_id, channel)
 );
-CREATE INDEX queue_interval_rollup_start_idx ON queue_interval_rollup (interval_start);
 
 CREATE TABLE agent_interval_rollup (
     interval_start   TEXT NOT NULL,
@@ -106,7 +106,7 @@ DROP VIEW kpi_queue_interval;
 -- +goose StatementBegin
 CREATE VIEW kpi_queue_interval AS
 SELECT r.time_zone, r.interval_start, r.interval_end, r.local_date, r.local_start, r.local_hour, r.iso_weekday,
-    q.queue_id, q.queue_name, q.channel,
+    q.queue_id, q.queue_name, NULLIF(q.channel, '') AS channel,
     q.contacts_queued, q.contacts_answered, q.contacts_handled, q.contacts_abandoned, q.contacts_left_queue, q.answered_within_sl,
     q.sl_threshold_seconds, q.transferred_out, q.callbacks, q.contacts_put_on_hold,
     q.handle_seconds, q.talk_seconds, q.hold_seconds, q.hold_seconds_on_hold, q.acw_seconds,
@@ -133,7 +133,7 @@ SELECT g.*,
     CASE WHEN g.contacts_put_on_hold > 0 THEN 1.0 * g.hold_seconds_on_hold / g.contacts_put_on_hold END AS avg_hold_seconds,
     CASE WHEN g.contacts_abandoned > 0 THEN 1.0 * g.abandon_seconds / g.contacts_abandoned END AS avg_abandon_seconds
 FROM (
-    SELECT r.time_zone, r.local_date, q.queue_id, MAX(q.queue_name) AS queue_name, q.channel,
+    SELECT r.time_zone, r.local_date, q.queue_id, MAX(q.queue_name) AS queue_name, NULLIF(q.channel, '') AS channel,
         SUM(q.contacts_queued) AS contacts_queued, SUM(q.contacts_answered) AS contacts_answered, SUM(q.contacts_handled) AS contacts_handled, SUM(q.contacts_abandoned) AS contacts_abandoned, SUM(q.contacts_left_queue) AS contacts_left_queue, SUM(q.answered_within_sl) AS answered_within_sl,
         MAX(q.sl_threshold_seconds) AS sl_threshold_seconds, SUM(q.transferred_out) AS transferred_out, SUM(q.callbacks) AS callbacks, SUM(q.contacts_put_on_hold) AS contacts_put_on_hold, SUM(q.handle_seconds) AS handle_seconds, SUM(q.talk_seconds) AS talk_seconds, SUM(q.hold_seconds) AS hold_seconds, SUM(q.hold_seconds_on_hold) AS hold_seconds_on_hold, SUM(q.acw_seconds) AS acw_seconds, SUM(q.acw_contacts) AS acw_contacts, SUM(q.answer_seconds) AS answer_seconds, SUM(q.abandon_seconds) AS abandon_seconds,
         MAX(q.max_queue_seconds) AS max_queue_seconds

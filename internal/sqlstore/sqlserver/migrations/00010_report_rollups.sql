@@ -21,7 +21,7 @@
 CREATE TABLE queue_interval_rollup (
     interval_start       datetime2(7) NOT NULL,
     queue_id             nvarchar(128) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    channel              nvarchar(32),
+    channel              nvarchar(32) NOT NULL,
     queue_name           nvarchar(450),
     contacts_queued      bigint NOT NULL,
     contacts_answered    bigint NOT NULL,
@@ -41,9 +41,9 @@ CREATE TABLE queue_interval_rollup (
     acw_contacts         bigint NOT NULL,
     answer_seconds       bigint NOT NULL,
     abandon_seconds      bigint NOT NULL,
-    max_queue_seconds    bigint
+    max_queue_seconds    bigint,
+    PRIMARY KEY (interval_start, queue_id, channel)
 );
-CREATE INDEX queue_interval_rollup_start_idx ON queue_interval_rollup (interval_start);
 
 CREATE TABLE agent_interval_rollup (
     interval_start   datetime2(7) NOT NULL,
@@ -105,7 +105,7 @@ CREATE TABLE connect_queue_interval_rollup (
 -- +goose StatementBegin
 ALTER VIEW kpi_queue_interval AS
 SELECT r.time_zone, r.interval_start, r.interval_end, r.local_date, r.local_start, r.local_hour, r.iso_weekday,
-    q.queue_id, q.queue_name, q.channel,
+    q.queue_id, q.queue_name, NULLIF(q.channel, '') AS channel,
     q.contacts_queued, q.contacts_answered, q.contacts_handled, q.contacts_abandoned, q.contacts_left_queue, q.answered_within_sl,
     q.sl_threshold_seconds, q.transferred_out, q.callbacks, q.contacts_put_on_hold,
     q.handle_seconds, q.talk_seconds, q.hold_seconds, q.hold_seconds_on_hold, q.acw_seconds,
@@ -132,7 +132,7 @@ SELECT g.*,
     CASE WHEN g.contacts_put_on_hold > 0 THEN 1.0 * g.hold_seconds_on_hold / g.contacts_put_on_hold END AS avg_hold_seconds,
     CASE WHEN g.contacts_abandoned > 0 THEN 1.0 * g.abandon_seconds / g.contacts_abandoned END AS avg_abandon_seconds
 FROM (
-    SELECT r.time_zone, r.local_date, q.queue_id, MAX(q.queue_name) AS queue_name, q.channel,
+    SELECT r.time_zone, r.local_date, q.queue_id, MAX(q.queue_name) AS queue_name, NULLIF(q.channel, '') AS channel,
         SUM(q.contacts_queued) AS contacts_queued, SUM(q.contacts_answered) AS contacts_answered, SUM(q.contacts_handled) AS contacts_handled, SUM(q.contacts_abandoned) AS contacts_abandoned, SUM(q.contacts_left_queue) AS contacts_left_queue, SUM(q.answered_within_sl) AS answered_within_sl,
         MAX(q.sl_threshold_seconds) AS sl_threshold_seconds, SUM(q.transferred_out) AS transferred_out, SUM(q.callbacks) AS callbacks, SUM(q.contacts_put_on_hold) AS contacts_put_on_hold, SUM(q.handle_seconds) AS handle_seconds, SUM(q.talk_seconds) AS talk_seconds, SUM(q.hold_seconds) AS hold_seconds, SUM(q.hold_seconds_on_hold) AS hold_seconds_on_hold, SUM(q.acw_seconds) AS acw_seconds, SUM(q.acw_contacts) AS acw_contacts, SUM(q.answer_seconds) AS answer_seconds, SUM(q.abandon_seconds) AS abandon_seconds,
         MAX(q.max_queue_seconds) AS max_queue_seconds
