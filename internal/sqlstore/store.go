@@ -171,7 +171,10 @@ func (s *Store) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true), locker)
+	// Out of order: helpers working in parallel reserve migration numbers
+	// and may land them in another order (00011 landed before 00010); a
+	// database already past a number still gets the missing migration.
+	p, err := goose.NewProvider(gd, s.db, fsys, goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true), locker)
 	if err != nil {
 		return nil, fmt.Errorf("migrations of %s: %w", s.dialect, err)
 	}
