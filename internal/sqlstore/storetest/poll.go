@@ -217,7 +217,7 @@ func syncConfiguration(t *testing.T, h Harness) {
 		"u1|ann|g1|sp1,sp2|1|2026-03-29T02:45:00.000Z|NULL",
 		"u2|bob|NULL|NULL|0|2026-03-29T00:45:00.000Z|2026-03-29T02:45:00.000Z",
 		"u3|cat|NULL|NULL|0|2026-03-29T02:45:00.000Z|NULL")
-	WantRows(t, s.DB(), "SELECT routing_profile_id, queue_id, channel, priority, delay, valid_to FROM routing_profile_queue ORDER BY channel",
+	WantRows(t, s.DB(), "SELECT routing_profile_id, queue_id, channel, priority, "+h.Quote("delay")+", valid_to FROM routing_profile_queue ORDER BY channel",
 		"rp1|q1|CHAT|2|30|2026-03-29T02:45:00.000Z",
 		"rp1|q1|VOICE|1|0|NULL")
 	WantRows(t, s.DB(), "SELECT queue_id, name, max_contacts, valid_to FROM "+h.Quote("queue"), "q1|Support|10|NULL")

@@ -40,7 +40,8 @@ type Options struct {
 type Harness struct {
 	// Open returns a fresh, migrated, empty store, closed when t ends.
 	Open func(t testing.TB, o Options) Store
-	// Quote quotes an identifier the dialect reserves (the table queue).
+	// Quote quotes a name the dialect reserves (the table queue, the
+	// column delay).
 	Quote func(ident string) string
 }
 
