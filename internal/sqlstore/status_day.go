@@ -21,10 +21,10 @@ import (
 //   - ingest rewrites an agent's intervals from its earliest new boundary m
 //     on (status_interval.go); the agent's days from the one holding the
 //     start of the interval that held m are computed again
-//     (statusDaySQL.agentDays);
+//     (pgStatusDays.agentDays);
 //   - report_interval gains a zone's day (a new day of data, or a zone
 //     added to TIME_ZONE): that day is computed for every agent
-//     (statusDaySQL.newDays).
+//     (pgStatusDays.fillDays).
 //
 // Every writer first takes one advisory transaction lock, so a day added by
 // one batch and an agent's intervals changed by another cannot each miss
@@ -54,7 +54,9 @@ const statusDayLock = 7365617
 // statusDayInsert computes agent_status_day rows for the relation
 // days(time_zone, local_date, day_start, day_end[, agent_id]); agentCond
 // restricts the intervals to the day's agent. Bounded intervals (at most 23
-// hours) are found by their start, long ones by their end.
+// hours) are found by their start, long ones by their end. The rows go in
+// in day order, so a day's rows share pages (a hash aggregate's order
+// spread one day's 2,000 rows over 350 of a month's 470 pages).
 const statusDayInsert = `INSERT INTO agent_status_day (time_zone, local_date, agent_id, status_name, status_type, seconds)
 SELECT days.time_zone, days.local_date, s.agent_id, s.status_name, MAX(s.status_type),
     SUM(EXTRACT(EPOCH FROM (LEAST(s.end_timestamp, days.day_end) - GREATEST(s.start_timestamp, days.day_start))))
@@ -66,7 +68,8 @@ FROM days CROSS JOIN LATERAL (
     SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
     WHERE %[1]s unbounded = 1 AND end_timestamp > days.day_start AND start_timestamp < days.day_end
 ) s
-GROUP BY days.time_zone, days.local_date, s.agent_id, s.status_name`
+GROUP BY days.time_zone, days.local_date, s.agent_id, s.status_name
+ORDER BY days.time_zone, days.local_date, s.agent_id`
 
 // pgStatusDays is the PostgreSQL implementation.
 type pgStatusDays struct{}
