@@ -90,6 +90,16 @@ type AgentStatus struct {
 	LastModified time.Time // as User.LastModified
 }
 
+// UserDetail is what DescribeUser gives of a user that SearchUsers does
+// not: the email. LastModified is the user's LastModifiedTime when it was
+// read, so a later sync describes the user again only when that moved.
+type UserDetail struct {
+	UserID       string
+	Email        string
+	LastModified time.Time
+	ReadAt       time.Time
+}
+
 // Configuration is a full read of an instance's configuration at one time.
 // A kind whose slice is nil was not read and is left untouched by the store;
 // an empty, non-nil slice means every current row of that kind is deleted.

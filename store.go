@@ -103,6 +103,10 @@ type ConfigStore interface {
 	// CurrentRoutingProfileQueues returns the current routing-profile queue
 	// rows, so that a sync can pass on those of unchanged routing profiles.
 	CurrentRoutingProfileQueues(ctx context.Context) ([]RoutingProfileQueue, error)
+	// UserDetails returns every stored UserDetail; SaveUserDetails upserts
+	// save and deletes the details of the users in drop, in one transaction.
+	UserDetails(ctx context.Context) ([]UserDetail, error)
+	SaveUserDetails(ctx context.Context, save []UserDetail, drop []string) error
 }
 
 // Store is everything connect-reporting keeps.

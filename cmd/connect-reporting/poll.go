@@ -213,8 +213,11 @@ func setupRealtime(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
 }
 
 func setupConfig(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
+	budget := fs.Duration("email-budget", configsync.DefaultDetailBudget,
+		"config: DescribeUser calls (the emails of new and changed users) stop when the run has taken this long; the rest follow on later runs")
 	return func(ctx context.Context, env *PollEnv) error {
 		s := NewPollers(env.Store, env.Client, PollerOptions{Logger: env.Logger}).Config
+		s.DetailBudget = *budget
 		err := s.Poll(ctx)
 		st := s.LastSync()
 		kinds := map[string]bool{}
@@ -232,6 +235,7 @@ func setupConfig(fs *flag.FlagSet) func(context.Context, *PollEnv) error {
 			fmt.Fprintf(env.Main.Stdout, "config: %-22s inserted %d, updated %d, deleted %d, unchanged %d\n", k,
 				st.Changes.Inserted[k], st.Changes.Updated[k], st.Changes.Deleted[k], st.Changes.Unchanged[k])
 		}
+		fmt.Fprintf(env.Main.Stdout, "config: %-22s described %d, pending %d\n", "user emails", st.Described, st.EmailsPending)
 		if len(st.Failed) > 0 {
 			fmt.Fprintf(env.Main.Stdout, "config: left untouched (read failed): %s\n", strings.Join(st.Failed, ", "))
 		}

@@ -129,8 +129,9 @@ dashboard:
 			}
 		}
 	}
-	// Let the config poller's first run finish too.
-	for time.Now().Before(deadline) && !(strings.Contains(stderr.String(), "poller run done") && strings.Contains(stderr.String(), "ran: PRAGMA optimize")) {
+	// Let the config poller's first run finish too (it describes the
+	// users for their emails at DescribeUser's 2/s).
+	for time.Now().Before(deadline) && !(strings.Contains(stderr.String(), `"msg":"poller run done","component":"scheduler","poller":"config"`) && strings.Contains(stderr.String(), "ran: PRAGMA optimize")) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()

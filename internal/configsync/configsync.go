@@ -21,9 +21,13 @@ import (
 // return every resource of a kind with the fields the store keeps and,
 // where the API gives it, LastModified. RoutingProfileQueues lists the
 // queues of the given routing profiles by profile id, leaves out profiles
-// that no longer exist, and on error returns what it got with the error.
+// that no longer exist, and on error returns what it got with the error;
+// DescribeUsers does the same for users' details (the email SearchUsers
+// lacks). ListUsers gives every user's LastModifiedTime, by id.
 type API interface {
 	SearchUsers(ctx context.Context) ([]connectreporting.User, error)
+	ListUsers(ctx context.Context) ([]connectreporting.User, map[string]time.Time, error)
+	DescribeUsers(ctx context.Context, userIDs []string) (map[string]connectreporting.UserDetail, error)
 	SearchHierarchyGroups(ctx context.Context) ([]connectreporting.HierarchyGroup, error)
 	HierarchyLevels(ctx context.Context) ([]connectreporting.HierarchyLevel, error)
 	SearchRoutingProfiles(ctx context.Context) ([]connectreporting.RoutingProfile, error)
@@ -73,9 +77,13 @@ type Syncer struct {
 	// LastModifiedTime says unchanged (default DefaultFullRefresh).
 	FullRefresh time.Duration
 	// Skew: see DefaultSkew.
-	Skew   time.Duration
-	Now    func() time.Time
-	Logger *slog.Logger
+	Skew time.Duration
+	// DetailBudget: DescribeUser calls are made until the sync has run
+	// this long (default DefaultDetailBudget); users left undescribed keep
+	// their stored email until a later sync describes them.
+	DetailBudget time.Duration
+	Now          func() time.Time
+	Logger       *slog.Logger
 
 	mu   sync.Mutex
 	last Stats
@@ -87,8 +95,12 @@ type Stats struct {
 	// QueueLists is the number of routing profiles whose queues were
 	// listed (ListRoutingProfileQueues); the others' were kept.
 	QueueLists int
-	Failed     []string // kinds left untouched
-	Duration   time.Duration
+	// Described is the number of users described (DescribeUser) for their
+	// email; EmailsPending the number that needed it but were left for a
+	// later sync (the budget ran out).
+	Described, EmailsPending int
+	Failed                   []string // kinds left untouched
+	Duration                 time.Duration
 }
 
 // LastSync returns the counts of the last Poll.
@@ -133,13 +145,15 @@ func (s *Syncer) Poll(ctx context.Context) error {
 	readCtx, _, cancel := clock.WithMargin(ctx, orDefault(s.Margin, DefaultMargin))
 	defer cancel()
 	r := s.read(readCtx)
+	s.fillEmails(ctx, readCtx, r, start)
 	ch, err := s.Store.SyncConfiguration(ctx, r.cfg)
 	if err != nil {
 		r.errs = append(r.errs, fmt.Errorf("storing configuration: %w", err))
 	} else if err := s.saveMarks(ctx, r); err != nil {
 		r.errs = append(r.errs, err)
 	}
-	s.last = Stats{Changes: ch, QueueLists: r.queueLists, Failed: r.failed, Duration: time.Since(start)}
+	s.last = Stats{Changes: ch, QueueLists: r.queueLists, Described: r.described, EmailsPending: r.pending,
+		Failed: r.failed, Duration: time.Since(start)}
 	s.report(r, ch)
 	if len(r.errs) > 0 {
 		return fmt.Errorf("configsync: %w", errors.Join(r.errs...))
@@ -154,6 +168,10 @@ type reading struct {
 	errs       []error
 	failed     []string
 	queueLists int
+	// modified is every user's LastModifiedTime by id (nil: not read);
+	// described and pending count the users described and left for later.
+	modified           map[string]time.Time
+	described, pending int
 	// marks to save once the configuration is stored (zero: none).
 	queuesModified, queuesFull time.Time
 }
@@ -178,6 +196,7 @@ func (s *Syncer) read(ctx context.Context) *reading {
 	c := &r.cfg
 	steps := []func(){
 		func() { readKind(ctx, r, connectreporting.ConfigKindUsers, s.API.SearchUsers, &c.Users) },
+		func() { s.readUserTimes(ctx, r) },
 		func() {
 			readKind(ctx, r, connectreporting.ConfigKindHierarchyGroups, s.API.SearchHierarchyGroups, &c.HierarchyGroups)
 		},
@@ -332,6 +351,7 @@ func (s *Syncer) report(r *reading, ch connectreporting.ConfigChanges) {
 	s.log().Info("config sync", "users", len(c.Users), "hierarchy_groups", len(c.HierarchyGroups),
 		"hierarchy_levels", len(c.HierarchyLevels), "routing_profiles", len(c.RoutingProfiles),
 		"routing_profile_queues", len(c.RoutingProfileQueues), "queues", len(c.Queues),
-		"agent_statuses", len(c.AgentStatuses), "queue_lists", r.queueLists, "failed", r.failed,
+		"agent_statuses", len(c.AgentStatuses), "queue_lists", r.queueLists, "described", r.described,
+		"emails_pending", r.pending, "failed", r.failed,
 		"inserted", ch.Inserted, "updated", ch.Updated, "deleted", ch.Deleted, "duration", s.last.Duration)
 }

@@ -68,8 +68,8 @@ func checkCurrent(t *testing.T, st *sqlstore.Store, src *connectapitest.Static) 
 		if err != nil {
 			t.Fatalf("user %s: %v", u.ID, err)
 		}
-		// SearchUsers gives no email: the column stays empty
-		if user != u.Username || first != u.FirstName || last != u.LastName || email != "" || rp != u.RoutingProfileID || grp != u.HierarchyGroupID {
+		// the email comes from DescribeUser
+		if user != u.Username || first != u.FirstName || last != u.LastName || email != u.Email || rp != u.RoutingProfileID || grp != u.HierarchyGroupID {
 			t.Fatalf("user %s: %s %s %s %s %s %s, want %+v", u.ID, user, first, last, email, rp, grp, u)
 		}
 	}

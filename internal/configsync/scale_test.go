@@ -3,6 +3,7 @@ package configsync_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/connect-reporting/connect-reporting/internal/configsync"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi"
 	"github.com/connect-reporting/connect-reporting/internal/connectapi/connectapitest"
+	"github.com/connect-reporting/connect-reporting/internal/dbtest"
 	"github.com/connect-reporting/connect-reporting/internal/polltest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator/api"
 )
@@ -52,52 +54,112 @@ func sameCalls(t *testing.T, what string, got, want map[string]int64) {
 }
 
 // TestCallCountsAtScale: a first sync of 10,000 users, 1,000 queues and
-// 200 routing profiles makes exactly these calls, and a re-sync with
-// nothing changed the same but no ListRoutingProfileQueues. At Connect's
-// default quotas (2/s, burst 5 for every one of these operations) that is
-// at least 97.5 s for the first sync (200 ListRoutingProfileQueues) and
-// 7.5 s for the re-sync (20 SearchUsers pages): within the 3-minute and
-// 1-minute targets.
+// 200 routing profiles makes exactly these calls, DescribeUser once per user
+// (every user is new) and stores every email; a re-sync with nothing
+// changed the same but no ListRoutingProfileQueues and no DescribeUser; a
+// sync after three users changed describes those three only and stores the
+// changed email. At Connect's default quotas (2/s, burst 5 for every one
+// of these operations) the calls other than DescribeUser take at least
+// 97.5 s on the first sync (200 ListRoutingProfileQueues) and 7.5 s on the
+// re-sync (20 SearchUsers pages): within the 3-minute and 1-minute targets.
+// DescribeUser stops at DetailBudget (TestEmailsFilledWithinBudget).
 func TestCallCountsAtScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 users")
 	}
 	src := connectapitest.NewStatic(10000, 1000, 200)
 	env := connectapitest.Start(t, src, api.Options{})
-	c := env.Client(connectapi.Options{})
+	c := env.Client(connectapi.Options{Limiter: connectapi.NewLimiter(map[string]connectapi.Quota{
+		"*": {Rate: 1000, Burst: 100}, api.OpDescribeUser: {Rate: 1e5, Burst: 1000}})})
 	st := polltest.OpenStore(t, "sqlite")
 	s := &configsync.Syncer{API: c, Store: st}
 	if err := s.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	first := succeeded(c)
-	sameCalls(t, "first sync", first, map[string]int64{
-		api.OpSearchUsers: 20, api.OpSearchQueues: 2, api.OpSearchRoutingProfiles: 1, api.OpSearchUserHierarchyGroups: 1,
-		api.OpSearchAgentStatuses: 1, api.OpDescribeUserHierarchyStructure: 1, api.OpListRoutingProfileQueues: 200,
-	})
-	for table, want := range map[string]int{"connect_user": 10000, "queue": 1000, "routing_profile": 200, "routing_profile_queue": 3000} {
-		if n := count(t, st.DB(), "SELECT COUNT(*) FROM "+table+" WHERE valid_to IS NULL"); n != want {
+	base := map[string]int64{
+		api.OpSearchUsers: 20, api.OpListUsers: 10, api.OpSearchQueues: 2, api.OpSearchRoutingProfiles: 1, api.OpSearchUserHierarchyGroups: 1,
+		api.OpSearchAgentStatuses: 1, api.OpDescribeUserHierarchyStructure: 1,
+	}
+	sameCalls(t, "first sync", first, with(base, api.OpListRoutingProfileQueues, 200, api.OpDescribeUser, 10000))
+	for table, want := range map[string]int{"connect_user": 10000, "queue": 1000, "routing_profile": 200, "routing_profile_queue": 3000, "connect_user_detail": 10000} {
+		if n := count(t, st.DB(), "SELECT COUNT(*) FROM "+table+" WHERE "+currentRows(table)); n != want {
 			t.Errorf("%s: %d current rows, want %d", table, n, want)
 		}
+	}
+	if n := count(t, st.DB(), "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL AND email = user_id || '@example.com'"); n != 10000 {
+		t.Errorf("%d users with their email, want 10000", n)
 	}
 	if err := s.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	again := calls(c, first)
-	sameCalls(t, "re-sync", again, map[string]int64{
-		api.OpSearchUsers: 20, api.OpSearchQueues: 2, api.OpSearchRoutingProfiles: 1, api.OpSearchUserHierarchyGroups: 1,
-		api.OpSearchAgentStatuses: 1, api.OpDescribeUserHierarchyStructure: 1,
-	})
+	sameCalls(t, "re-sync", again, base)
 	if ch := s.LastSync().Changes; sum(ch.Inserted)+sum(ch.Updated)+sum(ch.Deleted) != 0 {
 		t.Fatalf("re-sync changed %+v", ch)
 	}
+	changeThreeUsers(t, src)
+	before := succeeded(c)
+	if err := s.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sameCalls(t, "sync after 3 users changed", calls(c, before), with(base, api.OpDescribeUser, 3))
+	if ch := s.LastSync().Changes; ch.Updated[connectreporting.ConfigKindUsers] != 2 || sum(ch.Inserted)+sum(ch.Deleted) != 0 {
+		t.Errorf("changes %+v, want 2 users updated", ch.Updated)
+	}
+	_, rows := dbtest.Rows(t, st.DB(), "SELECT user_id, email, first_name FROM connect_user WHERE user_id IN ('u-00007', 'u-00042', 'u-00100') ORDER BY user_id, valid_from")
+	if got, want := fmt.Sprint(rows), "[[u-00007 u-00007@example.com Firstu-00007] [u-00007 new.address@example.com Firstu-00007] "+
+		"[u-00042 u-00042@example.com Firstu-00042] [u-00042 u-00042@example.com Renamed] [u-00100 u-00100@example.com Firstu-00100]]"; got != want {
+		t.Errorf("user history rows\n got %s\nwant %s", got, want)
+	}
 	def := connectapi.NewLimiter(nil)
+	delete(first, api.OpDescribeUser)
 	if d := timeAtQuota(def, first); d != 97500*time.Millisecond || d > 3*time.Minute {
 		t.Errorf("first sync at the default quotas: %v", d)
 	}
 	if d := timeAtQuota(def, again); d != 7500*time.Millisecond || d > time.Minute {
 		t.Errorf("re-sync at the default quotas: %v", d)
 	}
+}
+
+// changeThreeUsers moves the LastModifiedTime of three users: u-00007 has a
+// new email (DescribeUser tells), u-00042 a new first name (SearchUsers
+// tells), u-00100 a change the store does not keep.
+func changeThreeUsers(t *testing.T, src *connectapitest.Static) {
+	t.Helper()
+	src.Mu.Lock()
+	defer src.Mu.Unlock()
+	at := connectapitest.Modified.Add(time.Hour)
+	for i := range src.UserList {
+		u := &src.UserList[i]
+		switch u.ID {
+		case "u-00007":
+			u.Email = "new.address@example.com"
+		case "u-00042":
+			u.FirstName = "Renamed"
+		case "u-00100":
+		default:
+			continue
+		}
+		u.LastModified = at
+	}
+}
+
+// with returns a copy of m with the given operations and counts added.
+func with(m map[string]int64, kv ...any) map[string]int64 {
+	out := maps.Clone(m)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = int64(kv[i+1].(int))
+	}
+	return out
+}
+
+// currentRows is the condition for the current rows of table.
+func currentRows(table string) string {
+	if table == "connect_user_detail" {
+		return "1 = 1"
+	}
+	return "valid_to IS NULL"
 }
 
 // TestQueuesListedOnlyForModifiedProfiles: the queues of a routing profile
@@ -180,10 +242,58 @@ func TestQueuesListedOnlyForModifiedProfiles(t *testing.T) {
 
 // BenchmarkConfigSyncAtQuotas runs a first sync and an unchanged re-sync
 // against the simulated API in quota mode (Connect's default quotas), with
-// the client's default Limiter, into SQLite, and reports both durations.
+// the client's default Limiter, into SQLite, and reports both durations and
+// the emails the first sync described within DefaultDetailBudget. Before
+// the re-sync every user's detail is stored as the later syncs that finish
+// the fill would leave it (at 2/s, 10,000 DescribeUser calls take 83
+// minutes), so the re-sync is the steady state: no DescribeUser call.
 // CONFIG_BENCH_SIZE=users,queues,profiles sets the size (default
-// 1000,100,20; the README's figure is 10000,1000,200 with -benchtime 1x).
+// 1000,100,20; the README's figure is 10000,1000,200 with -benchtime 1x);
+// CONFIG_BENCH_DELAY the client's Delay (DELAY; default 0).
 func BenchmarkConfigSyncAtQuotas(b *testing.B) {
+	size := benchSize(b)
+	var delay time.Duration
+	if v := os.Getenv("CONFIG_BENCH_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("CONFIG_BENCH_DELAY: %v", err)
+		}
+		delay = d
+	}
+	src := connectapitest.NewStatic(size[0], size[1], size[2])
+	env := connectapitest.Start(b, src, api.Options{Quotas: true})
+	var first, again time.Duration
+	var described int
+	for range b.N {
+		c := env.Client(connectapi.Options{Limiter: connectapi.NewLimiter(nil), MaxBackoff: 20 * time.Second, Delay: delay})
+		st := polltest.OpenStore(b, "sqlite")
+		s := &configsync.Syncer{API: c, Store: st}
+		time.Sleep(5 * time.Second) // let the server's buckets fill again
+		start := time.Now()
+		if err := s.Poll(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		first += time.Since(start)
+		described += s.LastSync().Described
+		fillDetails(b, st, src)
+		before := succeeded(c)
+		start = time.Now()
+		if err := s.Poll(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		again += time.Since(start)
+		if n := calls(c, before)[api.OpDescribeUser]; n != 0 {
+			b.Fatalf("re-sync: %d DescribeUser calls", n)
+		}
+		b.Logf("%v, delay %v: first sync %v (calls %v), re-sync %v (calls %v), throttled attempts %d", size, delay, first, before, again, calls(c, before), c.Throttled())
+	}
+	b.ReportMetric(first.Seconds()/float64(b.N), "first-s/op")
+	b.ReportMetric(float64(described)/float64(b.N), "emails-first/op")
+	b.ReportMetric(again.Seconds()/float64(b.N), "resync-s/op")
+}
+
+// benchSize reads CONFIG_BENCH_SIZE (default 1000,100,20).
+func benchSize(b *testing.B) []int {
 	size := []int{1000, 100, 20}
 	if v := os.Getenv("CONFIG_BENCH_SIZE"); v != "" {
 		parts := strings.Split(v, ",")
@@ -195,28 +305,18 @@ func BenchmarkConfigSyncAtQuotas(b *testing.B) {
 			size[i] = n
 		}
 	}
-	src := connectapitest.NewStatic(size[0], size[1], size[2])
-	env := connectapitest.Start(b, src, api.Options{Quotas: true})
-	var first, again time.Duration
-	for range b.N {
-		c := env.Client(connectapi.Options{Limiter: connectapi.NewLimiter(nil), MaxBackoff: 20 * time.Second})
-		s := &configsync.Syncer{API: c, Store: polltest.OpenStore(b, "sqlite")}
-		time.Sleep(5 * time.Second) // let the server's buckets fill again
-		start := time.Now()
-		if err := s.Poll(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		first += time.Since(start)
-		before := succeeded(c)
-		start = time.Now()
-		if err := s.Poll(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		again += time.Since(start)
-		b.Logf("%v: first sync %v (calls %v), re-sync %v (calls %v), throttled attempts %d", size, first, before, again, calls(c, before), c.Throttled())
+	return size
+}
+
+// fillDetails stores every user's detail as DescribeUser gives it.
+func fillDetails(b *testing.B, st connectreporting.ConfigStore, src *connectapitest.Static) {
+	var all []connectreporting.UserDetail
+	for _, u := range src.Users() {
+		all = append(all, connectreporting.UserDetail{UserID: u.ID, Email: u.Email, LastModified: u.LastModified, ReadAt: time.Now()})
 	}
-	b.ReportMetric(first.Seconds()/float64(b.N), "first-s/op")
-	b.ReportMetric(again.Seconds()/float64(b.N), "resync-s/op")
+	if err := st.SaveUserDetails(context.Background(), all, nil); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // TestDeadlineLeavesQueuesUntouched: a deadline too short to list every
@@ -252,6 +352,54 @@ func TestDeadlineLeavesQueuesUntouched(t *testing.T) {
 	}
 	if n := s.LastSync().QueueLists; n != 30 {
 		t.Fatalf("next sync listed %d profiles' queues, want 30", n)
+	}
+	checkCurrent(t, st, src)
+}
+
+// TestEmailsFilledWithinBudget: with DescribeUser at 20/s and a 1 s
+// DetailBudget, a sync of 60 new users describes at most the budget's worth
+// (burst 1 + 20/s) and ends within about the budget; the following syncs
+// describe the rest, nobody twice, until every email is stored; then a sync
+// describes nobody.
+func TestEmailsFilledWithinBudget(t *testing.T) {
+	src := connectapitest.NewStatic(60, 5, 2)
+	env := connectapitest.Start(t, src, api.Options{})
+	c := env.Client(connectapi.Options{Limiter: connectapi.NewLimiter(map[string]connectapi.Quota{
+		"*": {Rate: 1000, Burst: 100}, api.OpDescribeUser: {Rate: 20, Burst: 1}})})
+	st := polltest.OpenStore(t, "sqlite")
+	s := &configsync.Syncer{API: c, Store: st, DetailBudget: time.Second}
+	total := 0
+	for run := 1; ; run++ {
+		if err := s.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ls := s.LastSync()
+		total += ls.Described
+		t.Logf("sync %d: %d described, %d pending, %v", run, ls.Described, ls.EmailsPending, ls.Duration)
+		if ls.Described > 22 || ls.Described+ls.EmailsPending != 60-total+ls.Described {
+			t.Fatalf("sync %d: %d described, %d pending (%d before)", run, ls.Described, ls.EmailsPending, total-ls.Described)
+		}
+		if ls.Duration > 2500*time.Millisecond {
+			t.Errorf("sync %d took %v with a 1 s budget", run, ls.Duration)
+		}
+		if n := count(t, st.DB(), "SELECT COUNT(*) FROM connect_user WHERE valid_to IS NULL AND email = user_id || '@example.com'"); n != total {
+			t.Fatalf("sync %d: %d emails stored, %d described", run, n, total)
+		}
+		if ls.EmailsPending == 0 {
+			break
+		}
+		if run == 10 || ls.Described == 0 {
+			t.Fatalf("sync %d: no progress (%d described in all)", run, total)
+		}
+	}
+	if total != 60 || c.Limiter().Stats()[api.OpDescribeUser].Succeeded != 60 {
+		t.Fatalf("%d described, %d DescribeUser calls; want 60", total, c.Limiter().Stats()[api.OpDescribeUser].Succeeded)
+	}
+	if err := s.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ls := s.LastSync(); ls.Described+ls.EmailsPending != 0 || sum(ls.Changes.Updated) != 0 {
+		t.Fatalf("after the fill: %+v", ls)
 	}
 	checkCurrent(t, st, src)
 }

@@ -130,9 +130,24 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 	st.waited.Add(int64(time.Since(start)))
 	if err == nil {
 		st.calls.Add(1)
+	} else if ctx.Err() == nil {
+		err = wouldExceedDeadline{op: op, err: err}
 	}
 	return err
 }
+
+// wouldExceedDeadline: the limiter would let op start only after ctx's
+// deadline. It is context.DeadlineExceeded (errors.Is), so a caller with a
+// time budget tells it from a failure, and a canceled error to the SDK's
+// retryer, which does not retry it.
+type wouldExceedDeadline struct {
+	op  string
+	err error
+}
+
+func (e wouldExceedDeadline) Error() string        { return e.op + ": " + e.err.Error() }
+func (e wouldExceedDeadline) Is(target error) bool { return target == context.DeadlineExceeded }
+func (e wouldExceedDeadline) CanceledError() bool  { return true }
 
 func (l *Limiter) noteSuccess(op string) {
 	_, st := l.get(op)

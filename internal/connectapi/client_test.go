@@ -292,6 +292,46 @@ func TestDescribeSkipsDeletedAndStopsOnError(t *testing.T) {
 	}
 }
 
+// TestDescribeUsers: DescribeUser gives each user's email and
+// LastModifiedTime (30% of the calls throttled); a user that does not
+// exist is left out.
+func TestDescribeUsers(t *testing.T) {
+	src := connectapitest.NewStatic(40, 2, 2)
+	env := connectapitest.Start(t, src, api.Options{ThrottleRate: 0.3, Seed: 4})
+	c := env.Client(connectapi.Options{})
+	ids := []string{"gone"}
+	want := map[string]connectreporting.UserDetail{}
+	for _, u := range src.Users() {
+		ids = append(ids, u.ID)
+		want[u.ID] = connectreporting.UserDetail{UserID: u.ID, Email: u.Email, LastModified: connectapitest.Modified}
+	}
+	got, err := c.DescribeUsers(ctx(t), ids)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("DescribeUsers = %v, %v\nwant %v", got, err, want)
+	}
+	if n := c.Limiter().Stats()[api.OpDescribeUser].Succeeded; n != 40 || c.Throttled() == 0 {
+		t.Errorf("%d DescribeUser calls answered, %d throttled attempts", n, c.Throttled())
+	}
+}
+
+// TestLimiterWaitPastDeadline: a call the quota would start only after the
+// context's deadline fails at once with an error that is
+// context.DeadlineExceeded, so a caller with a time budget can tell it from
+// a failure.
+func TestLimiterWaitPastDeadline(t *testing.T) {
+	l := connectapi.NewLimiter(map[string]connectapi.Quota{api.OpDescribeUser: {Rate: 0.5, Burst: 1}})
+	c, cancel := context.WithTimeout(ctx(t), 500*time.Millisecond)
+	defer cancel()
+	if err := l.Wait(c, api.OpDescribeUser); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err := l.Wait(c, api.OpDescribeUser)
+	if !errors.Is(err, context.DeadlineExceeded) || c.Err() != nil || time.Since(start) > 100*time.Millisecond {
+		t.Fatalf("second wait: %v after %v (ctx %v)", err, time.Since(start), c.Err())
+	}
+}
+
 // TestLimiterHoldsQuotaAcrossClients: two clients sharing one Limiter at
 // the default quotas, against a server enforcing the same quotas, run
 // concurrently: the arrival times never exceed a quota, and the server

@@ -172,6 +172,27 @@ func (c *Client) RoutingProfileQueues(ctx context.Context, routingProfileIDs []s
 	})
 }
 
+// DescribeUsers reads what SearchUsers lacks of the given users (DescribeUser,
+// one call each): the email, with the user's LastModifiedTime. Users that no
+// longer exist are left out; on error it returns what it got with the error.
+func (c *Client) DescribeUsers(ctx context.Context, userIDs []string) (map[string]connectreporting.UserDetail, error) {
+	return describeAll(ctx, userIDs, func(ctx context.Context, id string) (connectreporting.UserDetail, error) {
+		out, err := c.sdk.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: c.inst(), UserId: aws.String(id)})
+		if err != nil {
+			return connectreporting.UserDetail{}, fmt.Errorf("DescribeUser %s: %w", id, err)
+		}
+		d := connectreporting.UserDetail{UserID: id}
+		if u := out.User; u != nil {
+			c.noteARN(aws.ToString(u.Arn))
+			d.LastModified = utc(u.LastModifiedTime)
+			if u.IdentityInfo != nil {
+				d.Email = aws.ToString(u.IdentityInfo.Email)
+			}
+		}
+		return d, nil
+	})
+}
+
 func noteModified(m map[string]time.Time, id string, t *time.Time) {
 	if t != nil && !t.IsZero() {
 		m[id] = t.UTC()

@@ -49,8 +49,8 @@ type Config struct {
 
 // Default delays, when DELAY is unset.
 const (
-	DefaultRealtimeDelay = 5 * time.Second // between real-time polls
-	DefaultAPIDelay      = 1 * time.Second // between configuration / metrics API calls
+	DefaultRealtimeDelay = 5 * time.Second        // between real-time polls
+	DefaultAPIDelay      = 500 * time.Millisecond // between configuration API calls (2/s in all)
 )
 
 // DefaultDelay is the delay used by handler when DELAY is unset.

@@ -147,7 +147,13 @@ var mssqlScenarios = []struct {
 			Queues:               []connectreporting.Queue{{ID: "q1", Name: "Sales", Type: "STANDARD", Status: "ENABLED"}, {ID: "q2", Name: "Support"}},
 			RoutingProfileQueues: []connectreporting.RoutingProfileQueue{{RoutingProfileID: "rp1", QueueID: "q1", Channel: "VOICE", Priority: 1}},
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		if _, err := s.UserDetails(ctx); err != nil {
+			return err
+		}
+		return s.SaveUserDetails(ctx, []connectreporting.UserDetail{{UserID: "u1", Email: "ann@example.com", LastModified: at(-60), ReadAt: at(0)}}, []string{"u-gone"})
 	}},
 	{"dashboard", func(ctx context.Context, s *Store) error {
 		if _, err := s.Wallboard(ctx, connectreporting.WallboardQuery{Now: at(3600), Location: time.UTC}); err != nil {

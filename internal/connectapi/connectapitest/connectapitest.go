@@ -232,6 +232,20 @@ func (s *Static) Users() []connectreporting.User {
 	defer s.Mu.RUnlock()
 	return append([]connectreporting.User(nil), s.UserList...)
 }
+
+// User finds one user (api.UserFinder: DescribeUser without copying every user).
+func (s *Static) User(id string) (connectreporting.User, bool) {
+	s.Mu.RLock()
+	defer s.Mu.RUnlock()
+	for _, u := range s.UserList {
+		if u.ID == id {
+			u.SecurityProfileIDs = append([]string(nil), u.SecurityProfileIDs...)
+			return u, true
+		}
+	}
+	return connectreporting.User{}, false
+}
+
 func (s *Static) HierarchyLevels() []connectreporting.HierarchyLevel {
 	s.Mu.RLock()
 	defer s.Mu.RUnlock()

@@ -82,24 +82,35 @@ func (s *Server) describeUser(q *request) (any, *apiError) {
 		return nil, e
 	}
 	id := q.path("UserId")
-	for _, u := range s.src.Users() {
-		if u.ID != id {
-			continue
-		}
-		return describeUserResponse{User: userDetail{
-			Id:                 u.ID,
-			Arn:                s.arn(u.ARN, "agent", u.ID),
-			Username:           u.Username,
-			IdentityInfo:       userIdentityInfo{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email},
-			PhoneConfig:        s.phoneConfig(u),
-			SecurityProfileIds: u.SecurityProfileIDs,
-			RoutingProfileId:   u.RoutingProfileID,
-			HierarchyGroupId:   u.HierarchyGroupID,
-			LastModifiedTime:   ts(u.LastModified),
-			LastModifiedRegion: s.region(),
-		}}, nil
+	u, ok := s.findUser(id)
+	if !ok {
+		return nil, notFound("User not found for userId: %s", id)
 	}
-	return nil, notFound("User not found for userId: %s", id)
+	return describeUserResponse{User: userDetail{
+		Id:                 u.ID,
+		Arn:                s.arn(u.ARN, "agent", u.ID),
+		Username:           u.Username,
+		IdentityInfo:       userIdentityInfo{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email},
+		PhoneConfig:        s.phoneConfig(u),
+		SecurityProfileIds: u.SecurityProfileIDs,
+		RoutingProfileId:   u.RoutingProfileID,
+		HierarchyGroupId:   u.HierarchyGroupID,
+		LastModifiedTime:   ts(u.LastModified),
+		LastModifiedRegion: s.region(),
+	}}, nil
+}
+
+// findUser finds one user of the source (through UserFinder when it has it).
+func (s *Server) findUser(id string) (connectreporting.User, bool) {
+	if f, ok := s.src.(UserFinder); ok {
+		return f.User(id)
+	}
+	for _, u := range s.src.Users() {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return connectreporting.User{}, false
 }
 
 func (s *Server) phoneConfig(u connectreporting.User) userPhoneConfig {

@@ -42,6 +42,13 @@ type Source interface {
 	ContactFacts(start, end time.Time) []ContactFact
 }
 
+// UserFinder is optionally implemented by a Source that finds one user
+// without copying every user, so that DescribeUser stays cheap on a source
+// of 10,000 users.
+type UserFinder interface {
+	User(id string) (connectreporting.User, bool)
+}
+
 // UserData is what GetCurrentUserData reports of one logged-in agent.
 type UserData struct {
 	UserID           string

@@ -232,6 +232,33 @@ func syncConfiguration(t *testing.T, h Harness) {
 	}
 }
 
+// userDetails: SaveUserDetails upserts (a new read replaces the old) and
+// drops; UserDetails reads them back in user order, a missing
+// LastModified and email as zero values.
+func userDetails(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Open(t, Options{})
+	if got, err := s.UserDetails(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("UserDetails of a new store = %v, %v", got, err)
+	}
+	save := []connectreporting.UserDetail{
+		{UserID: "u1", Email: "ann@example.com", LastModified: p0.Add(-time.Hour), ReadAt: p0},
+		{UserID: "u2", Email: "bob@example.com", LastModified: p0.Add(-2 * time.Hour), ReadAt: p0},
+		{UserID: "u3", ReadAt: p0},
+	}
+	if err := s.SaveUserDetails(ctx, save, nil); err != nil {
+		t.Fatal(err)
+	}
+	save[0].Email, save[0].LastModified, save[0].ReadAt = "ann@example.org", p0, p0.Add(time.Minute)
+	if err := s.SaveUserDetails(ctx, save[:1], []string{"u2", "u9"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UserDetails(ctx)
+	if want := []connectreporting.UserDetail{save[0], save[2]}; err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("UserDetails = %v, %v; want %v", got, err, want)
+	}
+}
+
 // streamCheckpoints: a shard's checkpoint never moves back.
 func streamCheckpoints(t *testing.T, h Harness) {
 	ctx := context.Background()

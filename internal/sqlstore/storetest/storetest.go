@@ -59,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 		{"IntervalMetricsAndCheckpoints", intervalMetricsAndCheckpoints},
 		{"AgentIntervalMetrics", agentIntervalMetrics},
 		{"SyncConfiguration", syncConfiguration},
+		{"UserDetails", userDetails},
 		{"StreamCheckpoints", streamCheckpoints},
 		{"ShardLeases", shardLeases},
 	}
