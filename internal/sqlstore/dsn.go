@@ -367,21 +367,31 @@ func adoServerURL(server, port string) (*url.URL, error) {
 	host, instance := server, ""
 	if h, p, ok := strings.Cut(server, ","); ok {
 		host, port = strings.TrimSpace(h), strings.TrimSpace(p)
-		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-			return nil, dsnErr("sqlserver: port %q in Server= is not a number from 1 to 65535", port)
-		}
 	}
 	if h, inst, ok := strings.Cut(host, `\`); ok {
 		host, instance = h, inst
 	}
-	u := &url.URL{Scheme: "sqlserver", Host: host}
-	if port != "" {
-		u.Host = host + ":" + port
+	hp, err := hostPort("sqlserver", host, port)
+	if err != nil {
+		return nil, err
 	}
+	u := &url.URL{Scheme: "sqlserver", Host: hp}
 	if instance != "" {
 		u.Path = "/" + instance
 	}
 	return u, nil
+}
+
+// hostPort is host:port for a URL (host alone without a port); a port
+// must be a number from 1 to 65535.
+func hostPort(dialect, host, port string) (string, error) {
+	if port == "" {
+		return host, nil
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return "", dsnErr("%s: port %q is not a number from 1 to 65535", dialect, port)
+	}
+	return host + ":" + port, nil
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -405,15 +415,11 @@ func npgsqlDSN(kw keywords) (DSN, error) {
 	if h, p, ok := strings.Cut(host, ","); ok { // ADO style Server=host,port
 		host, port = strings.TrimSpace(h), strings.TrimSpace(p)
 	}
-	if port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-			return DSN{}, dsnErr("postgres: port %q is not a number from 1 to 65535", port)
-		}
+	hp, err := hostPort("postgres", host, port)
+	if err != nil {
+		return DSN{}, err
 	}
-	u := url.URL{Scheme: "postgres", Host: host}
-	if port != "" {
-		u.Host = host + ":" + port
-	}
+	u := url.URL{Scheme: "postgres", Host: hp}
 	if kv["database"] != "" {
 		u.Path = "/" + kv["database"]
 	}
@@ -458,22 +464,15 @@ func npgsqlQuery(kw keywords) (url.Values, error) {
 	return q, nil
 }
 
+// npgsqlSSLMode spells Npgsql's SSL Mode as libpq does (VerifyCA:
+// verify-ca, VerifyFull: verify-full); pgconn.ParseConfig (checked)
+// refuses a mode libpq does not have.
 func npgsqlSSLMode(v string) string {
-	switch strings.ToLower(v) {
-	case "disable":
-		return "disable"
-	case "allow":
-		return "allow"
-	case "prefer":
-		return "prefer"
-	case "require":
-		return "require"
-	case "verifyca", "verify-ca":
-		return "verify-ca"
-	case "verifyfull", "verify-full":
-		return "verify-full"
+	v = strings.ToLower(v)
+	if rest, ok := strings.CutPrefix(v, "verify"); ok && rest != "" && rest[0] != '-' {
+		return "verify-" + rest
 	}
-	return strings.ToLower(v)
+	return v
 }
 
 // checked fills in the redacted form and the password of d and has the
