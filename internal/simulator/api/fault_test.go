@@ -100,6 +100,10 @@ func TestQuotas(t *testing.T) {
 			CurrentMetrics: []types.CurrentMetric{{Name: types.CurrentMetricNameAgentsOnline, Unit: types.UnitCount}}})
 		return err
 	}
+	describeUser := func() error {
+		_, err := c.DescribeUser(ctx(t), &connect.DescribeUserInput{InstanceId: aws.String(testInstance), UserId: aws.String(userID(1))})
+		return err
+	}
 	searchUsers := func() error {
 		_, err := c.SearchUsers(ctx(t), &connect.SearchUsersInput{InstanceId: aws.String(testInstance)})
 		return err
@@ -126,6 +130,7 @@ func TestQuotas(t *testing.T) {
 		{"DescribeQueue 2/s burst 5", OpDescribeQueue, describe, 5, 2},
 		{"GetCurrentMetricData 5/s burst 8", OpGetCurrentMetricData, current, 8, 5},
 		{"SearchUsers 2/s burst 5", OpSearchUsers, searchUsers, 5, 2},
+		{"DescribeUser 2/s burst 5", OpDescribeUser, describeUser, 5, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			untilThrottled(t, tc.call)
