@@ -25,15 +25,15 @@ import (
 // a value a target column cannot take fails in that statement, as a data
 // error, as it did when the values travelled as parameters.
 type pgStage[T any] struct {
-	name   string
-	cols   []ingestCol[T]
-	create string
+	name, create string
+	names        []string        // the columns CopyFrom writes
+	values       func(*T, []any) // sets a row's values of names
 }
 
 // newPGStage describes the staging table name: the columns of table
 // (LIKE table, the compression of each column included, so a compressed
 // document moves on to table as it is, not compressed twice), then extra,
-// typed by kind. CopyFrom writes cols, which are columns of either.
+// typed by kind. CopyFrom writes cols, then extra.
 func newPGStage[T any](name, table string, cols, extra []ingestCol[T]) pgStage[T] {
 	defs := []string{"LIKE " + table + " INCLUDING COMPRESSION"}
 	for _, c := range extra {
@@ -42,8 +42,9 @@ func newPGStage[T any](name, table string, cols, extra []ingestCol[T]) pgStage[T
 	all := append(append([]ingestCol[T]{}, cols...), extra...)
 	return pgStage[T]{
 		name:   name,
-		cols:   all,
 		create: "CREATE TEMP TABLE IF NOT EXISTS " + name + " (" + strings.Join(defs, ", ") + ") ON COMMIT DELETE ROWS",
+		names:  colNames(all),
+		values: colValues(all),
 	}
 }
 
@@ -62,22 +63,36 @@ func (st pgStage[T]) fill(ctx context.Context, tx *sql.Tx, conn *sql.Conn, rows 
 	if _, err := tx.ExecContext(ctx, st.create); err != nil {
 		return fmt.Errorf("staging table %s: %w", st.name, err)
 	}
-	return pgCopy(ctx, conn, st.name, st.cols, rows)
+	return pgCopy(ctx, conn, st.name, st.names, st.values, rows)
 }
 
-// pgCopy writes cols of rows into table by binary COPY on conn (inside
-// the transaction conn is in).
-func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, cols []ingestCol[T], rows []T) error {
+// colValues sets the values of cols for CopyFrom (see pgCopyValue).
+func colValues[T any](cols []ingestCol[T]) func(*T, []any) {
+	return func(r *T, vals []any) {
+		for i, c := range cols {
+			vals[i] = pgCopyValue(c.kind, c.get(r))
+		}
+	}
+}
+
+// pgCopyCols writes cols of rows into table by binary COPY on conn.
+func pgCopyCols[T any](ctx context.Context, conn *sql.Conn, table string, cols []ingestCol[T], rows []T) error {
+	return pgCopy(ctx, conn, table, colNames(cols), colValues(cols), rows)
+}
+
+// pgCopy writes the columns names of rows (values sets a row's values)
+// into table by binary COPY on conn, inside the transaction conn is in.
+func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, names []string, values func(*T, []any), rows []T) error {
 	if conn == nil {
 		return errors.New("postgres ingest: no connection to COPY on")
 	}
-	src := &pgCopySource[T]{cols: cols, rows: rows, i: -1, vals: make([]any, len(cols))}
+	src := &pgCopySource[T]{rows: rows, i: -1, values: values, vals: make([]any, len(names))}
 	err := conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("postgres ingest: driver connection is %T, not pgx", dc)
 		}
-		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, colNames(cols), src)
+		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, names, src)
 		if err == nil && n != int64(len(rows)) {
 			err = fmt.Errorf("copied %d of %d rows", n, len(rows))
 		}
@@ -92,19 +107,16 @@ func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, cols []ing
 // pgCopySource hands rows to CopyFrom one at a time, reusing one slice of
 // values (CopyFrom encodes a row before it asks for the next).
 type pgCopySource[T any] struct {
-	cols []ingestCol[T]
-	rows []T
-	i    int
-	vals []any
+	rows   []T
+	i      int
+	values func(*T, []any)
+	vals   []any
 }
 
 func (s *pgCopySource[T]) Next() bool { s.i++; return s.i < len(s.rows) }
 
 func (s *pgCopySource[T]) Values() ([]any, error) {
-	r := &s.rows[s.i]
-	for ci, c := range s.cols {
-		s.vals[ci] = pgCopyValue(c.kind, c.get(r))
-	}
+	s.values(&s.rows[s.i], s.vals)
 	return s.vals, nil
 }
 

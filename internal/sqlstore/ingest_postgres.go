@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -126,37 +127,29 @@ up AS (
 SELECT (SELECT count(*) FROM ins),
 	(SELECT count(*) FROM up WHERE up.last_event_type = '` + connectreporting.AgentEventHeartBeat + `')`
 
-	// Contact records and their attributes.
+	// Contact records and their attributes, from their staging tables.
 	crNames := colNames(contactRecordCols)
-	crExprs := make([]string, len(contactRecordCols))
 	crSets := make([]string, 0, len(contactRecordCols))
-	for i, c := range contactRecordCols {
-		crExprs[i] = pgValue(c.name, c.kind)
-		if c.kind == kRaw {
-			crExprs[i] += "::jsonb" // contact_record.raw stays jsonb (kpi_contact reads contact_record.*)
-		}
-		if i > 0 {
-			crSets = append(crSets, c.name+" = excluded."+c.name)
-		}
+	for _, c := range contactRecordCols[1:] {
+		crSets = append(crSets, c.name+" = excluded."+c.name)
 	}
-	n := len(contactRecordCols)
-	q.contacts = `WITH t AS (SELECT * FROM ` + pgUnnest(crNames, kindsOf(contactRecordCols), 1) + `),
-up AS (
+	q.contacts = `WITH up AS (
 	INSERT INTO contact_record (` + strings.Join(crNames, ", ") + `)
-	SELECT ` + strings.Join(crExprs, ", ") + ` FROM t
+	SELECT ` + strings.Join(crNames, ", ") + ` FROM ` + pgContactStage.name + `
+	ORDER BY contact_id COLLATE "C"
 	ON CONFLICT (contact_id) DO UPDATE SET ` + strings.Join(crSets, ", ") + `
 	WHERE ` + newerContactCond("excluded", "contact_record", `COLLATE "C"`) + `
 	RETURNING contact_id
 ),
-a AS (SELECT * FROM ` + pgUnnest([]string{"contact_id", "name", "value"}, []colKind{kText, kText, kText}, n+1) + `),
 del AS (
 	DELETE FROM contact_attribute ca
 	WHERE ca.contact_id = ANY (ARRAY(SELECT contact_id FROM up))
-		AND NOT EXISTS (SELECT 1 FROM a WHERE a.contact_id = ca.contact_id AND a.name = ca.name)
+		AND NOT EXISTS (SELECT 1 FROM ` + pgAttributeStage.name + ` a WHERE a.contact_id = ca.contact_id AND a.name = ca.name)
 ),
 ins AS (
 	INSERT INTO contact_attribute (contact_id, name, value)
-	SELECT a.contact_id, a.name, a.value FROM a JOIN up ON up.contact_id = a.contact_id
+	SELECT a.contact_id, a.name, a.value FROM ` + pgAttributeStage.name + ` a JOIN up ON up.contact_id = a.contact_id
+	ORDER BY a.contact_id COLLATE "C", a.name COLLATE "C"
 	ON CONFLICT (contact_id, name) DO UPDATE SET value = excluded.value
 	WHERE contact_attribute.value IS DISTINCT FROM excluded.value
 )
@@ -290,7 +283,7 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 		return 0, 0, err
 	}
 	var stored, hb int
-	if err := tx.QueryRowContext(ctx, pgSQL().events).Scan(&stored, &hb); err != nil {
+	if err := tx.QueryRowContext(ctx, pgSQL().events, pgPlanEach).Scan(&stored, &hb); err != nil {
 		return 0, 0, err
 	}
 	return copied + stored, hb, nil
@@ -306,7 +299,7 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
 		return 0, err
 	}
-	err := pgCopy(ctx, w.conn, "agent_event", agentEventCols, hist)
+	err := pgCopyCols(ctx, w.conn, "agent_event", agentEventCols, hist)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && pe.TableName == "agent_event" {
 		_, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy")
@@ -319,25 +312,52 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 	return len(hist), err
 }
 
+// pgPlanEach, passed as a statement's first argument, makes pgx send it as
+// an unnamed statement that PostgreSQL plans at every execution. The
+// statements that read the staging tables need it: a plan cached on a
+// connection (pgx's default) was made for the tables as they were then,
+// and a plan made while contact_record was small scans it whole, at every
+// batch, ever after.
+var pgPlanEach = pgx.QueryExecModeExec
+
 // pgUniqueViolation is PostgreSQL's SQLSTATE unique_violation.
 const pgUniqueViolation = "23505"
 
-func (pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, error) {
-	args := pgArrays(contactRecordCols, crs)
-	var ids, names, values []string
+// pgContactStage stages contact records: contact_record's columns.
+var pgContactStage = newPGStage[contactRow]("ingest_contact_record", "contact_record", contactRecordCols, nil)
+
+// attrRow is one attribute of a staged contact.
+type attrRow struct {
+	contactID string
+	attribute
+}
+
+// pgAttributeStage stages contact attributes. A value is text as it is
+// ("" stays "", it is no absent value).
+var pgAttributeStage = pgStage[attrRow]{
+	name:   "ingest_contact_attribute",
+	create: "CREATE TEMP TABLE IF NOT EXISTS ingest_contact_attribute (LIKE contact_attribute) ON COMMIT DELETE ROWS",
+	names:  []string{"contact_id", "name", "value"},
+	values: func(a *attrRow, vals []any) { vals[0], vals[1], vals[2] = a.contactID, a.name, a.value },
+}
+
+// writeContacts stages the contacts and their attributes by COPY; one
+// statement upserts them and returns how many were written.
+func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, error) {
+	var attrs []attrRow
 	for i := range crs {
 		for _, a := range crs[i].attrs {
-			ids = append(ids, crs[i].ContactID)
-			names = append(names, a.name)
-			values = append(values, a.value)
+			attrs = append(attrs, attrRow{crs[i].ContactID, a})
 		}
 	}
-	if ids == nil {
-		ids, names, values = []string{}, []string{}, []string{}
+	if err := pgContactStage.fill(ctx, tx, w.conn, crs); err != nil {
+		return 0, err
 	}
-	args = append(args, ids, names, values)
+	if err := pgAttributeStage.fill(ctx, tx, w.conn, attrs); err != nil {
+		return 0, err
+	}
 	var stored int
-	if err := tx.QueryRowContext(ctx, pgSQL().contacts, args...).Scan(&stored); err != nil {
+	if err := tx.QueryRowContext(ctx, pgSQL().contacts, pgPlanEach).Scan(&stored); err != nil {
 		return 0, err
 	}
 	return stored, nil

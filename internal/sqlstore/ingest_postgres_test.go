@@ -57,3 +57,39 @@ func TestPGCopyStagingAcrossBatches(t *testing.T) {
 	wantRows(t, s, "SELECT agent_id, last_event_id, last_event_type FROM agent_state ORDER BY agent_id",
 		"a0|e-08|HEART_BEAT", "a1|e-09|HEART_BEAT")
 }
+
+// TestPGContactStagingAcrossBatches: contact records and their attributes
+// staged by COPY through one connection, batch after batch: new contacts,
+// a newer version (attributes replaced, an empty value kept as "", not
+// NULL), an older one (nothing changes), and the counts that tell new from
+// newer, read in the same statement as the upsert.
+func TestPGContactStagingAcrossBatches(t *testing.T) {
+	type res = connectreporting.BatchResult
+	crs := func(c ...connectreporting.ContactRecord) connectreporting.Batch {
+		return connectreporting.Batch{ContactRecords: c}
+	}
+	s := openIngestStore(t, DialectPostgres, Options{MaxOpenConns: 1})
+	ctx := context.Background()
+	c1 := contactRecord("c-1", at(100), "a1", map[string]string{"lang": "en", "tier": "gold"})
+	c2 := contactRecord("c-2", at(100), "a2", nil)
+	c1v2 := contactRecord("c-1", at(200), "a1", map[string]string{"tier": "", "vip": "yes"})
+	steps := []struct {
+		name string
+		b    connectreporting.Batch
+		want res
+	}{
+		{"new", crs(c1, c2), res{Stored: 2}},
+		{"newer and new", crs(c1v2, contactRecord("c-3", at(100), "a3", map[string]string{"x": "1"})), res{Stored: 1, Updated: 1}},
+		{"older", crs(c1, c2), res{Duplicate: 2}},
+	}
+	for _, st := range steps {
+		got, err := s.StoreBatch(ctx, st.b)
+		if err != nil || got != st.want {
+			t.Fatalf("%s: %+v, %v; want %+v", st.name, got, err, st.want)
+		}
+	}
+	wantRows(t, s, "SELECT contact_id, name, COALESCE(value, 'NULL') FROM contact_attribute ORDER BY contact_id, name",
+		"c-1|tier|", "c-1|vip|yes", "c-3|x|1")
+	wantRows(t, s, "SELECT contact_id, to_char(last_update_timestamp AT TIME ZONE 'UTC', 'HH24:MI:SS') FROM contact_record ORDER BY contact_id",
+		"c-1|09:03:20", "c-2|09:01:40", "c-3|09:01:40")
+}

@@ -183,7 +183,7 @@ func benchCopyEvents(b *testing.B, pool *realisticPool) {
 		b.StopTimer()
 		rows := rowsOf(i)
 		b.StartTimer()
-		if err := pgCopy(ctx, conn, "agent_event", agentEventCols, rows); err != nil {
+		if err := pgCopyCols(ctx, conn, "agent_event", agentEventCols, rows); err != nil {
 			b.Fatal(err)
 		}
 	})

@@ -161,7 +161,9 @@ func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statu
 	for i, b := range bs {
 		agents[i], from[i] = b.agentID, b.from
 	}
-	if err := pgStatusSQL.exec(ctx, tx, agents, from); err != nil {
+	// Planned for this batch's bounds, never from a cached generic plan
+	// (see pgPlanEach).
+	if err := pgStatusSQL.exec(ctx, tx, pgPlanEach, agents, from); err != nil {
 		return err
 	}
 	return pgStatusDays{}.agentDays(ctx, tx, bs)
