@@ -67,7 +67,7 @@ func (s *Server) listUsers(q *request) (any, *apiError) {
 		users := sortedBy(s.src.Users(), func(u connectreporting.User) string { return u.ID })
 		out := make([]userSummary, 0, len(users))
 		for _, u := range users {
-			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, LastModifiedTime: ts(u.LastModified), LastModifiedRegion: s.region()})
+			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, modified: s.modified(u.LastModified)})
 		}
 		return out, time.Time{}, nil
 	})
@@ -95,8 +95,7 @@ func (s *Server) describeUser(q *request) (any, *apiError) {
 		SecurityProfileIds: u.SecurityProfileIDs,
 		RoutingProfileId:   u.RoutingProfileID,
 		HierarchyGroupId:   u.HierarchyGroupID,
-		LastModifiedTime:   ts(u.LastModified),
-		LastModifiedRegion: s.region(),
+		modified:           s.modified(u.LastModified),
 	}}, nil
 }
 
@@ -144,7 +143,7 @@ func (s *Server) listUserHierarchyGroups(q *request) (any, *apiError) {
 }
 
 func (s *Server) groupSummary(g connectreporting.HierarchyGroup) hierarchyGroupSummary {
-	return hierarchyGroupSummary{Id: g.ID, Arn: s.arn(g.ARN, "agent-group", g.ID), Name: g.Name, LastModifiedTime: ts(g.LastModified), LastModifiedRegion: s.region()}
+	return hierarchyGroupSummary{Id: g.ID, Arn: s.arn(g.ARN, "agent-group", g.ID), Name: g.Name, modified: s.modified(g.LastModified)}
 }
 
 func (s *Server) describeUserHierarchyGroup(q *request) (any, *apiError) {
@@ -177,13 +176,12 @@ func (s *Server) groupDetail(g connectreporting.HierarchyGroup, byID map[string]
 		path.set(i, &sum)
 	}
 	return hierarchyGroupDetail{
-		Id:                 g.ID,
-		Arn:                s.arn(g.ARN, "agent-group", g.ID),
-		Name:               g.Name,
-		LevelId:            g.LevelID,
-		HierarchyPath:      path,
-		LastModifiedTime:   ts(g.LastModified),
-		LastModifiedRegion: s.region(),
+		Id:            g.ID,
+		Arn:           s.arn(g.ARN, "agent-group", g.ID),
+		Name:          g.Name,
+		LevelId:       g.LevelID,
+		HierarchyPath: path,
+		modified:      s.modified(g.LastModified),
 	}
 }
 
@@ -193,7 +191,7 @@ func (s *Server) describeUserHierarchyStructure(q *request) (any, *apiError) {
 	}
 	var st hierarchyStructure
 	for _, l := range s.src.HierarchyLevels() {
-		st.set(l.Level-1, &hierarchyLevel{Id: l.ID, Arn: s.arn(l.ARN, "agent-group-level", l.ID), Name: l.Name, LastModifiedRegion: s.region()})
+		st.set(l.Level-1, &hierarchyLevel{Id: l.ID, Arn: s.arn(l.ARN, "agent-group-level", l.ID), Name: l.Name, modified: s.modified(time.Time{})})
 	}
 	return describeUserHierarchyStructureResponse{HierarchyStructure: st}, nil
 }
@@ -210,7 +208,7 @@ func (s *Server) listRoutingProfiles(q *request) (any, *apiError) {
 		rps := sortedBy(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) string { return r.ID })
 		out := make([]routingProfileSummary, 0, len(rps))
 		for _, r := range rps {
-			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, LastModifiedTime: ts(r.LastModified), LastModifiedRegion: s.region()})
+			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, modified: s.modified(r.LastModified)})
 		}
 		return out, time.Time{}, nil
 	})
@@ -256,7 +254,7 @@ func (s *Server) listRoutingProfileQueues(q *request) (any, *apiError) {
 	if pg.items == nil {
 		pg.items = []routingProfileQueueConfigSummary{}
 	}
-	return listRoutingProfileQueuesResponse{RoutingProfileQueueConfigSummaryList: pg.items, NextToken: pg.next, LastModifiedRegion: s.region()}, nil
+	return listRoutingProfileQueuesResponse{RoutingProfileQueueConfigSummaryList: pg.items, NextToken: pg.next, modified: s.modified(time.Time{})}, nil
 }
 
 func (s *Server) queuesByID() map[string]connectreporting.Queue {
@@ -292,7 +290,7 @@ func (s *Server) listQueues(q *request) (any, *apiError) {
 			if typ == "AGENT" {
 				name = "" // agent queues have no name in ListQueues
 			}
-			out = append(out, queueSummary{Id: qu.ID, Arn: s.arn(qu.ARN, "queue", qu.ID), Name: name, QueueType: typ, LastModifiedTime: ts(qu.LastModified), LastModifiedRegion: s.region()})
+			out = append(out, queueSummary{Id: qu.ID, Arn: s.arn(qu.ARN, "queue", qu.ID), Name: name, QueueType: typ, modified: s.modified(qu.LastModified)})
 		}
 		return out, time.Time{}, nil
 	})
@@ -330,7 +328,7 @@ func (s *Server) queueDetail(qu connectreporting.Queue) queueDetail {
 	return queueDetail{
 		Name: qu.Name, QueueArn: s.arn(qu.ARN, "queue", qu.ID), QueueId: qu.ID, Description: qu.Description,
 		HoursOfOperationId: qu.HoursOfOperationID, MaxContacts: qu.MaxContacts, Status: status,
-		LastModifiedTime: ts(qu.LastModified), LastModifiedRegion: s.region(),
+		modified: s.modified(qu.LastModified),
 	}
 }
 
@@ -356,7 +354,7 @@ func (s *Server) listAgentStatuses(q *request) (any, *apiError) {
 			if len(types) > 0 && !slices.Contains(types, st.Type) {
 				continue
 			}
-			out = append(out, agentStatusSummary{Id: st.ID, Arn: s.arn(st.ARN, "agent-state", st.ID), Name: st.Name, Type: st.Type, LastModifiedTime: ts(st.LastModified), LastModifiedRegion: s.region()})
+			out = append(out, agentStatusSummary{Id: st.ID, Arn: s.arn(st.ARN, "agent-state", st.ID), Name: st.Name, Type: st.Type, modified: s.modified(st.LastModified)})
 		}
 		return out, time.Time{}, nil
 	})

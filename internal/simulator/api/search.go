@@ -291,8 +291,7 @@ type routingProfileDetail struct {
 	DefaultOutboundQueueId   string             `json:"DefaultOutboundQueueId,omitempty"`
 	NumberOfAssociatedQueues int64              `json:"NumberOfAssociatedQueues"`
 	AssociatedQueueIds       []string           `json:"AssociatedQueueIds,omitempty"`
-	LastModifiedTime         *epoch             `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion       string             `json:"LastModifiedRegion,omitempty"`
+	modified
 }
 
 func (s *Server) searchRoutingProfiles(q *request) (any, *apiError) {
@@ -309,7 +308,7 @@ func (s *Server) searchRoutingProfiles(q *request) (any, *apiError) {
 			ids := slices.Sorted(slices.Values(queues[r.ID]))
 			out := routingProfileDetail{InstanceId: s.src.InstanceID(), Name: r.Name, RoutingProfileArn: s.arn(r.ARN, "routing-profile", r.ID),
 				RoutingProfileId: r.ID, Description: r.Description, DefaultOutboundQueueId: r.DefaultOutboundQueueID,
-				NumberOfAssociatedQueues: int64(len(ids)), AssociatedQueueIds: ids, LastModifiedTime: ts(r.LastModified), LastModifiedRegion: s.region()}
+				NumberOfAssociatedQueues: int64(len(ids)), AssociatedQueueIds: ids, modified: s.modified(r.LastModified)}
 			for _, ch := range sortedKeys(r.Concurrency) {
 				out.MediaConcurrencies = append(out.MediaConcurrencies, mediaConcurrency{Channel: ch, Concurrency: r.Concurrency[ch]})
 			}
@@ -335,14 +334,13 @@ func (s *Server) searchUserHierarchyGroups(q *request) (any, *apiError) {
 // ---- SearchAgentStatuses ----
 
 type agentStatusDetail struct {
-	AgentStatusARN     string `json:"AgentStatusARN"`
-	AgentStatusId      string `json:"AgentStatusId"`
-	Name               string `json:"Name"`
-	Type               string `json:"Type"`
-	DisplayOrder       *int   `json:"DisplayOrder,omitempty"`
-	State              string `json:"State"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+	AgentStatusARN string `json:"AgentStatusARN"`
+	AgentStatusId  string `json:"AgentStatusId"`
+	Name           string `json:"Name"`
+	Type           string `json:"Type"`
+	DisplayOrder   *int   `json:"DisplayOrder,omitempty"`
+	State          string `json:"State"`
+	modified
 }
 
 func (s *Server) searchAgentStatuses(q *request) (any, *apiError) {
@@ -351,7 +349,7 @@ func (s *Server) searchAgentStatuses(q *request) (any, *apiError) {
 		func(a connectreporting.AgentStatus) fieldsOf { return named(a.ID, a.Name, "", nil) },
 		func(a connectreporting.AgentStatus) agentStatusDetail {
 			out := agentStatusDetail{AgentStatusARN: s.arn(a.ARN, "agent-state", a.ID), AgentStatusId: a.ID, Name: a.Name, Type: a.Type,
-				State: a.State, LastModifiedTime: ts(a.LastModified), LastModifiedRegion: s.region()}
+				State: a.State, modified: s.modified(a.LastModified)}
 			if out.State == "" {
 				out.State = "ENABLED"
 			}

@@ -391,3 +391,9 @@ func idOf(v string) string {
 	}
 	return v
 }
+
+// modified is a resource's modification time (none when zero) in the
+// instance's region.
+func (s *Server) modified(t time.Time) modified {
+	return modified{LastModifiedTime: ts(t), LastModifiedRegion: s.region()}
+}

@@ -49,6 +49,14 @@ func ptr[T any](v T) *T { return &v }
 
 // ---- shared ----
 
+// modified is when and in which region a resource was last changed, as
+// every configuration resource of the model carries it (embedded: its
+// members are the resource's own on the wire).
+type modified struct {
+	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
+	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+}
+
 type reference struct {
 	Id  string `json:"Id,omitempty"`
 	Arn string `json:"Arn,omitempty"`
@@ -57,11 +65,10 @@ type reference struct {
 // ---- configuration operations ----
 
 type userSummary struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Username           string `json:"Username"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+	Id       string `json:"Id"`
+	Arn      string `json:"Arn"`
+	Username string `json:"Username"`
+	modified
 }
 
 type listUsersResponse struct {
@@ -90,8 +97,7 @@ type userDetail struct {
 	SecurityProfileIds []string         `json:"SecurityProfileIds,omitempty"`
 	RoutingProfileId   string           `json:"RoutingProfileId,omitempty"`
 	HierarchyGroupId   string           `json:"HierarchyGroupId,omitempty"`
-	LastModifiedTime   *epoch           `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string           `json:"LastModifiedRegion,omitempty"`
+	modified
 }
 
 type describeUserResponse struct {
@@ -101,11 +107,10 @@ type describeUserResponse struct {
 // resourceSummary is the summary Connect lists for a hierarchy group, a
 // hierarchy level and a routing profile: the same fields for each.
 type resourceSummary struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+	Id   string `json:"Id"`
+	Arn  string `json:"Arn"`
+	Name string `json:"Name"`
+	modified
 }
 
 type (
@@ -145,13 +150,12 @@ type (
 )
 
 type hierarchyGroupDetail struct {
-	Id                 string        `json:"Id"`
-	Arn                string        `json:"Arn"`
-	Name               string        `json:"Name"`
-	LevelId            string        `json:"LevelId,omitempty"`
-	HierarchyPath      hierarchyPath `json:"HierarchyPath"`
-	LastModifiedTime   *epoch        `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string        `json:"LastModifiedRegion,omitempty"`
+	Id            string        `json:"Id"`
+	Arn           string        `json:"Arn"`
+	Name          string        `json:"Name"`
+	LevelId       string        `json:"LevelId,omitempty"`
+	HierarchyPath hierarchyPath `json:"HierarchyPath"`
+	modified
 }
 
 type describeUserHierarchyGroupResponse struct {
@@ -179,17 +183,15 @@ type routingProfileQueueConfigSummary struct {
 type listRoutingProfileQueuesResponse struct {
 	RoutingProfileQueueConfigSummaryList []routingProfileQueueConfigSummary `json:"RoutingProfileQueueConfigSummaryList"`
 	NextToken                            string                             `json:"NextToken,omitempty"`
-	LastModifiedTime                     *epoch                             `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion                   string                             `json:"LastModifiedRegion,omitempty"`
+	modified
 }
 
 type queueSummary struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name,omitempty"`
-	QueueType          string `json:"QueueType"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+	Id        string `json:"Id"`
+	Arn       string `json:"Arn"`
+	Name      string `json:"Name,omitempty"`
+	QueueType string `json:"QueueType"`
+	modified
 }
 
 type listQueuesResponse struct {
@@ -205,8 +207,7 @@ type queueDetail struct {
 	HoursOfOperationId string `json:"HoursOfOperationId,omitempty"`
 	MaxContacts        *int   `json:"MaxContacts,omitempty"`
 	Status             string `json:"Status,omitempty"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+	modified
 }
 
 type describeQueueResponse struct {
@@ -214,12 +215,11 @@ type describeQueueResponse struct {
 }
 
 type agentStatusSummary struct {
-	Id                 string `json:"Id"`
-	Arn                string `json:"Arn"`
-	Name               string `json:"Name"`
-	Type               string `json:"Type"`
-	LastModifiedTime   *epoch `json:"LastModifiedTime,omitempty"`
-	LastModifiedRegion string `json:"LastModifiedRegion,omitempty"`
+	Id   string `json:"Id"`
+	Arn  string `json:"Arn"`
+	Name string `json:"Name"`
+	Type string `json:"Type"`
+	modified
 }
 
 type listAgentStatusResponse struct {
