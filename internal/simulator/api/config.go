@@ -25,6 +25,43 @@ func listSpec(q *request, op string, max int) (pageSpec, *apiError) {
 	return p, nil
 }
 
+// listOp is a List* operation: its name, the model's MaxResults maximum,
+// the response member that holds the resources, and whether the response
+// carries LastModifiedRegion (ListRoutingProfileQueues).
+type listOp struct {
+	op     string
+	max    int
+	member string
+	region bool
+}
+
+// list answers a List* request: it checks the instance, then checks (the
+// operation's own parameters, in order), then the paging parameters, and
+// returns one page of what resources makes.
+func list[W any](s *Server, q *request, op listOp, resources func() []W, checks ...*apiError) (any, *apiError) {
+	if e := s.checkInstance(q.path("InstanceId")); e != nil {
+		return nil, e
+	}
+	for _, e := range checks {
+		if e != nil {
+			return nil, e
+		}
+	}
+	p, e := listSpec(q, op.op, op.max)
+	if e != nil {
+		return nil, e
+	}
+	pg, e := paginate(s, p, func() ([]W, time.Time, *apiError) { return resources(), time.Time{}, nil })
+	if e != nil {
+		return nil, e
+	}
+	r := pageResponse[W]{member: op.member, page: pg}
+	if region := s.region(); op.region && region != "" {
+		r.extra = map[string]any{"LastModifiedRegion": region}
+	}
+	return r, nil
+}
+
 // enumValues checks a repeated query parameter against an enum.
 func enumValues(vals []string, member string, max int, allowed ...string) *apiError {
 	if len(vals) > max {
@@ -56,25 +93,14 @@ func sortedBy[T any](in []T, key func(T) string) []T {
 }
 
 func (s *Server) listUsers(q *request) (any, *apiError) {
-	if e := s.checkInstance(q.path("InstanceId")); e != nil {
-		return nil, e
-	}
-	p, e := listSpec(q, OpListUsers, 1000)
-	if e != nil {
-		return nil, e
-	}
-	pg, e := paginate(s, p, func() ([]userSummary, time.Time, *apiError) {
+	return list(s, q, listOp{op: OpListUsers, max: 1000, member: "UserSummaryList"}, func() []userSummary {
 		users := sortedBy(s.src.Users(), func(u connectreporting.User) string { return u.ID })
 		out := make([]userSummary, 0, len(users))
 		for _, u := range users {
 			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, modified: s.modified(u.LastModified)})
 		}
-		return out, time.Time{}, nil
+		return out
 	})
-	if e != nil {
-		return nil, e
-	}
-	return listUsersResponse{UserSummaryList: pg.items, NextToken: pg.next}, nil
 }
 
 func (s *Server) describeUser(q *request) (any, *apiError) {
@@ -121,25 +147,14 @@ func (s *Server) phoneConfig(u connectreporting.User) userPhoneConfig {
 }
 
 func (s *Server) listUserHierarchyGroups(q *request) (any, *apiError) {
-	if e := s.checkInstance(q.path("InstanceId")); e != nil {
-		return nil, e
-	}
-	p, e := listSpec(q, OpListUserHierarchyGroups, 1000)
-	if e != nil {
-		return nil, e
-	}
-	pg, e := paginate(s, p, func() ([]hierarchyGroupSummary, time.Time, *apiError) {
+	return list(s, q, listOp{op: OpListUserHierarchyGroups, max: 1000, member: "UserHierarchyGroupSummaryList"}, func() []hierarchyGroupSummary {
 		groups := sortedBy(s.src.HierarchyGroups(), func(g connectreporting.HierarchyGroup) string { return g.ID })
 		out := make([]hierarchyGroupSummary, 0, len(groups))
 		for _, g := range groups {
 			out = append(out, s.groupSummary(g))
 		}
-		return out, time.Time{}, nil
+		return out
 	})
-	if e != nil {
-		return nil, e
-	}
-	return listUserHierarchyGroupsResponse{UserHierarchyGroupSummaryList: pg.items, NextToken: pg.next}, nil
 }
 
 func (s *Server) groupSummary(g connectreporting.HierarchyGroup) hierarchyGroupSummary {
@@ -197,40 +212,24 @@ func (s *Server) describeUserHierarchyStructure(q *request) (any, *apiError) {
 }
 
 func (s *Server) listRoutingProfiles(q *request) (any, *apiError) {
-	if e := s.checkInstance(q.path("InstanceId")); e != nil {
-		return nil, e
-	}
-	p, e := listSpec(q, OpListRoutingProfiles, 1000)
-	if e != nil {
-		return nil, e
-	}
-	pg, e := paginate(s, p, func() ([]routingProfileSummary, time.Time, *apiError) {
+	return list(s, q, listOp{op: OpListRoutingProfiles, max: 1000, member: "RoutingProfileSummaryList"}, func() []routingProfileSummary {
 		rps := sortedBy(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) string { return r.ID })
 		out := make([]routingProfileSummary, 0, len(rps))
 		for _, r := range rps {
 			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, modified: s.modified(r.LastModified)})
 		}
-		return out, time.Time{}, nil
+		return out
 	})
-	if e != nil {
-		return nil, e
-	}
-	return listRoutingProfilesResponse{RoutingProfileSummaryList: pg.items, NextToken: pg.next}, nil
 }
 
 func (s *Server) listRoutingProfileQueues(q *request) (any, *apiError) {
-	if e := s.checkInstance(q.path("InstanceId")); e != nil {
-		return nil, e
-	}
 	rpID := q.path("RoutingProfileId")
+	var missing *apiError
 	if !slices.ContainsFunc(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) bool { return r.ID == rpID }) {
-		return nil, notFound("RoutingProfile not found for routingProfileId: %s", rpID)
+		missing = notFound("RoutingProfile not found for routingProfileId: %s", rpID)
 	}
-	p, e := listSpec(q, OpListRoutingProfileQueues, 100)
-	if e != nil {
-		return nil, e
-	}
-	pg, e := paginate(s, p, func() ([]routingProfileQueueConfigSummary, time.Time, *apiError) {
+	op := listOp{op: OpListRoutingProfileQueues, max: 100, member: "RoutingProfileQueueConfigSummaryList", region: true}
+	return list(s, q, op, func() []routingProfileQueueConfigSummary {
 		queues := s.queuesByID()
 		var out []routingProfileQueueConfigSummary
 		for _, rq := range s.src.RoutingProfileQueues() {
@@ -246,15 +245,8 @@ func (s *Server) listRoutingProfileQueues(q *request) (any, *apiError) {
 		slices.SortStableFunc(out, func(a, b routingProfileQueueConfigSummary) int {
 			return cmp.Or(cmp.Compare(a.QueueId, b.QueueId), cmp.Compare(channelRank(a.Channel), channelRank(b.Channel)))
 		})
-		return out, time.Time{}, nil
-	})
-	if e != nil {
-		return nil, e
-	}
-	if pg.items == nil {
-		pg.items = []routingProfileQueueConfigSummary{}
-	}
-	return listRoutingProfileQueuesResponse{RoutingProfileQueueConfigSummaryList: pg.items, NextToken: pg.next, modified: s.modified(time.Time{})}, nil
+		return out
+	}, missing)
 }
 
 func (s *Server) queuesByID() map[string]connectreporting.Queue {
@@ -267,18 +259,8 @@ func (s *Server) queuesByID() map[string]connectreporting.Queue {
 }
 
 func (s *Server) listQueues(q *request) (any, *apiError) {
-	if e := s.checkInstance(q.path("InstanceId")); e != nil {
-		return nil, e
-	}
 	types := q.r.URL.Query()["queueTypes"]
-	if e := enumValues(types, "queueTypes", 2, "STANDARD", "AGENT"); e != nil {
-		return nil, e
-	}
-	p, e := listSpec(q, OpListQueues, 1000)
-	if e != nil {
-		return nil, e
-	}
-	pg, e := paginate(s, p, func() ([]queueSummary, time.Time, *apiError) {
+	return list(s, q, listOp{op: OpListQueues, max: 1000, member: "QueueSummaryList"}, func() []queueSummary {
 		qs := sortedBy(s.src.Queues(), func(q connectreporting.Queue) string { return q.ID })
 		out := make([]queueSummary, 0, len(qs))
 		for _, qu := range qs {
@@ -292,12 +274,8 @@ func (s *Server) listQueues(q *request) (any, *apiError) {
 			}
 			out = append(out, queueSummary{Id: qu.ID, Arn: s.arn(qu.ARN, "queue", qu.ID), Name: name, QueueType: typ, modified: s.modified(qu.LastModified)})
 		}
-		return out, time.Time{}, nil
-	})
-	if e != nil {
-		return nil, e
-	}
-	return listQueuesResponse{QueueSummaryList: pg.items, NextToken: pg.next}, nil
+		return out
+	}, enumValues(types, "queueTypes", 2, "STANDARD", "AGENT"))
 }
 
 func queueType(q connectreporting.Queue) string {
@@ -333,18 +311,8 @@ func (s *Server) queueDetail(qu connectreporting.Queue) queueDetail {
 }
 
 func (s *Server) listAgentStatuses(q *request) (any, *apiError) {
-	if e := s.checkInstance(q.path("InstanceId")); e != nil {
-		return nil, e
-	}
 	types := q.r.URL.Query()["AgentStatusTypes"]
-	if e := enumValues(types, "agentStatusTypes", 3, "ROUTABLE", "CUSTOM", "OFFLINE"); e != nil {
-		return nil, e
-	}
-	p, e := listSpec(q, OpListAgentStatuses, 1000)
-	if e != nil {
-		return nil, e
-	}
-	pg, e := paginate(s, p, func() ([]agentStatusSummary, time.Time, *apiError) {
+	return list(s, q, listOp{op: OpListAgentStatuses, max: 1000, member: "AgentStatusSummaryList"}, func() []agentStatusSummary {
 		sts := slices.Clone(s.src.AgentStatuses())
 		slices.SortStableFunc(sts, func(a, b connectreporting.AgentStatus) int {
 			return cmp.Or(cmp.Compare(a.DisplayOrder, b.DisplayOrder), cmp.Compare(a.ID, b.ID))
@@ -356,12 +324,8 @@ func (s *Server) listAgentStatuses(q *request) (any, *apiError) {
 			}
 			out = append(out, agentStatusSummary{Id: st.ID, Arn: s.arn(st.ARN, "agent-state", st.ID), Name: st.Name, Type: st.Type, modified: s.modified(st.LastModified)})
 		}
-		return out, time.Time{}, nil
-	})
-	if e != nil {
-		return nil, e
-	}
-	return listAgentStatusResponse{AgentStatusSummaryList: pg.items, NextToken: pg.next}, nil
+		return out
+	}, enumValues(types, "agentStatusTypes", 3, "ROUTABLE", "CUSTOM", "OFFLINE"))
 }
 
 // channelRank orders channels as Connect lists them.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"sort"
 	"sync"
@@ -132,6 +133,32 @@ type page[T any] struct {
 	next  string
 	snap  time.Time
 	total int
+}
+
+// pageResponse is a List* or Search* response: one page of resources under
+// the operation's member name, the next page's token, the total of a
+// Search* (total), and the members a response adds (extra).
+type pageResponse[W any] struct {
+	member string
+	page   page[W]
+	total  bool
+	extra  map[string]any
+}
+
+func (r pageResponse[W]) MarshalJSON() ([]byte, error) {
+	items := r.page.items
+	if items == nil {
+		items = []W{}
+	}
+	m := map[string]any{r.member: items}
+	if r.page.next != "" {
+		m["NextToken"] = r.page.next
+	}
+	if r.total {
+		m["ApproximateTotalCount"] = int64(r.page.total)
+	}
+	maps.Copy(m, r.extra)
+	return json.Marshal(m)
 }
 
 // paginate returns one page of the result compute makes.

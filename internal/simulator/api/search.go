@@ -55,21 +55,6 @@ type searchSpec struct {
 	member string   // the response member holding the resources (Users, Queues, …)
 }
 
-// searchResponse is a Search* operation's response: one page of resources
-// under the operation's member name, the next page's token and the total.
-type searchResponse[W any] struct {
-	member string
-	page   page[W]
-}
-
-func (r searchResponse[W]) MarshalJSON() ([]byte, error) {
-	m := map[string]any{r.member: r.page.items, "ApproximateTotalCount": int64(r.page.total)}
-	if r.page.next != "" {
-		m["NextToken"] = r.page.next
-	}
-	return json.Marshal(m)
-}
-
 // fieldsOf returns the values of one resource's searchable fields: the
 // StringCondition field names in lower case, "queuetype", and
 // "hierarchypath" (the group ids from Level1 down to the user's group).
@@ -157,7 +142,7 @@ func hasFilter(raw json.RawMessage) bool {
 
 // search answers one Search* request: it validates the request, keeps the
 // resources of list that match, sorted by id, and returns one page of their
-// wire shapes with the total count (a searchResponse).
+// wire shapes with the total count (a pageResponse).
 func search[T, W any](s *Server, q *request, sp searchSpec, list func() []T, id func(T) string, fields func(T) fieldsOf, wire func(T) W) (any, *apiError) {
 	var req searchRequest
 	if e := decodeBody(q.body, &req); e != nil {
@@ -191,7 +176,7 @@ func search[T, W any](s *Server, q *request, sp searchSpec, list func() []T, id 
 	if e != nil {
 		return nil, e
 	}
-	return searchResponse[W]{member: sp.member, page: pg}, nil
+	return pageResponse[W]{member: sp.member, page: pg, total: true}, nil
 }
 
 // nameFields are the searchable fields of queues, routing profiles,

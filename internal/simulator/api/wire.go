@@ -71,11 +71,6 @@ type userSummary struct {
 	modified
 }
 
-type listUsersResponse struct {
-	UserSummaryList []userSummary `json:"UserSummaryList"`
-	NextToken       string        `json:"NextToken,omitempty"`
-}
-
 type userIdentityInfo struct {
 	FirstName string `json:"FirstName,omitempty"`
 	LastName  string `json:"LastName,omitempty"`
@@ -119,11 +114,6 @@ type (
 	routingProfileSummary = resourceSummary
 )
 
-type listUserHierarchyGroupsResponse struct {
-	UserHierarchyGroupSummaryList []hierarchyGroupSummary `json:"UserHierarchyGroupSummaryList"`
-	NextToken                     string                  `json:"NextToken,omitempty"`
-}
-
 // levels are the five levels of a user hierarchy, as a group's
 // HierarchyPath (summaries or references) and the HierarchyStructure
 // (level summaries) hold them.
@@ -166,11 +156,6 @@ type describeUserHierarchyStructureResponse struct {
 	HierarchyStructure hierarchyStructure `json:"HierarchyStructure"`
 }
 
-type listRoutingProfilesResponse struct {
-	RoutingProfileSummaryList []routingProfileSummary `json:"RoutingProfileSummaryList"`
-	NextToken                 string                  `json:"NextToken,omitempty"`
-}
-
 type routingProfileQueueConfigSummary struct {
 	QueueId   string `json:"QueueId"`
 	QueueArn  string `json:"QueueArn"`
@@ -180,23 +165,12 @@ type routingProfileQueueConfigSummary struct {
 	Channel   string `json:"Channel"`
 }
 
-type listRoutingProfileQueuesResponse struct {
-	RoutingProfileQueueConfigSummaryList []routingProfileQueueConfigSummary `json:"RoutingProfileQueueConfigSummaryList"`
-	NextToken                            string                             `json:"NextToken,omitempty"`
-	modified
-}
-
 type queueSummary struct {
 	Id        string `json:"Id"`
 	Arn       string `json:"Arn"`
 	Name      string `json:"Name,omitempty"`
 	QueueType string `json:"QueueType"`
 	modified
-}
-
-type listQueuesResponse struct {
-	QueueSummaryList []queueSummary `json:"QueueSummaryList"`
-	NextToken        string         `json:"NextToken,omitempty"`
 }
 
 type queueDetail struct {
@@ -220,11 +194,6 @@ type agentStatusSummary struct {
 	Name string `json:"Name"`
 	Type string `json:"Type"`
 	modified
-}
-
-type listAgentStatusResponse struct {
-	AgentStatusSummaryList []agentStatusSummary `json:"AgentStatusSummaryList"`
-	NextToken              string               `json:"NextToken,omitempty"`
 }
 
 // ---- real-time metrics ----
