@@ -26,9 +26,9 @@ import (
 //     added to TIME_ZONE): that day is computed for every agent
 //     (pgStatusDays.fillDays).
 //
-// Every writer first takes one advisory transaction lock, so a day added by
-// one batch and an agent's intervals changed by another cannot each miss
-// the other's change. RebuildStatusDays recomputes everything (bulk loads).
+// Every writer first takes the rollups' lock (pgStatusDays.lock), so a day
+// added by one batch and an agent's intervals changed by another cannot
+// each miss the other's change. RebuildStatusDays recomputes everything (bulk loads).
 type statusDayKeeper interface {
 	// absentDays takes the lock and returns which of days report_interval
 	// does not hold yet (before they are written).
@@ -47,9 +47,6 @@ type zoneDay struct {
 	zone  string
 	start time.Time
 }
-
-// statusDayLock is the advisory lock key of agent_status_day's writers.
-const statusDayLock = 7365617
 
 // statusDayInsert computes agent_status_day rows for the relation
 // days(time_zone, local_date, day_start, day_end[, agent_id]); agentCond
@@ -74,9 +71,14 @@ ORDER BY days.time_zone, days.local_date, s.agent_id`
 // pgStatusDays is the PostgreSQL implementation.
 type pgStatusDays struct{}
 
+// lock is the report rollups' lock (lockRollups): one lock for every
+// rollup, so that a batch that stores agent events and adds a day and one
+// that stores contacts and adds a day cannot each hold one lock and wait
+// for the other. (Migration 00011's comment names an advisory lock, which
+// the first version took.)
 func (pgStatusDays) lock(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", statusDayLock); err != nil {
-		return fmt.Errorf("agent status days: lock: %w", err)
+	if err := (postgresDialect{}).lockRollups(ctx, tx); err != nil {
+		return fmt.Errorf("agent status days: %w", err)
 	}
 	return nil
 }

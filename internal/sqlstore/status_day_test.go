@@ -160,3 +160,57 @@ func TestStatusDaysEqualRecomputation(t *testing.T) {
 		t.Fatalf("after adding a zone %d status days, before %d", len(got), len(want))
 	}
 }
+
+// TestStatusDaysConcurrentWriters: four stores on one database, as four
+// daemons, each knowing no report day yet: three store the agent events
+// (each its own agents, as Kinesis shards by agent) and one contact records
+// of the same days, concurrently. Each batch may add report days, which
+// both kinds of batch compute rollups for; all succeed and the rollup
+// equals its recomputation.
+func TestStatusDaysConcurrentWriters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	items := statusDayEvents(rng, 12)
+	opts := Options{TimeZones: statusDayZones(t, "UTC", "Asia/Kolkata")}
+	first, dsn := openIngestStorePG(t, opts)
+	parts := make([][]connectreporting.AgentEvent, 3)
+	for _, e := range items {
+		w := int(e.AgentID[len(e.AgentID)-1]-'0') % 3
+		parts[w] = append(parts[w], e)
+	}
+	var contacts []connectreporting.ContactRecord
+	for c := range 300 {
+		lu := time.Date(2026, 3, 7, 16, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(72*3600)) * time.Second)
+		contacts = append(contacts, storetest.ContactRecord(fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", c), lu, "agent-01", nil))
+	}
+	errs := make(chan error, 4)
+	store := func(b []connectreporting.Batch) {
+		s := openStoreDSN(t, dsn, opts)
+		for _, x := range b {
+			if _, err := s.StoreBatch(context.Background(), x); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}
+	for _, p := range parts {
+		var bs []connectreporting.Batch
+		for i := 0; i < len(p); i += 10 {
+			bs = append(bs, connectreporting.Batch{AgentEvents: p[i:min(i+10, len(p))]})
+		}
+		go store(bs)
+	}
+	var cbs []connectreporting.Batch
+	for i := 0; i < len(contacts); i += 10 {
+		cbs = append(cbs, connectreporting.Batch{ContactRecords: contacts[i:min(i+10, len(contacts))]})
+	}
+	go store(cbs)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := checkStatusDays(t, first); len(got) < 50 {
+		t.Fatalf("only %d status days", len(got))
+	}
+}
