@@ -86,6 +86,15 @@ func enumSet(vals []string) string {
 	return s + "]"
 }
 
+// mapSorted is the wire shape of every item of in, in key order.
+func mapSorted[T, W any](in []T, key func(T) string, wire func(T) W) []W {
+	out := make([]W, 0, len(in))
+	for _, v := range sortedBy(in, key) {
+		out = append(out, wire(v))
+	}
+	return out
+}
+
 func sortedBy[T any](in []T, key func(T) string) []T {
 	out := slices.Clone(in)
 	slices.SortStableFunc(out, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
@@ -94,12 +103,9 @@ func sortedBy[T any](in []T, key func(T) string) []T {
 
 func (s *Server) listUsers(q *request) (any, *apiError) {
 	return list(s, q, listOp{op: OpListUsers, max: 1000, member: "UserSummaryList"}, func() []userSummary {
-		users := sortedBy(s.src.Users(), func(u connectreporting.User) string { return u.ID })
-		out := make([]userSummary, 0, len(users))
-		for _, u := range users {
-			out = append(out, userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, modified: s.modified(u.LastModified)})
-		}
-		return out
+		return mapSorted(s.src.Users(), func(u connectreporting.User) string { return u.ID }, func(u connectreporting.User) userSummary {
+			return userSummary{Id: u.ID, Arn: s.arn(u.ARN, "agent", u.ID), Username: u.Username, modified: s.modified(u.LastModified)}
+		})
 	})
 }
 
@@ -148,12 +154,7 @@ func (s *Server) phoneConfig(u connectreporting.User) userPhoneConfig {
 
 func (s *Server) listUserHierarchyGroups(q *request) (any, *apiError) {
 	return list(s, q, listOp{op: OpListUserHierarchyGroups, max: 1000, member: "UserHierarchyGroupSummaryList"}, func() []hierarchyGroupSummary {
-		groups := sortedBy(s.src.HierarchyGroups(), func(g connectreporting.HierarchyGroup) string { return g.ID })
-		out := make([]hierarchyGroupSummary, 0, len(groups))
-		for _, g := range groups {
-			out = append(out, s.groupSummary(g))
-		}
-		return out
+		return mapSorted(s.src.HierarchyGroups(), func(g connectreporting.HierarchyGroup) string { return g.ID }, s.groupSummary)
 	})
 }
 
@@ -213,12 +214,9 @@ func (s *Server) describeUserHierarchyStructure(q *request) (any, *apiError) {
 
 func (s *Server) listRoutingProfiles(q *request) (any, *apiError) {
 	return list(s, q, listOp{op: OpListRoutingProfiles, max: 1000, member: "RoutingProfileSummaryList"}, func() []routingProfileSummary {
-		rps := sortedBy(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) string { return r.ID })
-		out := make([]routingProfileSummary, 0, len(rps))
-		for _, r := range rps {
-			out = append(out, routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, modified: s.modified(r.LastModified)})
-		}
-		return out
+		return mapSorted(s.src.RoutingProfiles(), func(r connectreporting.RoutingProfile) string { return r.ID }, func(r connectreporting.RoutingProfile) routingProfileSummary {
+			return routingProfileSummary{Id: r.ID, Arn: s.arn(r.ARN, "routing-profile", r.ID), Name: r.Name, modified: s.modified(r.LastModified)}
+		})
 	})
 }
 
