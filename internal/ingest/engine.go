@@ -86,38 +86,104 @@ func (e *Engine) IngestShard(ctx context.Context, source string, recs []Record, 
 }
 
 func (e *Engine) ingest(ctx context.Context, source string, recs []Record, shard *connectreporting.ShardCheckpoint) (Result, error) {
-	var res Result
+	r, err := e.newRun(source, shard)
+	if err != nil {
+		return Result{Failed: indexes(0, len(recs))}, err
+	}
+	size, lo := e.chunkSize(), 0
+	failed, err := r.pipe(ctx, func() []Record {
+		hi := min(lo+size, len(recs))
+		chunk := recs[lo:hi]
+		lo = hi
+		return chunk
+	})
+	if err != nil {
+		r.res.Failed = indexes(failed, len(recs))
+		err = fmt.Errorf("ingest %s: records %d-%d of %d not stored: %w", source, failed, len(recs)-1, len(recs), err)
+	}
+	r.st.log(r.log, len(recs), r.res, r.start, err)
+	return r.res, err
+}
+
+// run is one ingest call: its chunks go through pipe, and what it logs.
+type run struct {
+	e      *Engine
+	log    *slog.Logger
+	source string
+	home   Kind
+	shard  *connectreporting.ShardCheckpoint
+	start  time.Time
+	st     stats
+	res    Result
+}
+
+func (e *Engine) newRun(source string, shard *connectreporting.ShardCheckpoint) (*run, error) {
 	home, err := KindOf(source)
 	if err == nil && e.Store == nil {
 		err = errors.New("no store")
 	}
 	if err != nil {
-		res.Failed = indexes(0, len(recs))
-		return res, fmt.Errorf("ingest: %w", err)
+		return nil, fmt.Errorf("ingest: %w", err)
 	}
-	log := e.logger().With("source", source)
-	start := time.Now()
-	size := e.chunkSize()
-	var st stats
-	for lo := 0; lo < len(recs); lo += size {
-		hi := min(lo+size, len(recs))
-		if err := ctx.Err(); err != nil {
-			res.Failed = indexes(lo, len(recs))
-			st.log(log, len(recs), res, start, err)
-			return res, fmt.Errorf("ingest %s: records %d-%d of %d not stored: %w", source, lo, len(recs)-1, len(recs), err)
+	return &run{e: e, log: e.logger().With("source", source), source: source, home: home, shard: shard, start: time.Now()}, nil
+}
+
+// decodedChunk is a chunk of records and their decoded items; lo is the
+// index of its first record among all the records of the run.
+type decodedChunk struct {
+	lo    int
+	recs  []Record
+	items []item
+	st    stats // of the decoding
+}
+
+// pipe stores the chunks next yields (until an empty one), in order, one
+// StoreBatch call (transaction) each, and decodes the next chunk in a
+// goroutine of its own while the previous one is stored: the database's
+// work and the decoding's overlap, on a machine with a core to spare.
+// When a chunk cannot be stored (or ctx ends), no later chunk is stored
+// or yielded; pipe returns the index of the chunk's first record and the
+// error. next is called from the decoding goroutine only, and never again
+// once pipe has returned.
+func (r *run) pipe(ctx context.Context, next func() []Record) (failed int, err error) {
+	chunks := make(chan decodedChunk, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(chunks)
+		for lo := 0; ; {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			recs := next()
+			if len(recs) == 0 {
+				return
+			}
+			d := decodedChunk{lo: lo, recs: recs}
+			d.items = r.e.decodeChunk(r.log, r.source, r.home, recs, &d.st)
+			lo += len(recs)
+			chunks <- d
 		}
-		items := e.decodeChunk(log, source, home, recs[lo:hi], &st)
-		br, err := e.storeItems(ctx, log, chunkOf{source, recs[lo:hi], shard}, items, &st)
-		res.BatchResult = res.BatchResult.Add(br)
+	}()
+	for d := range chunks {
+		r.st.addDecoding(d.st)
 		if err != nil {
-			res.Failed = indexes(lo, len(recs))
-			st.log(log, len(recs), res, start, err)
-			return res, fmt.Errorf("ingest %s: storing records %d-%d of %d: %w", source, lo, hi-1, len(recs), err)
+			continue // draining: the decoder stops at its next chunk
 		}
-		st.chunks++
+		if err = ctx.Err(); err == nil {
+			var br connectreporting.BatchResult
+			br, err = r.e.storeItems(ctx, r.log, chunkOf{r.source, d.recs, r.shard}, d.items, &r.st)
+			r.res.BatchResult = r.res.BatchResult.Add(br)
+		}
+		if err != nil {
+			failed = d.lo
+			close(stop)
+			continue
+		}
+		r.st.chunks++
 	}
-	st.log(log, len(recs), res, start, nil)
-	return res, nil
+	return failed, err
 }
 
 // stats are what one Ingest call logs besides the store's counts.
@@ -127,6 +193,15 @@ type stats struct {
 	firstOther   string
 	decodeErrors int
 	storeRefused int // records the store refused, parked by bisection
+}
+
+// addDecoding adds the counts of a chunk's decoding d.
+func (s *stats) addDecoding(d stats) {
+	if s.otherKind == 0 {
+		s.firstOther = d.firstOther
+	}
+	s.otherKind += d.otherKind
+	s.decodeErrors += d.decodeErrors
 }
 
 func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err error) {

@@ -353,3 +353,66 @@ func TestDecodeErrorsAreMalformed(t *testing.T) {
 		}
 	}
 }
+
+// gateStore is a memStore whose first StoreBatch call waits (up to a few
+// seconds) for the engine to decode the next chunk, and notes whether it
+// did.
+type gateStore struct {
+	memStore
+	decoded    chan struct{}
+	overlapped bool
+}
+
+func (g *gateStore) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
+	if g.calls == 0 {
+		select {
+		case <-g.decoded:
+			g.overlapped = true
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return g.memStore.StoreBatch(ctx, b)
+}
+
+// TestIngestDecodesWhileStoring: the next chunk is decoded while the
+// previous one is stored (the engine's pipeline), for a slice of records
+// and for a file, and the results are those of storing chunk after chunk.
+// The second chunk holds a record that is not JSON: decoding it reads the
+// engine's clock (its rejected record's ReceivedAt), which opens the gate
+// the first StoreBatch call waits at.
+func TestIngestDecodesWhileStoring(t *testing.T) {
+	recs := []Record{
+		{Data: event("e1", t0)}, {Data: event("e2", t0)},
+		{Data: event("e3", t0)}, {Data: []byte("not json")},
+		{Data: event("e4", t0)},
+	}
+	var lines []byte
+	for _, r := range recs {
+		lines = append(append(lines, r.Data...), '\n')
+	}
+	for _, file := range []bool{false, true} {
+		t.Run(fmt.Sprint("file=", file), func(t *testing.T) {
+			store := &gateStore{decoded: make(chan struct{})}
+			e := testEngine(store, nil)
+			e.ChunkSize = 2
+			var once sync.Once
+			e.Now = func() time.Time { once.Do(func() { close(store.decoded) }); return t0 }
+			var res Result
+			var err error
+			if file {
+				res, err = e.IngestFile(context.Background(), connectreporting.SourceAgentEvents, "-", bytes.NewReader(lines))
+			} else {
+				res, err = e.Ingest(context.Background(), connectreporting.SourceAgentEvents, recs)
+			}
+			if err != nil || res.Stored != 4 || res.Rejected != 1 || res.Failed != nil {
+				t.Fatalf("Result = %+v, %v", res, err)
+			}
+			if !store.overlapped {
+				t.Error("the second chunk was not decoded while the first was stored")
+			}
+			if store.calls != 3 || len(store.batches[0].AgentEvents) != 2 || len(store.batches[1].Rejected) != 1 {
+				t.Errorf("%d StoreBatch calls, batches %+v", store.calls, store.batches)
+			}
+		})
+	}
+}

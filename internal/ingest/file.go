@@ -402,50 +402,33 @@ func (e *Engine) IngestFile(ctx context.Context, source, name string, stdin io.R
 	return e.IngestScanner(ctx, source, s)
 }
 
-// notStored adds the records s has not yielded yet, from index next on, to
-// res.Failed: after a store error they are not stored either, and the
-// count of what was not stored must say so.
-func notStored(res Result, s *Scanner, next int) Result {
-	for s.Scan() {
-		res.Failed = append(res.Failed, next)
-		next++
-	}
-	return res
-}
-
-// IngestScanner ingests every record s yields, ChunkSize records at a time;
-// see IngestFile.
+// IngestScanner ingests every record s yields, ChunkSize records a
+// transaction, decoding the next chunk while the previous one is stored
+// (see IngestFile). After a store failure it reads on only to count the
+// records not stored (Result.Failed).
 func (e *Engine) IngestScanner(ctx context.Context, source string, s *Scanner) (Result, error) {
-	var total Result
-	size := e.chunkSize()
-	chunk := make([]Record, 0, size)
-	base := 0
-	flush := func() error {
-		if len(chunk) == 0 {
-			return nil
+	r, err := e.newRun(source, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	size, n := e.chunkSize(), 0
+	failed, err := r.pipe(ctx, func() []Record {
+		chunk := make([]Record, 0, size)
+		for len(chunk) < size && s.Scan() {
+			chunk = append(chunk, s.Record())
 		}
-		res, err := e.Ingest(ctx, source, chunk)
-		total.BatchResult = total.BatchResult.Add(res.BatchResult)
-		for _, i := range res.Failed {
-			total.Failed = append(total.Failed, base+i)
+		n += len(chunk)
+		return chunk
+	})
+	if err != nil {
+		for s.Scan() {
+			n++
 		}
-		base += len(chunk)
-		chunk = chunk[:0]
-		return err
+		r.res.Failed = indexes(failed, n)
+		err = fmt.Errorf("ingest %s: records %d-%d not stored: %w", source, failed, n-1, err)
+	} else if err = s.Err(); err != nil {
+		err = fmt.Errorf("ingest %s: %w", source, err)
 	}
-	for s.Scan() {
-		chunk = append(chunk, s.Record())
-		if len(chunk) == size {
-			if err := flush(); err != nil {
-				return notStored(total, s, base), err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return total, err
-	}
-	if err := s.Err(); err != nil {
-		return total, fmt.Errorf("ingest %s: %w", source, err)
-	}
-	return total, nil
+	r.st.log(r.log, n, r.res, r.start, err)
+	return r.res, err
 }

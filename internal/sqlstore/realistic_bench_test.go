@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
@@ -305,6 +306,78 @@ func loadSimulatedDay(b *testing.B, s *Store, cfg simulator.Config) {
 		b.Fatal(err)
 	}
 	if _, err := s.DB().ExecContext(context.Background(), "VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// realisticFileEvents is how many of the pool's agent events
+// BenchmarkRealisticFile writes to its file.
+const realisticFileEvents = 20 * benchBatchSize
+
+// BenchmarkRealisticFile is `ingest agent-events FILE` end to end: a file
+// of 10,000 realistic agent events as JSON lines (what simulate --out
+// writes) read, decoded and stored in a fresh PostgreSQL database by the
+// ingest engine, 500 records a transaction (events/s). Side by side,
+// copy-jsonb is what `psql \copy` of the same lines into a one-column jsonb
+// table does: the file streamed to COPY FROM STDIN (CSV with a quote and a
+// delimiter byte that never occur, so each line is one value).
+func BenchmarkRealisticFile(b *testing.B) {
+	pool := realisticRecords(b)
+	file := filepath.Join(b.TempDir(), "agent-events.jsonl")
+	var body []byte
+	for _, d := range pool.events[:realisticFileEvents] {
+		body = append(append(body, d...), '\n')
+	}
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("postgres/agent-events/ingest", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			s := openIngestStore(b, DialectPostgres, Options{})
+			b.StartTimer()
+			res, err := (&ingest.Engine{Store: s}).IngestFile(ctx, connectreporting.SourceAgentEvents, file, nil)
+			if err != nil || res.Rejected != 0 {
+				b.Fatalf("IngestFile: %+v, %v", res, err)
+			}
+		}
+		b.ReportMetric(float64(b.N*realisticFileEvents)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("postgres/agent-events/copy-jsonb", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			s := openIngestStore(b, DialectPostgres, Options{})
+			if _, err := s.DB().ExecContext(ctx, "CREATE TABLE doc (doc jsonb)"); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			copyFile(b, s, file, `COPY doc (doc) FROM STDIN (FORMAT csv, QUOTE E'\x01', DELIMITER E'\x02')`)
+		}
+		b.ReportMetric(float64(b.N*realisticFileEvents)/b.Elapsed().Seconds(), "events/s")
+	})
+}
+
+// copyFile streams file to the COPY … FROM STDIN statement copy.
+func copyFile(b *testing.B, s *Store, file, copy string) {
+	f, err := os.Open(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	conn, err := s.DB().Conn(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		tag, err := dc.(*stdlib.Conn).Conn().PgConn().CopyFrom(context.Background(), f, copy)
+		if err == nil && tag.RowsAffected() != realisticFileEvents {
+			err = fmt.Errorf("copied %d rows", tag.RowsAffected())
+		}
+		return err
+	})
+	if err != nil {
 		b.Fatal(err)
 	}
 }
