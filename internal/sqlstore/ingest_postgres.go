@@ -59,23 +59,6 @@ func pgValue(name string, k colKind) string {
 	return "t." + name
 }
 
-// pgUnnest returns "unnest($1::text[], ...) AS t(a, b, ...)" for the
-// columns, numbering parameters from first.
-func pgUnnest(names []string, kinds []colKind, first int) string {
-	var b strings.Builder
-	b.WriteString("unnest(")
-	for i, k := range kinds {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d::%s", first+i, pgArrayType(k))
-	}
-	b.WriteString(") AS t(")
-	b.WriteString(strings.Join(names, ", "))
-	b.WriteString(")")
-	return b.String()
-}
-
 func kindsOf[T any](cols []ingestCol[T]) []colKind {
 	ks := make([]colKind, len(cols))
 	for i, c := range cols {
