@@ -122,30 +122,18 @@ func (s *pgCopySource[T]) Values() ([]any, error) {
 
 func (s *pgCopySource[T]) Err() error { return nil }
 
-// pgCopyValue is a column value as CopyFrom takes it: NULL for an empty
-// text or raw document, the zero time and a nil pointer; JSON as its bytes
-// (no copy into a string).
+// pgCopyValue is a column value as CopyFrom takes it: colArg's NULLs, a
+// time as itself, and JSON as its bytes (no copy into a string).
 func pgCopyValue(k colKind, v any) any {
-	switch k {
-	case kText:
-		if v.(string) == "" {
-			return nil
-		}
-	case kTime:
-		if t := v.(time.Time); !t.IsZero() {
-			return t
-		}
-		return nil
-	case kNullInt:
-		if p := v.(*int64); p != nil {
-			return *p
-		}
-		return nil
-	case kRaw:
-		if b := v.([]byte); len(b) > 0 {
-			return b
-		}
+	if b, ok := v.([]byte); ok && k == kRaw && len(b) > 0 {
+		return b
+	}
+	return colArg(k, v, pgCopyTime)
+}
+
+func pgCopyTime(t time.Time) any {
+	if t.IsZero() {
 		return nil
 	}
-	return v
+	return t
 }
