@@ -125,9 +125,9 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 			return res, fmt.Errorf("store batch: write %d contact records: %w", len(p.contacts), err)
 		}
 		for i := range p.contacts {
-			touched = append(touched, p.contacts[i].InitiationTimestamp)
+			touched.add(p.contacts[i].InitiationTimestamp, p.contacts[i].AgentID)
 		}
-		if err := refreshContactRollups(ctx, tx, d, intervalRanges(touched)); err != nil {
+		if err := refreshContactRollups(ctx, tx, d, intervalRanges(touched.at), touched.agentList()); err != nil {
 			return res, fmt.Errorf("store batch: %w", err)
 		}
 		// Every contact new to the table is stored; the rest of what was
@@ -155,16 +155,17 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 
 // existingContacts counts the contacts of crs that contact_record already
 // holds, so a batch tells new contacts (Stored) from newer versions
-// (Updated), and returns their stored initiation timestamps: the intervals
-// whose rollups a replacing version may change. One statement per 500 ids.
-func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactRow) (int, []time.Time, error) {
-	var at []time.Time
+// (Updated), and returns their stored initiation timestamps and agents:
+// the intervals and agents whose rollups a replacing version may change.
+// One statement per 500 ids.
+func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactRow) (int, touchedCells, error) {
+	var tc touchedCells
 	n := 0
 	for lo := 0; lo < len(crs); lo += 500 {
 		hi := min(lo+500, len(crs))
 		var q strings.Builder
 		args := make([]any, 0, hi-lo)
-		q.WriteString("SELECT initiation_timestamp FROM contact_record WHERE contact_id IN (")
+		q.WriteString("SELECT initiation_timestamp, agent_id FROM contact_record WHERE contact_id IN (")
 		for i := lo; i < hi; i++ {
 			if i > lo {
 				q.WriteString(", ")
@@ -173,25 +174,34 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 			args = append(args, crs[i].ContactID)
 		}
 		q.WriteString(")")
-		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		k, err := scanTouched(ctx, tx, q.String(), args, &tc)
 		if err != nil {
-			return 0, nil, fmt.Errorf("read stored contacts: %w", err)
+			return 0, tc, fmt.Errorf("read stored contacts: %w", err)
 		}
-		for rows.Next() {
-			var t time.Time
-			if err := rows.Scan(scanTime{&t}); err != nil {
-				rows.Close()
-				return 0, nil, fmt.Errorf("read stored contacts: %w", err)
-			}
-			n++
-			at = append(at, t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, nil, fmt.Errorf("read stored contacts: %w", err)
-		}
+		n += k
 	}
-	return n, at, nil
+	return n, tc, nil
+}
+
+// scanTouched adds the (initiation_timestamp, agent_id) rows of a query to
+// tc and returns how many it read.
+func scanTouched(ctx context.Context, tx *sql.Tx, q string, args []any, tc *touchedCells) (int, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var t time.Time
+		var agent sql.NullString
+		if err := rows.Scan(scanTime{&t}, &agent); err != nil {
+			return 0, err
+		}
+		tc.add(t, agent.String)
+		n++
+	}
+	return n, rows.Err()
 }
 
 // eventRow is one distinct agent event of a batch.

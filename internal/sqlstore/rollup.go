@@ -74,13 +74,18 @@ FROM kpi_contact k CROSS JOIN ` + slExpr + ` s
 WHERE k.enqueue_timestamp IS NOT NULL AND k.queue_id IS NOT NULL AND (%s)
 GROUP BY k.interval_start, k.queue_id, k.channel`}
 
-var agentRollup = rollup{table: "agent_interval_rollup", source: "k.initiation_timestamp", insert: `INSERT INTO agent_interval_rollup (interval_start, agent_id,
-    contacts_handled, handle_seconds, talk_seconds, hold_seconds, acw_seconds)
-SELECT k.interval_start, k.agent_id, SUM(k.handled), COALESCE(SUM(k.handle_seconds), 0),
-    COALESCE(SUM(k.talk_seconds), 0), COALESCE(SUM(k.hold_seconds), 0), COALESCE(SUM(k.acw_seconds), 0)
+// agentIntervalSelect is agent_interval_rollup's definition; %s is a
+// condition on kpi_contact k.
+const agentIntervalSelect = `SELECT k.interval_start, k.agent_id, SUM(k.handled) AS contacts_handled,
+    COALESCE(SUM(k.handle_seconds), 0) AS handle_seconds, COALESCE(SUM(k.talk_seconds), 0) AS talk_seconds,
+    COALESCE(SUM(k.hold_seconds), 0) AS hold_seconds, COALESCE(SUM(k.acw_seconds), 0) AS acw_seconds
 FROM kpi_contact k
 WHERE k.connected_to_agent_timestamp IS NOT NULL AND k.agent_id IS NOT NULL AND (%s)
-GROUP BY k.interval_start, k.agent_id`}
+GROUP BY k.interval_start, k.agent_id`
+
+var agentRollup = rollup{table: "agent_interval_rollup", source: "k.initiation_timestamp", insert: `INSERT INTO agent_interval_rollup (interval_start, agent_id,
+    contacts_handled, handle_seconds, talk_seconds, hold_seconds, acw_seconds)
+` + agentIntervalSelect}
 
 // connectMetricCols are the columns of connect_queue_interval_rollup (and
 // kpi_connect_queue_interval) and the GetMetricDataV2 metric each holds.
@@ -159,38 +164,98 @@ const rangesPerStatement = 200
 // sources: per rollup, one DELETE and one INSERT … SELECT per 200 ranges.
 func refreshRollups(ctx context.Context, tx *sql.Tx, d dialect, rollups []rollup, ranges []timeRange) error {
 	return eachChunk(ranges, d, func(n int, args []any) error {
-		return refreshChunk(ctx, tx, d, rollups, n, args)
+		return refreshChunk(ctx, tx, d, rollups, n, args, "")
 	})
 }
 
-func refreshChunk(ctx context.Context, tx *sql.Tx, d dialect, rollups []rollup, n int, args []any) error {
+// refreshChunk recomputes rollups for n ranges (args); and, when not
+// empty, is a further condition with one %s for the column it restricts
+// (agent_id in the rollup, k.agent_id in the source).
+func refreshChunk(ctx context.Context, tx *sql.Tx, d dialect, rollups []rollup, n int, args []any, and string) error {
 	for _, r := range rollups {
-		if _, err := tx.ExecContext(ctx, d.bind("DELETE FROM "+r.table+" WHERE "+rangeCond("interval_start", n)), args...); err != nil {
+		del, src := rangeCond("interval_start", n), rangeCond(r.source, n)
+		if and != "" {
+			del, src = "("+del+")"+fmt.Sprintf(and, "agent_id"), "("+src+")"+fmt.Sprintf(and, "k.agent_id")
+		}
+		if _, err := tx.ExecContext(ctx, d.bind("DELETE FROM "+r.table+" WHERE "+del), args...); err != nil {
 			return fmt.Errorf("refresh %s: delete: %w", r.table, err)
 		}
-		if _, err := tx.ExecContext(ctx, d.bind(r.sql(d, rangeCond(r.source, n))), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, d.bind(r.sql(d, src)), args...); err != nil {
 			return fmt.Errorf("refresh %s: %w", r.table, err)
 		}
 	}
 	return nil
 }
 
-// refreshContactRollups recomputes the contact rollups of ranges and keeps
-// agent_day_rollup by difference (rollup_agentday.go).
-func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, ranges []timeRange) error {
+// touchedCells are the initiation times and agents of the contact
+// versions a batch stores or may replace.
+type touchedCells struct {
+	at     []time.Time
+	agents map[string]bool
+}
+
+func (tc *touchedCells) add(t time.Time, agent string) {
+	tc.at = append(tc.at, t)
+	if agent != "" {
+		if tc.agents == nil {
+			tc.agents = map[string]bool{}
+		}
+		tc.agents[agent] = true
+	}
+}
+
+// agentList is the touched agents, sorted.
+func (tc *touchedCells) agentList() []string {
+	out := make([]string, 0, len(tc.agents))
+	for a := range tc.agents {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// agentsPerStatement bounds the agent ids of one statement: the agent
+// day difference carries 200 ranges and the agents twice, under SQL
+// Server's parameter limit.
+const agentsPerStatement = 500
+
+// refreshContactRollups recomputes the contact rollups of ranges: the
+// queue rollup for whole intervals, the agent rollup only for agents
+// (the other agents' cells hold none of the batch's contacts, old or new,
+// so they cannot change), keeping agent_day_rollup by difference
+// (rollup_agentday.go).
+func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, ranges []timeRange, agents []string) error {
 	err := eachChunk(ranges, d, func(n int, args []any) error {
-		if err := addAgentDays(ctx, tx, d, "-", n, args); err != nil {
+		if err := refreshChunk(ctx, tx, d, []rollup{queueRollup}, n, args, ""); err != nil {
 			return err
 		}
-		if err := refreshChunk(ctx, tx, d, contactRollups, n, args); err != nil {
-			return err
+		for lo := 0; lo < len(agents); lo += agentsPerStatement {
+			chunk := agents[lo:min(lo+agentsPerStatement, len(agents))]
+			if err := refreshAgents(ctx, tx, d, n, args, chunk); err != nil {
+				return err
+			}
 		}
-		return addAgentDays(ctx, tx, d, "", n, args)
+		return nil
 	})
-	if err != nil {
+	if err != nil || len(agents) == 0 {
 		return err
 	}
 	return dropEmptyAgentDays(ctx, tx)
+}
+
+// refreshAgents moves agent_day_rollup by the difference between the
+// recomputed and the stored agent_interval_rollup rows of n ranges (args)
+// and agents, then stores the recomputed rows.
+func refreshAgents(ctx context.Context, tx *sql.Tx, d dialect, n int, args []any, agents []string) error {
+	all := slices.Clone(args)
+	for _, a := range agents {
+		all = append(all, a)
+	}
+	in := " AND %s IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(agents)), ", ") + ")"
+	if err := addAgentDayDifference(ctx, tx, d, n, all, in); err != nil {
+		return err
+	}
+	return refreshChunk(ctx, tx, d, []rollup{agentRollup}, n, all, in)
 }
 
 // eachChunk calls f with up to 200 ranges at a time: their number and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -11,9 +12,10 @@ import (
 // agent_day_rollup holds kpi_agent_day's contact figures per zone, local
 // day and agent: agent_interval_rollup summed over the intervals of the
 // day (report_interval). Its figures are sums only, so a contact batch
-// keeps it by difference, exactly: it subtracts the touched intervals'
-// agent_interval_rollup rows before they are recomputed and adds them back
-// after (addAgentDays), then drops the rows left at zero contacts. A day
+// keeps it by difference, exactly: before the touched agent intervals are
+// recomputed it adds the recomputed rows less the stored ones where they
+// differ (addAgentDayDifference), then drops the rows left at zero
+// contacts. A day
 // report_interval gains (a new day, a new TIME_ZONE zone) and
 // RebuildRollups recompute whole days instead (rebuildAgentDays).
 
@@ -23,23 +25,40 @@ var agentDayCols = []string{"contacts_handled", "handle_seconds", "talk_seconds"
 
 var agentDayKeys = []string{"time_zone", "local_date", "agent_id"}
 
-// agentDaySelect sums agent_interval_rollup a per zone, local day and
-// agent, each sum times sign; %s is the FROM … WHERE part.
-func agentDaySelect(sign string, from string) string {
+// agentDaySelect sums rows a (of agent_interval_rollup's columns) per
+// zone, local day and agent; from is the FROM … WHERE part, having the
+// HAVING condition if any.
+func agentDaySelect(from, having string) string {
 	sums := make([]string, len(agentDayCols))
 	for i, c := range agentDayCols {
-		sums[i] = sign + "SUM(a." + c + ")"
+		sums[i] = "SUM(a." + c + ")"
 	}
-	return "SELECT r.time_zone, r.local_date, a.agent_id, " + strings.Join(sums, ", ") + "\n" + from +
+	q := "SELECT r.time_zone, r.local_date, a.agent_id, " + strings.Join(sums, ", ") + "\n" + from +
 		"\nGROUP BY r.time_zone, r.local_date, a.agent_id"
+	if having != "" {
+		q += "\nHAVING " + having
+	}
+	return q
 }
 
-// addAgentDays adds (sign "+") or subtracts (sign "-") the
-// agent_interval_rollup rows of n ranges (args) to agent_day_rollup.
-func addAgentDays(ctx context.Context, tx *sql.Tx, d dialect, sign string, n int, args []any) error {
-	sel := agentDaySelect(sign, "FROM agent_interval_rollup a\nJOIN report_interval r ON r.interval_start = a.interval_start\nWHERE "+
-		rangeCond("a.interval_start", n))
-	if _, err := tx.ExecContext(ctx, d.bind(d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)), args...); err != nil {
+// addAgentDayDifference adds to agent_day_rollup, per zone, day and
+// agent, the recomputed agent_interval_rollup rows of n ranges less the
+// stored ones (args: the range bounds, then the ids of the condition in
+// with one %s for the agent column), where they differ.
+func addAgentDayDifference(ctx context.Context, tx *sql.Tx, d dialect, n int, args []any, in string) error {
+	neg := make([]string, len(agentDayCols))
+	changed := make([]string, len(agentDayCols))
+	for i, c := range agentDayCols {
+		neg[i] = "-" + c
+		changed[i] = "SUM(a." + c + ") <> 0"
+	}
+	recomputed := fmt.Sprintf(agentIntervalSelect, "("+rangeCond("k.initiation_timestamp", n)+")"+fmt.Sprintf(in, "k.agent_id"))
+	stored := "SELECT interval_start, agent_id, " + strings.Join(neg, ", ") + " FROM agent_interval_rollup WHERE (" +
+		rangeCond("interval_start", n) + ")" + fmt.Sprintf(in, "agent_id")
+	sel := agentDaySelect("FROM ("+recomputed+"\nUNION ALL\n"+stored+") a\nJOIN report_interval r ON r.interval_start = a.interval_start",
+		strings.Join(changed, " OR "))
+	q := d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)
+	if _, err := tx.ExecContext(ctx, d.bind(q), append(slices.Clone(args), args...)...); err != nil {
 		return fmt.Errorf("agent_day_rollup: %w", err)
 	}
 	return nil
@@ -63,9 +82,9 @@ func rebuildAgentDays(ctx context.Context, tx *sql.Tx, d dialect, ranges []timeR
 		if _, err := tx.ExecContext(ctx, d.bind(del), args...); err != nil {
 			return fmt.Errorf("rebuild agent_day_rollup: delete: %w", err)
 		}
-		sel := agentDaySelect("", "FROM (SELECT DISTINCT time_zone, local_date FROM report_interval WHERE "+rangeCond("interval_start", n)+") x\n"+
+		sel := agentDaySelect("FROM (SELECT DISTINCT time_zone, local_date FROM report_interval WHERE "+rangeCond("interval_start", n)+") x\n"+
 			"JOIN report_interval r ON r.time_zone = x.time_zone AND r.local_date = x.local_date\n"+
-			"JOIN agent_interval_rollup a ON a.interval_start = r.interval_start")
+			"JOIN agent_interval_rollup a ON a.interval_start = r.interval_start", "")
 		ins := "INSERT INTO agent_day_rollup (" + strings.Join(append(append([]string{}, agentDayKeys...), agentDayCols...), ", ") + ")\n" + sel
 		if _, err := tx.ExecContext(ctx, d.bind(ins), args...); err != nil {
 			return fmt.Errorf("rebuild agent_day_rollup: %w", err)
