@@ -211,6 +211,8 @@ type eventRow struct {
 	history bool
 	// state: the newest event of its agent in this batch, offered to agent_state.
 	state bool
+	// stored is raw as PostgreSQL stores it (rawdoc.go), set by pgEncodeEvents.
+	stored encodedRaw
 }
 
 // contactRow is the newest version of one contact in a batch.

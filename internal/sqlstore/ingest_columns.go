@@ -15,6 +15,7 @@ const (
 	kInt                    // int64, never NULL
 	kNullInt                // *int64; nil is NULL
 	kRaw                    // json.RawMessage, stored as JSON text
+	kBytes                  // []byte, bytea; nil is NULL (PostgreSQL only)
 )
 
 // colArg converts a column value to what a dialect's batch writer sends:
@@ -36,6 +37,11 @@ func colArg(k colKind, v any, formatTime func(time.Time) any) any {
 	case kRaw:
 		if b := v.([]byte); len(b) > 0 {
 			return string(b)
+		}
+		return nil
+	case kBytes:
+		if b := v.([]byte); len(b) > 0 {
+			return b
 		}
 		return nil
 	}

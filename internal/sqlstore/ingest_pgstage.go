@@ -54,6 +54,8 @@ func pgColumnType(k colKind) string {
 		return "timestamptz"
 	case kInt, kNullInt:
 		return "bigint"
+	case kBytes:
+		return "bytea"
 	}
 	return "text"
 }
@@ -125,7 +127,7 @@ func (s *pgCopySource[T]) Err() error { return nil }
 // pgCopyValue is a column value as CopyFrom takes it: colArg's NULLs, a
 // time as itself, and JSON as its bytes (no copy into a string).
 func pgCopyValue(k colKind, v any) any {
-	if b, ok := v.([]byte); ok && k == kRaw && len(b) > 0 {
+	if b, ok := v.([]byte); ok && (k == kRaw || k == kBytes) && len(b) > 0 {
 		return b
 	}
 	return colArg(k, v, pgCopyTime)

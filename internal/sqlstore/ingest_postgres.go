@@ -77,7 +77,7 @@ func buildPGIngestSQL() pgIngestSQL {
 	// Agent events: the staging table holds every agent_event column plus
 	// the two flags hist (kept as an agent_event row) and st (offered to
 	// agent_state). Rows are written in key order (lock order).
-	evNames := colNames(agentEventCols)
+	evNames := colNames(pgEventCols)
 	stNames := make([]string, len(agentStateCols))
 	stFrom := make([]string, len(agentStateCols))
 	stSets := make([]string, 0, len(agentStateCols))
@@ -222,7 +222,7 @@ func pgArrays[T any](cols []ingestCol[T], rows []T) []any {
 }
 
 // pgEventStage stages agent events: agent_event's columns and the two flags.
-var pgEventStage = newPGStage("ingest_agent_event", "agent_event", agentEventCols, []ingestCol[eventRow]{
+var pgEventStage = newPGStage("ingest_agent_event", "agent_event", pgEventCols, []ingestCol[eventRow]{
 	intCol("hist", func(e *eventRow) int64 { return boolInt(e.history) }),
 	intCol("st", func(e *eventRow) int64 { return boolInt(e.state) }),
 })
@@ -234,13 +234,17 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// writeEvents COPYs the events kept as history straight into agent_event,
+// writeEvents first keeps the parts the events' raw names (pgEncodeEvents),
+// then COPYs the events kept as history straight into agent_event,
 // the fastest way in, under a savepoint: when one of them is there already
 // (a redelivery: the COPY fails on agent_event's key), it rolls back to the
 // savepoint and stages the whole batch instead, which the events statement
 // inserts with ON CONFLICT DO NOTHING. Either way the events statement then
 // offers agent_state the newest event of each agent from the staging table.
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, int, error) {
+	if err := pgWriteParts(ctx, tx, pgEncodeEvents(evs)); err != nil {
+		return 0, 0, err
+	}
 	var hist, state []eventRow
 	for _, e := range evs {
 		if e.history {
@@ -282,7 +286,7 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
 		return 0, err
 	}
-	err := pgCopyCols(ctx, w.conn, "agent_event", agentEventCols, hist)
+	err := pgCopyCols(ctx, w.conn, "agent_event", pgEventCols, hist)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && pe.TableName == "agent_event" {
 		_, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -53,6 +54,9 @@ var retentionTables = []struct{ table, where string }{
 var maintainedTables = []string{"agent_event", "contact_record", "contact_attribute", "agent_status_interval",
 	"queue_realtime_snapshot", "agent_realtime_snapshot", "queue_interval_metric", "agent_interval_metric"}
 
+// pgMaintainedTables are maintainedTables and those only PostgreSQL has.
+var pgMaintainedTables = append(slices.Clone(maintainedTables), "agent_event_part")
+
 // Maintain applies the retention settings, then maintains indexes and
 // statistics the way the dialect needs (see maintainIndexes): what the
 // earlier deployment left to the operator. It is safe to run while data
@@ -66,10 +70,12 @@ func (s *Store) Maintain(ctx context.Context, o MaintainOptions) (MaintainResult
 	if o.RawDays < 0 || o.KeepDays < 0 {
 		return res, fmt.Errorf("maintain: negative retention (raw %d days, keep %d days)", o.RawDays, o.KeepDays)
 	}
+	var partCutoff time.Time // agent events older than this have no raw left
 	if o.RawDays > 0 {
-		cutoff := s.dialect.arg(now.UTC().AddDate(0, 0, -o.RawDays))
+		partCutoff = now.UTC().AddDate(0, 0, -o.RawDays)
+		cutoff := s.dialect.arg(partCutoff)
 		for _, t := range rawTables {
-			n, err := s.execCount(ctx, "UPDATE "+t.table+" SET raw = NULL WHERE "+t.at+" < ? AND raw IS NOT NULL", cutoff)
+			n, err := s.execCount(ctx, "UPDATE "+t.table+" SET "+s.clearRawSet(t.table)+" WHERE "+t.at+" < ? AND raw IS NOT NULL", cutoff)
 			if err != nil {
 				return res, fmt.Errorf("maintain: clear raw of %s: %w", t.table, err)
 			}
@@ -77,9 +83,16 @@ func (s *Store) Maintain(ctx context.Context, o MaintainOptions) (MaintainResult
 		}
 	}
 	if o.KeepDays > 0 {
-		if err := s.deleteOld(ctx, now.UTC().AddDate(0, 0, -o.KeepDays), res.Deleted); err != nil {
+		keep := now.UTC().AddDate(0, 0, -o.KeepDays)
+		if err := s.deleteOld(ctx, keep, res.Deleted); err != nil {
 			return res, err
 		}
+		if keep.After(partCutoff) {
+			partCutoff = keep
+		}
+	}
+	if err := s.deleteParts(ctx, partCutoff, res.Deleted); err != nil {
+		return res, err
 	}
 	var err error
 	res.Index, err = s.maintainIndexes(ctx)
@@ -102,6 +115,36 @@ func (s *Store) deleteOld(ctx context.Context, cutoff time.Time, deleted map[str
 		}
 		return nil
 	})
+}
+
+// clearRawSet is the SET clause clearing raw of table: on PostgreSQL
+// agent_event also forgets the parts its raw named (agent_event_part).
+func (s *Store) clearRawSet(table string) string {
+	set := "raw = NULL"
+	if table == "agent_event" && s.dialect.String() == DialectPostgres {
+		for _, c := range pgPartCols {
+			set += ", " + c + " = NULL"
+		}
+	}
+	return set
+}
+
+// deleteParts deletes the agent_event_part rows (PostgreSQL) that no agent
+// event with raw names any more, when agent events older than cutoff have
+// no raw left (zero cutoff: nothing is deleted). A part's
+// last_event_timestamp is its newest event truncated to the UTC day
+// (partDay), so its events are all older than a day after it. An event
+// delivered again after its raw was cleared names its parts anew.
+func (s *Store) deleteParts(ctx context.Context, cutoff time.Time, deleted map[string]int64) error {
+	if cutoff.IsZero() || s.dialect.String() != DialectPostgres {
+		return nil
+	}
+	n, err := s.execCount(ctx, "DELETE FROM agent_event_part WHERE last_event_timestamp <= ?", s.dialect.arg(cutoff.Add(-partDay)))
+	if err != nil {
+		return fmt.Errorf("maintain: delete agent event parts: %w", err)
+	}
+	deleted["agent_event_part"] = n
+	return nil
 }
 
 // maintainIndexes runs the dialect's index and statistics maintenance and
@@ -154,11 +197,11 @@ func (s *Store) maintainPostgres(ctx context.Context) ([]string, error) {
 		ran = append(ran, q)
 		return nil
 	}
-	if err := exec("VACUUM (ANALYZE) " + strings.Join(maintainedTables, ", ")); err != nil {
+	if err := exec("VACUUM (ANALYZE) " + strings.Join(pgMaintainedTables, ", ")); err != nil {
 		return ran, err
 	}
 	var bloated []string
-	err := s.each(ctx, pgBloatedIndexesSQL, []any{maintainedTables, pgReindexMinBytes, pgBloatFactor}, func(r *sql.Rows) error {
+	err := s.each(ctx, pgBloatedIndexesSQL, []any{pgMaintainedTables, pgReindexMinBytes, pgBloatFactor}, func(r *sql.Rows) error {
 		var name string
 		err := r.Scan(&name)
 		bloated = append(bloated, name)
@@ -261,6 +304,9 @@ func (r MaintainResult) Lines() []string {
 	del := make([]string, len(retentionTables))
 	for i, t := range retentionTables {
 		del[i] = t.table
+	}
+	if _, ok := r.Deleted["agent_event_part"]; ok {
+		del = append(del, "agent_event_part")
 	}
 	counts("raw cleared", r.RawCleared, raw)
 	counts("deleted", r.Deleted, del)

@@ -12,7 +12,8 @@ import (
 )
 
 // TestIntegrationMaintain stores rows 40, 10 and 1 days old on every
-// dialect, then: raw-days 7 clears raw of the two older ones only,
+// dialect, then: raw-days 7 clears raw of the two older ones only (on
+// PostgreSQL the agent_event_part rows only they named go too),
 // keep-days 30 deletes the oldest (contact attributes with their record),
 // a second run changes nothing, and the index maintenance runs (on
 // PostgreSQL with the rebuild threshold lowered, so the REINDEX
@@ -57,6 +58,10 @@ func TestIntegrationMaintain(t *testing.T) {
 			wantRows(t, s, "SELECT contact_id, CASE WHEN raw IS NULL THEN 'no raw' ELSE 'raw' END FROM contact_record ORDER BY contact_id", "c-d01|raw", "c-d10|no raw")
 			wantRows(t, s, "SELECT contact_id FROM contact_attribute ORDER BY contact_id", "c-d01", "c-d10")
 			wantRows(t, s, "SELECT sequence_number FROM rejected_record ORDER BY sequence_number", "d01", "d10")
+			wantRows(t, s, "SELECT event_id, CASE WHEN document IS NULL THEN 'none' ELSE 'document' END FROM agent_event_document ORDER BY event_id", "e-d01|document", "e-d10|none")
+			if dialect == DialectPostgres {
+				checkPartsKept(t, s, res.Deleted["agent_event_part"])
+			}
 			checkIndexMaintenance(t, dialect, res.Index)
 
 			again, err := s.Maintain(ctx, MaintainOptions{RawDays: 7, KeepDays: 30, Now: now})
@@ -129,4 +134,24 @@ func TestSQLiteMaintainVacuumsFreePages(t *testing.T) {
 // SQL Server here: review a change by eye, rewrite with -update-ingest).
 func TestSQLServerMaintainSQL(t *testing.T) {
 	checkGolden(t, "maintain_sqlserver.sql.golden", mssqlMaintainSQL()+"\n-- PostgreSQL: bloated indexes\n"+pgBloatedIndexesSQL+"\n")
+}
+
+// checkPartsKept: of the configuration and status parts of the three
+// agents' events, those of the agent whose event keeps its raw remain, and
+// its document still comes back whole; deleted is what Maintain reported.
+func checkPartsKept(t *testing.T, s *Store, deleted int64) {
+	t.Helper()
+	if deleted != 4 {
+		t.Errorf("deleted %d agent_event_part rows, want 4 (configuration and status of the 40- and 10-day-old events)", deleted)
+	}
+	wantRows(t, s, `SELECT count(*) FROM agent_event_part p WHERE EXISTS (SELECT 1 FROM agent_event e
+		WHERE e.event_id = 'e-d01' AND p.sha256 IN (e.configuration_sha256, e.agent_status_sha256))`, "2")
+	wantRows(t, s, "SELECT count(*) FROM agent_event_part", "2")
+	var doc, raw string
+	if err := s.DB().QueryRow("SELECT d.document, e.raw FROM agent_event_document d JOIN agent_event e USING (event_id) WHERE event_id = 'e-d01'").Scan(&doc, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(doc, `"Configuration":{`) || strings.Contains(raw, `"Configuration":{`) {
+		t.Errorf("e-d01: raw %q, document %q: want the configuration cut out of raw and put back", raw, doc)
+	}
 }

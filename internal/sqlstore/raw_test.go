@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,12 @@ import (
 )
 
 // TestRawLossless: every record the simulator emits (compact JSON, as
-// Connect delivers it) is read back from raw: each stored agent event byte
-// for byte, and each contact record's newest version byte for byte, except
-// on PostgreSQL, where contact_record.raw is jsonb and gives back the same
-// JSON document (jsonb orders keys and spaces them). agent_event.raw is text
-// on PostgreSQL since migration 00009.
+// Connect delivers it, of every agent event kind) is read back: each stored
+// agent event byte for byte from the view agent_event_document (on
+// PostgreSQL raw is stored encoded, each configuration kept once, since
+// migration 00012), and each contact record's newest version byte for byte
+// from raw, except on PostgreSQL, where contact_record.raw is jsonb and
+// gives back the same JSON document (jsonb orders keys and spaces them).
 func TestRawLossless(t *testing.T) {
 	cfg := simulator.DefaultConfig(11, 6, 2)
 	cfg.CTRRedeliveryRate = 0.3
@@ -29,18 +31,24 @@ func TestRawLossless(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.RunUntil(cfg.Start.Add(11 * time.Hour)); err != nil {
+	if err := sim.RunUntil(cfg.Start.Add(24 * time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]byte{} // event_id or contact_id -> the record raw must hold
+	kinds := map[string]int{}
 	evRecs, crRecs := simingest.Split(mem.Records())
 	for _, r := range evRecs {
 		var id struct{ EventID, EventType string }
 		if err := json.Unmarshal(r.Data, &id); err != nil {
 			t.Fatal(err)
 		}
-		if id.EventType != connectreporting.AgentEventHeartBeat {
-			want["e:"+id.EventID] = r.Data
+		want["e:"+id.EventID] = r.Data
+		kinds[id.EventType]++
+	}
+	for _, k := range []string{connectreporting.AgentEventLogin, connectreporting.AgentEventLogout,
+		connectreporting.AgentEventStateChange, connectreporting.AgentEventHeartBeat} {
+		if kinds[k] == 0 {
+			t.Errorf("the simulator emitted no %s event: %v", k, kinds)
 		}
 	}
 	for _, r := range crRecs {
@@ -55,29 +63,67 @@ func TestRawLossless(t *testing.T) {
 	}
 	for _, dialect := range ingestDialects(t) {
 		t.Run(dialect, func(t *testing.T) {
-			s := openIngestStore(t, dialect, Options{})
-			e := &ingest.Engine{Store: s}
-			ctx := context.Background()
-			for src, recs := range map[string][]ingest.Record{
-				connectreporting.SourceAgentEvents: evRecs, connectreporting.SourceCTR: crRecs} {
-				if res, err := e.Ingest(ctx, src, recs); err != nil || res.Rejected != 0 {
-					t.Fatalf("ingest %s: %+v, %v", src, res, err)
-				}
+			s := openIngestStore(t, dialect, Options{StoreHeartbeats: true})
+			ingestAll(t, s, evRecs, crRecs)
+			const q = "SELECT 'e:' || event_id, document FROM agent_event_document UNION ALL SELECT 'c:' || contact_id, CAST(raw AS text) FROM contact_record"
+			checkRaw(t, dialect, readRaw(t, s, q), want)
+			if dialect == DialectPostgres {
+				checkEncoded(t, s, len(evRecs))
 			}
-			got := readRaw(t, s, "SELECT 'e:' || event_id, raw FROM agent_event UNION ALL SELECT 'c:' || contact_id, CAST(raw AS text) FROM contact_record")
-			if len(got) != len(want) {
-				t.Errorf("%d raw documents stored, want %d", len(got), len(want))
-			}
-			for k, w := range want {
-				same := bytes.Equal(got[k], w)
-				if dialect == DialectPostgres && strings.HasPrefix(k, "c:") {
-					same = sameJSON(t, got[k], w) // contact_record.raw is jsonb there
-				}
-				if !same {
-					t.Errorf("%s: raw is\n%.300s\nwant\n%.300s", k, got[k], w)
-				}
-			}
+			// Replayed, in reverse order: the same documents.
+			slices.Reverse(evRecs)
+			slices.Reverse(crRecs)
+			ingestAll(t, s, evRecs, crRecs)
+			checkRaw(t, dialect, readRaw(t, s, q), want)
 		})
+	}
+}
+
+func ingestAll(t *testing.T, s *Store, evRecs, crRecs []ingest.Record) {
+	t.Helper()
+	e := &ingest.Engine{Store: s}
+	for src, recs := range map[string][]ingest.Record{
+		connectreporting.SourceAgentEvents: evRecs, connectreporting.SourceCTR: crRecs} {
+		if res, err := e.Ingest(context.Background(), src, recs); err != nil || res.Rejected != 0 {
+			t.Fatalf("ingest %s: %+v, %v", src, res, err)
+		}
+	}
+}
+
+// checkRaw compares the stored documents with the records.
+func checkRaw(t *testing.T, dialect string, got, want map[string][]byte) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%d raw documents stored, want %d", len(got), len(want))
+	}
+	for k, w := range want {
+		same := bytes.Equal(got[k], w)
+		if dialect == DialectPostgres && strings.HasPrefix(k, "c:") {
+			same = sameJSON(t, got[k], w) // contact_record.raw is jsonb there
+		}
+		if !same {
+			t.Errorf("%s: document is\n%.300s\nwant\n%.300s", k, got[k], w)
+		}
+	}
+}
+
+// checkEncoded checks that PostgreSQL stored every agent event's raw
+// encoded (configurations and statuses cut out), each part once.
+func checkEncoded(t *testing.T, s *Store, events int) {
+	t.Helper()
+	var encoded, cfgs, distinct int
+	var rawBytes, docBytes int64
+	err := s.DB().QueryRow(`SELECT count(e.configuration_sha256), sum(octet_length(e.raw)), sum(octet_length(d.document)),
+		(SELECT count(*) FROM agent_event_part),
+		(SELECT count(DISTINCT x) FROM (SELECT configuration_sha256 FROM agent_event UNION SELECT previous_configuration_sha256 FROM agent_event
+			UNION SELECT agent_status_sha256 FROM agent_event UNION SELECT previous_agent_status_sha256 FROM agent_event) u(x))
+		FROM agent_event e JOIN agent_event_document d ON d.event_id = e.event_id`).Scan(&encoded, &rawBytes, &docBytes, &cfgs, &distinct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if encoded != events || cfgs != distinct || cfgs == 0 || cfgs > events/4 || rawBytes*2 > docBytes {
+		t.Errorf("%d of %d events encoded, %d parts kept (%d named), raw %d bytes for documents of %d",
+			encoded, events, cfgs, distinct, rawBytes, docBytes)
 	}
 }
 

@@ -277,14 +277,18 @@ func vmHWM(text []byte) (int64, error) {
 // BenchmarkRealisticStorage loads one simulated day of a 50-agent centre
 // into PostgreSQL through the ingest engine, 500 records a batch, and
 // reports the bytes each stored row takes, indexes and TOAST included
-// (pg_total_relation_size / rows): agent_event, and contact_record with its
-// contact_attribute rows.
+// (pg_total_relation_size / rows): agent_event with the parts its raw
+// names (agent_event_part), and that split (the heap, the indexes, the
+// parts); contact_record with its contact_attribute rows.
 func BenchmarkRealisticStorage(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := openIngestStore(b, DialectPostgres, Options{})
 		loadSimulatedDay(b, s, simulator.DefaultConfig(int64(i+1), 50, 3))
 		for _, m := range []struct{ unit, query string }{
-			{"agent_event-B/row", `SELECT pg_total_relation_size('agent_event')::float8 / count(*) FROM agent_event`},
+			{"agent_event-B/row", `SELECT (pg_total_relation_size('agent_event') + pg_total_relation_size('agent_event_part'))::float8 / count(*) FROM agent_event`},
+			{"heap-B/row", `SELECT pg_relation_size('agent_event')::float8 / count(*) FROM agent_event`},
+			{"indexes-B/row", `SELECT pg_indexes_size('agent_event')::float8 / count(*) FROM agent_event`},
+			{"parts-B/row", `SELECT pg_total_relation_size('agent_event_part')::float8 / count(*) FROM agent_event`},
 			{"contact-B/row", `SELECT (pg_total_relation_size('contact_record') + pg_total_relation_size('contact_attribute'))::float8 / count(*) FROM contact_record`},
 		} {
 			var v float64

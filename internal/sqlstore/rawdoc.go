@@ -1,0 +1,258 @@
+package sqlstore
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"slices"
+	"strings"
+)
+
+// On PostgreSQL an agent event's raw is stored encoded (migration 00012):
+// the two copies of the agent's configuration (CurrentAgentSnapshot and
+// PreviousAgentSnapshot .Configuration, two thirds of a realistic event)
+// and of its status (.AgentStatus) are kept once per distinct text in
+// agent_event_part, and the values that agent_event's own columns already
+// hold (EventId, AgentARN, and the instance's ARN wherever it occurs) are
+// left out. Each cut is replaced by a control byte, which JSON text never
+// holds (RFC 8259 allows none outside strings, and strings must escape
+// them), so the stored text says unambiguously where each piece goes back.
+// The view agent_event_document puts them back with replace(): the
+// document comes back byte for byte as the decoder handed it over.
+//
+// Markers and what each stands for:
+const (
+	markConfiguration         = '\x01' // the part configuration_sha256 names
+	markPreviousConfiguration = '\x02' // the part previous_configuration_sha256 names
+	markEventID               = '\x03' // `"` + event_id + `"`
+	markAgentARN              = '\x04' // `"` + agent_arn + `"`
+	markInstanceARN           = '\x05' // agent_arn before "/agent/", everywhere else in raw
+	markAgentStatus           = '\x06' // the part agent_status_sha256 names
+	markPreviousAgentStatus   = '\x07' // the part previous_agent_status_sha256 names
+)
+
+// rawParts are the members of both agent snapshots kept in agent_event_part,
+// with the marker of the current snapshot's (the previous snapshot's is the
+// next byte).
+var rawParts = [2]struct {
+	member string
+	mark   byte
+}{{"Configuration", markConfiguration}, {"AgentStatus", markAgentStatus}}
+
+// instanceARN is the part of an agent's ARN before "/agent/": the ARN of
+// its Connect instance ("" when agentARN has no such part).
+func instanceARN(agentARN string) string {
+	i := strings.Index(agentARN, "/agent/")
+	if i <= 0 {
+		return ""
+	}
+	return agentARN[:i]
+}
+
+// partKeyLen is how many bytes of SHA-256 key a part: 128 bits, enough
+// that two distinct parts never share one.
+const partKeyLen = 16
+
+// encodedRaw is an agent event's raw as PostgreSQL stores it.
+type encodedRaw struct {
+	raw []byte
+	// keys[p][0] and keys[p][1] key rawParts[p] of the current and the
+	// previous snapshot (nil: not cut out). keys[p][1] is nil too when the
+	// previous snapshot's part is the current one's: both places then hold
+	// the current one's marker.
+	keys  [2][2][]byte
+	texts [2][2][]byte // the parts' JSON text
+}
+
+// encoded reports whether raw was encoded (else it is kept whole).
+func (e encodedRaw) encoded() bool { return e.keys[0][0] != nil }
+
+// encodeAgentRaw encodes raw, the compact JSON of one agent event whose
+// event_id and agent_arn columns hold eventID and agentARN. A document it
+// cannot encode (no current configuration object, white space or control
+// bytes, not an object) comes back as it is, not encoded: agent_event then
+// keeps it whole.
+func encodeAgentRaw(raw []byte, eventID, agentARN string) encodedRaw {
+	whole := encodedRaw{raw: raw}
+	for _, c := range raw {
+		if c < 0x20 {
+			return whole
+		}
+	}
+	var cuts []rawCut
+	var parts [2][2]rawCut // [part][slot]; to == 0: none
+	ok := scanObject(raw, 0, func(key []byte, v []byte, at int) bool {
+		switch string(key) {
+		case "EventId":
+			if eventID != "" && string(v) == `"`+eventID+`"` {
+				cuts = append(cuts, rawCut{at, at + len(v), markEventID})
+			}
+		case "AgentARN":
+			if agentARN != "" && string(v) == `"`+agentARN+`"` {
+				cuts = append(cuts, rawCut{at, at + len(v), markAgentARN})
+			}
+		case "CurrentAgentSnapshot", "PreviousAgentSnapshot":
+			slot := 0
+			if key[0] == 'P' {
+				slot = 1
+			}
+			return len(v) == 0 || v[0] != '{' || scanObject(raw, at, func(k, pv []byte, pat int) bool {
+				for p, rp := range rawParts {
+					if string(k) == rp.member && parts[p][slot].to == 0 && len(pv) > 0 && pv[0] == '{' {
+						parts[p][slot] = rawCut{pat, pat + len(pv), rp.mark + byte(slot)}
+					}
+				}
+				return true
+			}) > 0
+		}
+		return true
+	}) == len(raw)
+	if !ok || parts[0][0].to == 0 {
+		return whole
+	}
+	var e encodedRaw
+	for p := range parts {
+		cur, prev := parts[p][0], parts[p][1]
+		if cur.to == 0 {
+			continue // a previous part without a current one stays in raw
+		}
+		cuts = append(cuts, cur)
+		e.texts[p][0] = raw[cur.from:cur.to]
+		e.keys[p][0] = partKey(e.texts[p][0])
+		if prev.to == 0 {
+			continue
+		}
+		if text := raw[prev.from:prev.to]; bytes.Equal(text, e.texts[p][0]) {
+			prev.mark = cur.mark
+		} else {
+			e.texts[p][1], e.keys[p][1] = text, partKey(text)
+		}
+		cuts = append(cuts, prev)
+	}
+	e.raw = applyCuts(raw, cuts)
+	if inst := instanceARN(agentARN); inst != "" {
+		e.raw = bytes.ReplaceAll(e.raw, []byte(inst), []byte{markInstanceARN})
+	}
+	return e
+}
+
+// rawCut replaces raw[from:to] by the marker byte.
+type rawCut struct {
+	from, to int
+	mark     byte
+}
+
+// applyCuts returns raw with each cut replaced by its marker.
+func applyCuts(raw []byte, cuts []rawCut) []byte {
+	slices.SortFunc(cuts, func(a, b rawCut) int { return a.from - b.from })
+	n := len(raw)
+	for _, c := range cuts {
+		n -= c.to - c.from - 1
+	}
+	out := make([]byte, 0, n)
+	last := 0
+	for _, c := range cuts {
+		out = append(out, raw[last:c.from]...)
+		out = append(out, c.mark)
+		last = c.to
+	}
+	return append(out, raw[last:]...)
+}
+
+// partKey is the key of a part's exact JSON text.
+func partKey(text []byte) []byte {
+	h := sha256.Sum256(text)
+	return h[:partKeyLen]
+}
+
+// scanObject walks the compact JSON object starting at b[i], calling visit
+// with each member's key (as written, between the quotes), its value's
+// bytes and the value's offset in b; visit returns false to stop. It
+// returns the offset just past the object, or -1 when b is not a compact
+// object there (or visit stopped).
+func scanObject(b []byte, i int, visit func(key, value []byte, at int) bool) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	i++
+	if i < len(b) && b[i] == '}' {
+		return i + 1
+	}
+	for i < len(b) {
+		ks := i
+		ke := skipValue(b, i)
+		if ke < 0 || b[ks] != '"' || ke >= len(b) || b[ke] != ':' {
+			return -1
+		}
+		ve := skipValue(b, ke+1)
+		if ve < 0 || !visit(b[ks+1:ke-1], b[ke+1:ve], ke+1) {
+			return -1
+		}
+		if ve < len(b) && b[ve] == '}' {
+			return ve + 1
+		}
+		if ve >= len(b) || b[ve] != ',' {
+			return -1
+		}
+		i = ve + 1
+	}
+	return -1
+}
+
+// skipValue returns the offset just past the compact JSON value at b[i]
+// (a string, an object or array with everything inside, or a literal), or
+// -1. It does not validate the value: the decoder has.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				if i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	j := bytes.IndexAny(b[i:], ",}]:")
+	if j == 0 {
+		return -1
+	}
+	if j < 0 {
+		return len(b)
+	}
+	return i + j
+}
+
+// skipString returns the offset just past the JSON string at b[i].
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); {
+		k := bytes.IndexAny(b[j:], `"\`)
+		if k < 0 {
+			return -1
+		}
+		j += k
+		if b[j] == '\\' {
+			j += 2
+			continue
+		}
+		return j + 1
+	}
+	return -1
+}

@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// pgPartCols are the agent_event columns keying the parts cut out of raw
+// on PostgreSQL (rawdoc.go, migration 00012), in encodedRaw.keys order.
+var pgPartCols = [4]string{"configuration_sha256", "previous_configuration_sha256",
+	"agent_status_sha256", "previous_agent_status_sha256"}
+
+// pgEventCols are agent_event's columns as PostgreSQL's ingest writes them:
+// agentEventCols with raw encoded, then the part keys (pgEncodeEvents sets
+// both in eventRow.stored).
+var pgEventCols = func() []ingestCol[eventRow] {
+	cols := slices.Clone(agentEventCols)
+	for i, c := range cols {
+		if c.name == "raw" {
+			cols[i].get = func(e *eventRow) any { return e.stored.raw }
+		}
+	}
+	for i, name := range pgPartCols {
+		p, slot := i/2, i%2
+		cols = append(cols, ingestCol[eventRow]{name, kBytes, func(e *eventRow) any { return e.stored.keys[p][slot] }})
+	}
+	return cols
+}()
+
+// partDay is the granularity of agent_event_part.last_event_timestamp: the
+// newest event naming the part, truncated to the UTC day, so a part's row
+// changes at most once a day of event time (and the same whatever order
+// the events arrive in). maintain allows for it.
+const partDay = 24 * time.Hour
+
+type pgPart struct {
+	key, text []byte
+	last      time.Time
+}
+
+// pgEncodeEvents sets each event's stored raw: encoded for the events kept
+// as history (the others never reach agent_event), and returns the parts
+// they name, in key order, each once.
+func pgEncodeEvents(evs []eventRow) []pgPart {
+	var parts []pgPart
+	byKey := map[string]int{}
+	keep := func(key, text []byte, at time.Time) {
+		at = at.UTC().Truncate(partDay)
+		if i, ok := byKey[string(key)]; ok {
+			if at.After(parts[i].last) {
+				parts[i].last = at
+			}
+			return
+		}
+		byKey[string(key)] = len(parts)
+		parts = append(parts, pgPart{key, text, at})
+	}
+	for i := range evs {
+		ev := &evs[i]
+		if !ev.history {
+			ev.stored = encodedRaw{raw: ev.Raw}
+			continue
+		}
+		ev.stored = encodeAgentRaw(ev.Raw, ev.EventID, ev.AgentARN)
+		for p := range ev.stored.keys {
+			for slot, key := range ev.stored.keys[p] {
+				if key != nil {
+					keep(key, ev.stored.texts[p][slot], ev.EventTimestamp)
+				}
+			}
+		}
+	}
+	slices.SortFunc(parts, func(a, b pgPart) int { return bytes.Compare(a.key, b.key) })
+	return parts
+}
+
+// pgPartSQL keeps each part once; an existing row only moves its
+// last_event_timestamp forward. Rows are written in key order, so
+// concurrent batches lock them in the same order.
+const pgPartSQL = `INSERT INTO agent_event_part AS s (sha256, part, last_event_timestamp)
+SELECT * FROM unnest($1::bytea[], $2::text[], $3::timestamptz[])
+ON CONFLICT (sha256) DO UPDATE SET last_event_timestamp = excluded.last_event_timestamp
+WHERE s.last_event_timestamp < excluded.last_event_timestamp`
+
+// pgWriteParts stores a batch's parts, in the transaction that stores the
+// events naming them.
+func pgWriteParts(ctx context.Context, tx *sql.Tx, parts []pgPart) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	keys := make([][]byte, len(parts))
+	texts := make([]string, len(parts))
+	last := make([]time.Time, len(parts))
+	for i, p := range parts {
+		keys[i], texts[i], last[i] = p.key, string(p.text), p.last
+	}
+	if _, err := tx.ExecContext(ctx, pgPartSQL, keys, texts, last); err != nil {
+		return fmt.Errorf("agent event parts: %w", err)
+	}
+	return nil
+}
