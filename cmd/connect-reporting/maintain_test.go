@@ -32,7 +32,13 @@ func TestMaintainCommand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "raw cleared: agent_event 2, contact_record 1\n") || strings.Contains(out, "deleted:") || !strings.Contains(out, "ran: ") {
+			// On PostgreSQL the parts only the cleared agent events named
+			// go too: the two fixtures' configurations and statuses.
+			parts := ""
+			if strings.HasPrefix(dsn, "postgres") {
+				parts = "deleted: agent_event_part 4\n"
+			}
+			if !strings.Contains(out, "raw cleared: agent_event 2, contact_record 1\n"+parts+"ran: ") {
 				t.Errorf("maintain --raw-days 7 said:\n%s", out)
 			}
 			out, _, err = run(t, map[string]string{"KEEP_DAYS": "30"}, "", "maintain", "--db", dsn)

@@ -13,7 +13,9 @@ import (
 type MaintainOptions struct {
 	// RawDays > 0 sets raw to NULL on agent events and contact records
 	// older than that many days (event_timestamp / last_update_timestamp):
-	// every column reports read stays; only the original JSON goes.
+	// every column reports read stays; only the original JSON goes. On
+	// PostgreSQL the agent_event_part rows no raw names any more go too
+	// (after KeepDays as well; see deleteParts).
 	RawDays int
 	// KeepDays > 0 deletes stream rows and real-time snapshots older than
 	// that many days (see retentionTables). Interval metrics, agent status
@@ -293,7 +295,9 @@ func (r MaintainResult) Lines() []string {
 		}
 		parts := make([]string, 0, len(tables))
 		for _, t := range tables {
-			parts = append(parts, fmt.Sprintf("%s %d", t, m[t]))
+			if n, ok := m[t]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d", t, n))
+			}
 		}
 		out = append(out, label+": "+strings.Join(parts, ", "))
 	}
@@ -305,9 +309,7 @@ func (r MaintainResult) Lines() []string {
 	for i, t := range retentionTables {
 		del[i] = t.table
 	}
-	if _, ok := r.Deleted["agent_event_part"]; ok {
-		del = append(del, "agent_event_part")
-	}
+	del = append(del, "agent_event_part")
 	counts("raw cleared", r.RawCleared, raw)
 	counts("deleted", r.Deleted, del)
 	for _, q := range r.Index {
