@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"slices"
 	"strings"
+	"time"
 )
 
 // On PostgreSQL an agent event's raw is stored encoded (migration 00012):
@@ -12,8 +13,8 @@ import (
 // PreviousAgentSnapshot .Configuration, two thirds of a realistic event)
 // and of its status (.AgentStatus) are kept once per distinct text in
 // agent_event_part, and the values that agent_event's own columns already
-// hold (EventId, AgentARN, and the instance's ARN wherever it occurs) are
-// left out. Each cut is replaced by a control byte, which JSON text never
+// hold (EventId, AgentARN, EventType, EventTimestamp, AWSAccountId, and
+// the instance's ARN wherever it occurs) are left out. Each cut is replaced by a control byte, which JSON text never
 // holds (RFC 8259 allows none outside strings, and strings must escape
 // them), so the stored text says unambiguously where each piece goes back.
 // The view agent_event_document puts them back with replace(): the
@@ -28,7 +29,60 @@ const (
 	markInstanceARN           = '\x05' // agent_arn before "/agent/", everywhere else in raw
 	markAgentStatus           = '\x06' // the part agent_status_sha256 names
 	markPreviousAgentStatus   = '\x07' // the part previous_agent_status_sha256 names
+	markEventTimestamp        = '\x08' // `"` + event_timestamp as Connect writes it + `"`
+	markEventType             = '\x0e' // `"` + event_type + `"`
+	markAccount               = '\x0f' // `"` + the account in agent_arn + `"`
 )
+
+// rawColumns are the agent_event columns an encoded raw is read back with.
+type rawColumns struct {
+	eventID, eventType, agentARN string
+	eventTime                    time.Time
+}
+
+// rawMembers are the top-level members of an agent event cut out of raw
+// when their value is exactly what value gives from the row's columns ("":
+// never), with their markers.
+var rawMembers = []struct {
+	member string
+	mark   byte
+	value  func(rawColumns) string
+}{
+	{"EventId", markEventID, func(c rawColumns) string { return quoted(c.eventID) }},
+	{"AgentARN", markAgentARN, func(c rawColumns) string { return quoted(c.agentARN) }},
+	{"EventType", markEventType, func(c rawColumns) string { return quoted(c.eventType) }},
+	{"EventTimestamp", markEventTimestamp, func(c rawColumns) string { return quoted(connectTime(c.eventTime)) }},
+	{"AWSAccountId", markAccount, func(c rawColumns) string { return quoted(arnAccount(c.agentARN)) }},
+}
+
+// quoted is s between quotes ("" for ""): the JSON text of a string
+// that needs no escapes, as the view builds it ('"' || column || '"').
+func quoted(s string) string {
+	if s == "" {
+		return ""
+	}
+	return `"` + s + `"`
+}
+
+// connectTime is t as Connect writes event timestamps and the view's
+// to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') gives it
+// back ("" for a time that format cannot give back exactly).
+func connectTime(t time.Time) string {
+	if t.IsZero() || t.Year() < 1000 || t.Year() > 9999 || t.Nanosecond()%int(time.Millisecond) != 0 {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// arnAccount is the account of an ARN (its fifth ':' field, as the view's
+// split_part gives it; "" when there is none).
+func arnAccount(arn string) string {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) < 5 {
+		return ""
+	}
+	return f[4]
+}
 
 // rawParts are the members of both agent snapshots kept in agent_event_part,
 // with the marker of the current snapshot's (the previous snapshot's is the
@@ -66,12 +120,12 @@ type encodedRaw struct {
 // encoded reports whether raw was encoded (else it is kept whole).
 func (e encodedRaw) encoded() bool { return e.keys[0][0] != nil }
 
-// encodeAgentRaw encodes raw, the compact JSON of one agent event whose
-// event_id and agent_arn columns hold eventID and agentARN. A document it
+// encodeAgentRaw encodes raw, the compact JSON of one agent event stored
+// with the columns cols. A document it
 // cannot encode (no current configuration object, white space or control
 // bytes, not an object) comes back as it is, not encoded: agent_event then
 // keeps it whole.
-func encodeAgentRaw(raw []byte, eventID, agentARN string) encodedRaw {
+func encodeAgentRaw(raw []byte, cols rawColumns) encodedRaw {
 	whole := encodedRaw{raw: raw}
 	for _, c := range raw {
 		if c < 0x20 {
@@ -81,15 +135,15 @@ func encodeAgentRaw(raw []byte, eventID, agentARN string) encodedRaw {
 	var cuts []rawCut
 	var parts [2][2]rawCut // [part][slot]; to == 0: none
 	ok := scanObject(raw, 0, func(key []byte, v []byte, at int) bool {
+		for _, m := range rawMembers {
+			if string(key) == m.member {
+				if want := m.value(cols); want != "" && string(v) == want {
+					cuts = append(cuts, rawCut{at, at + len(v), m.mark})
+				}
+				return true
+			}
+		}
 		switch string(key) {
-		case "EventId":
-			if eventID != "" && string(v) == `"`+eventID+`"` {
-				cuts = append(cuts, rawCut{at, at + len(v), markEventID})
-			}
-		case "AgentARN":
-			if agentARN != "" && string(v) == `"`+agentARN+`"` {
-				cuts = append(cuts, rawCut{at, at + len(v), markAgentARN})
-			}
 		case "CurrentAgentSnapshot", "PreviousAgentSnapshot":
 			slot := 0
 			if key[0] == 'P' {
@@ -129,7 +183,7 @@ func encodeAgentRaw(raw []byte, eventID, agentARN string) encodedRaw {
 		cuts = append(cuts, prev)
 	}
 	e.raw = applyCuts(raw, cuts)
-	if inst := instanceARN(agentARN); inst != "" {
+	if inst := instanceARN(cols.agentARN); inst != "" {
 		e.raw = bytes.ReplaceAll(e.raw, []byte(inst), []byte{markInstanceARN})
 	}
 	return e

@@ -65,7 +65,8 @@ func pgEncodeEvents(evs []eventRow) []pgPart {
 			ev.stored = encodedRaw{raw: ev.Raw}
 			continue
 		}
-		ev.stored = encodeAgentRaw(ev.Raw, ev.EventID, ev.AgentARN)
+		ev.stored = encodeAgentRaw(ev.Raw, rawColumns{eventID: ev.EventID, eventType: ev.EventType,
+			agentARN: ev.AgentARN, eventTime: ev.EventTimestamp})
 		for p := range ev.stored.keys {
 			for slot, key := range ev.stored.keys[p] {
 				if key != nil {

@@ -4,21 +4,24 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 // decodeAgentRaw is what the view agent_event_document does (migration
 // 00012 on PostgreSQL), in Go: the document back from an encoded raw.
-func decodeAgentRaw(e encodedRaw, eventID, agentARN string) []byte {
+func decodeAgentRaw(e encodedRaw, cols rawColumns) []byte {
 	if !e.encoded() {
 		return e.raw
 	}
-	doc := bytes.ReplaceAll(e.raw, []byte{markInstanceARN}, []byte(instanceARN(agentARN)))
+	doc := bytes.ReplaceAll(e.raw, []byte{markInstanceARN}, []byte(instanceARN(cols.agentARN)))
 	for p, rp := range rawParts {
 		doc = bytes.ReplaceAll(doc, []byte{rp.mark}, e.texts[p][0])
 		doc = bytes.ReplaceAll(doc, []byte{rp.mark + 1}, e.texts[p][1])
 	}
-	doc = bytes.ReplaceAll(doc, []byte{markEventID}, []byte(`"`+eventID+`"`))
-	return bytes.ReplaceAll(doc, []byte{markAgentARN}, []byte(`"`+agentARN+`"`))
+	for _, m := range rawMembers {
+		doc = bytes.ReplaceAll(doc, []byte{m.mark}, []byte(m.value(cols)))
+	}
+	return doc
 }
 
 const (
@@ -29,11 +32,11 @@ const (
 )
 
 func testEvent(cur, prev string) string {
-	doc := `{"AgentARN":"` + testARN + `","CurrentAgentSnapshot":{"AgentStatus":` + testState + `,"Configuration":` + cur + `,"Contacts":[]},"EventId":"e-1"`
+	doc := `{"AWSAccountId":"123456789012","AgentARN":"` + testARN + `","CurrentAgentSnapshot":{"AgentStatus":` + testState + `,"Configuration":` + cur + `,"Contacts":[]},"EventId":"e-1"`
 	if prev != "" {
 		doc += `,"PreviousAgentSnapshot":{"AgentStatus":` + testState + `,"Configuration":` + prev + `}`
 	}
-	return doc + `,"InstanceARN":"arn:aws:connect:us-east-1:123456789012:instance/i-1"}`
+	return doc + `,"EventTimestamp":"2024-03-04T07:17:17.078Z","EventType":"STATE_CHANGE","InstanceARN":"arn:aws:connect:us-east-1:123456789012:instance/i-1"}`
 }
 
 // TestEncodeAgentRaw: what is cut out of raw, and that the document comes
@@ -46,8 +49,8 @@ func TestEncodeAgentRaw(t *testing.T) {
 		stored             string // the encoded raw, when given
 	}{
 		{"same configuration and status twice", testEvent(testCfg, testCfg), "e-1", true, 2,
-			"{\"AgentARN\":\x04,\"CurrentAgentSnapshot\":{\"AgentStatus\":\x06,\"Configuration\":\x01,\"Contacts\":[]},\"EventId\":\x03," +
-				"\"PreviousAgentSnapshot\":{\"AgentStatus\":\x06,\"Configuration\":\x01},\"InstanceARN\":\"\x05\"}"},
+			"{\"AWSAccountId\":\x0f,\"AgentARN\":\x04,\"CurrentAgentSnapshot\":{\"AgentStatus\":\x06,\"Configuration\":\x01,\"Contacts\":[]},\"EventId\":\x03," +
+				"\"PreviousAgentSnapshot\":{\"AgentStatus\":\x06,\"Configuration\":\x01},\"EventTimestamp\":\x08,\"EventType\":\x0e,\"InstanceARN\":\"\x05\"}"},
 		{"configuration changed", testEvent(testCfg2, testCfg), "e-1", true, 3, ""},
 		{"no previous snapshot", testEvent(testCfg, ""), "e-1", true, 2, ""},
 		{"event id not the column's", testEvent(testCfg, testCfg), "e-2", true, 2, ""},
@@ -58,7 +61,8 @@ func TestEncodeAgentRaw(t *testing.T) {
 		{"truncated", testEvent(testCfg, testCfg)[:200], "e-1", false, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := encodeAgentRaw([]byte(tc.doc), tc.eventID, testARN)
+			cols := testColumns(tc.eventID)
+			e := encodeAgentRaw([]byte(tc.doc), cols)
 			if e.encoded() != tc.encoded {
 				t.Fatalf("encoded %v, want %v: %q", e.encoded(), tc.encoded, e.raw)
 			}
@@ -76,22 +80,28 @@ func TestEncodeAgentRaw(t *testing.T) {
 			if tc.stored != "" && string(e.raw) != tc.stored {
 				t.Errorf("stored\n%q\nwant\n%q", e.raw, tc.stored)
 			}
-			if got := decodeAgentRaw(e, tc.eventID, testARN); string(got) != tc.doc {
+			if got := decodeAgentRaw(e, cols); string(got) != tc.doc {
 				t.Errorf("document back\n%s\nwant\n%s", got, tc.doc)
 			}
 		})
 	}
 }
 
+func testColumns(eventID string) rawColumns {
+	return rawColumns{eventID: eventID, eventType: "STATE_CHANGE", agentARN: testARN,
+		eventTime: time.Date(2024, 3, 4, 7, 17, 17, 78e6, time.UTC)}
+}
+
 // FuzzEncodeAgentRaw: whatever the bytes and the columns, the document
 // comes back byte for byte, and every part kept is the text its key names.
 func FuzzEncodeAgentRaw(f *testing.F) {
-	f.Add([]byte(testEvent(testCfg, testCfg2)), "e-1", testARN)
-	f.Add([]byte(testEvent(testCfg, testCfg)), "e-1", "x/agent/")
-	f.Add([]byte(`{"CurrentAgentSnapshot":{"Configuration":{"a":"\"}"}},"EventId":"\\"}`), `\`, "")
-	f.Fuzz(func(t *testing.T, doc []byte, eventID, agentARN string) {
-		e := encodeAgentRaw(doc, eventID, agentARN)
-		if got := decodeAgentRaw(e, eventID, agentARN); !bytes.Equal(got, doc) {
+	f.Add([]byte(testEvent(testCfg, testCfg2)), "e-1", "STATE_CHANGE", testARN, int64(1709536637078))
+	f.Add([]byte(testEvent(testCfg, testCfg)), "e-1", "", "x/agent/", int64(0))
+	f.Add([]byte(`{"CurrentAgentSnapshot":{"Configuration":{"a":"\"}"}},"EventId":"\\"}`), `\`, "x", "", int64(-1))
+	f.Fuzz(func(t *testing.T, doc []byte, eventID, eventType, agentARN string, ms int64) {
+		cols := rawColumns{eventID: eventID, eventType: eventType, agentARN: agentARN, eventTime: time.UnixMilli(ms)}
+		e := encodeAgentRaw(doc, cols)
+		if got := decodeAgentRaw(e, cols); !bytes.Equal(got, doc) {
 			t.Fatalf("document back\n%q\nwant\n%q\nstored %q", got, doc, e.raw)
 		}
 		for p := range e.keys {

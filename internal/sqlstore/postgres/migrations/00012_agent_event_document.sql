@@ -9,8 +9,11 @@
 --   \x01 configuration_sha256            \x02 previous_configuration_sha256
 --   \x06 agent_status_sha256             \x07 previous_agent_status_sha256
 -- (a previous part equal to the current one is marked as the current one,
--- its key NULL), as it does for what the row's own columns hold:
+-- its key NULL), as it does for what the row's own columns hold, where the
+-- value is exactly what the column gives back:
 --   \x03 "EventId" (event_id)            \x04 "AgentARN" (agent_arn)
+--   \x0e "EventType" (event_type)        \x0f "AWSAccountId" (agent_arn's 5th ':' field)
+--   \x08 "EventTimestamp" (event_timestamp as 2024-03-04T07:17:17.078Z)
 --   \x05 the instance's ARN (agent_arn before '/agent/'), wherever it occurs.
 -- JSON text never holds these bytes, so the marked text is unambiguous.
 -- agent_event_document puts the document back, byte for byte: read it
@@ -41,7 +44,7 @@ CREATE INDEX agent_event_time_brin ON agent_event USING brin (event_timestamp);
 CREATE VIEW agent_event_document AS
 SELECT e.event_id, e.event_timestamp,
     CASE WHEN e.configuration_sha256 IS NULL THEN e.raw ELSE
-        replace(replace(replace(replace(replace(replace(
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(
             replace(e.raw, E'\x05', substr(COALESCE(e.agent_arn, ''), 1,
                 GREATEST(strpos(COALESCE(e.agent_arn, ''), '/agent/') - 1, 0))),
             E'\x01', c.part),
@@ -49,7 +52,10 @@ SELECT e.event_id, e.event_timestamp,
             E'\x06', COALESCE(s.part, CASE WHEN e.agent_status_sha256 IS NULL THEN '' END)),
             E'\x07', COALESCE(ps.part, CASE WHEN e.previous_agent_status_sha256 IS NULL THEN '' END)),
             E'\x03', '"' || e.event_id || '"'),
-            E'\x04', '"' || COALESCE(e.agent_arn, '') || '"')
+            E'\x04', '"' || COALESCE(e.agent_arn, '') || '"'),
+            E'\x08', '"' || COALESCE(to_char(e.event_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '') || '"'),
+            E'\x0e', '"' || e.event_type || '"'),
+            E'\x0f', '"' || split_part(COALESCE(e.agent_arn, ''), ':', 5) || '"')
     END AS document
 FROM agent_event e
 LEFT JOIN agent_event_part c ON c.sha256 = e.configuration_sha256
