@@ -20,10 +20,10 @@ import (
 // WAL) and emptied at every commit (ON COMMIT DELETE ROWS), so a staged
 // row lives only in the transaction that stages it.
 //
-// Its columns are typed by kind (text, timestamptz, bigint) whatever the
-// target column: the statement that moves the rows on casts them there, so
-// a value a target column cannot take fails in that statement, as a data
-// error, as it did when the values travelled as parameters.
+// Its columns are the target table's (LIKE, NOT NULL included), so a value
+// the target column cannot take fails the COPY itself with the same class
+// 22/23 error, a data error, as it did when the values travelled as
+// parameters; the flag columns a statement needs besides are typed by kind.
 type pgStage[T any] struct {
 	name, create string
 	names        []string        // the columns CopyFrom writes
