@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -213,4 +214,93 @@ func TestStatusDaysConcurrentWriters(t *testing.T) {
 	if got := checkStatusDays(t, first); len(got) < 50 {
 		t.Fatalf("only %d status days", len(got))
 	}
+}
+
+// statusDayRowIDs returns each agent's agent_status_day rows by their
+// physical address: a row computed again (deleted and inserted) moves.
+func statusDayRowIDs(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, r := range storetest.QueryRows(t, s.DB(), `SELECT agent_id, time_zone || local_date || COALESCE(status_name, '-') || ctid::text
+FROM agent_status_day ORDER BY agent_id, time_zone, local_date, status_name`) {
+		out[r[0]] += r[1] + " "
+	}
+	return out
+}
+
+// TestStatusDaysSkipUnchangedAgents: events that bring an agent nothing new
+// (a status start it already has, carried later than the event that named
+// it: what most of a real stream is) leave its agent_status_day rows
+// untouched, even delivered out of order and interleaved with changes; the
+// agents whose intervals do change (a new status start in the past, a
+// LOGOUT, an earlier event naming an existing start otherwise) have their
+// days computed again, and the rollup equals its recomputation throughout.
+func TestStatusDaysSkipUnchangedAgents(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	s, _ := openIngestStorePG(t, Options{TimeZones: statusDayZones(t, "UTC", "America/New_York")})
+	storeEvents(t, s, statusDayEvents(rng, 8))
+	checkStatusDays(t, s)
+	closed := storetest.QueryRows(t, s.DB(), `SELECT agent_id, start_timestamp, end_timestamp, status_name
+FROM agent_status_interval WHERE end_timestamp IS NOT NULL AND status_name <> 'Offline' ORDER BY agent_id, start_timestamp`)
+	n := 0
+	event := func(typ string, ts time.Time, agent, status string, start time.Time) connectreporting.AgentEvent {
+		n++
+		return storetest.AgentEvent(fmt.Sprintf("f%07x-0000-4000-8000-%012d", n, n), typ, ts, agent, status, start)
+	}
+	parse := func(v string) time.Time {
+		ts, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	// Same status, later than its first event: nothing changes.
+	var same []connectreporting.AgentEvent
+	for _, r := range closed {
+		start, end := parse(r[1]), parse(r[2])
+		mid := start.Add(end.Sub(start) / 2)
+		same = append(same, event(connectreporting.AgentEventStateChange, mid, r[0], r[3], start),
+			event(connectreporting.AgentEventStateChange, end.Add(-time.Second), r[0], r[3], start))
+	}
+	rng.Shuffle(len(same), func(i, j int) { same[i], same[j] = same[j], same[i] })
+	before := statusDayRowIDs(t, s)
+	for i := 0; i < len(same); i += 25 {
+		storeEvents(t, s, same[i:min(i+25, len(same))])
+	}
+	if after := statusDayRowIDs(t, s); !maps.Equal(after, before) {
+		t.Errorf("events that bring nothing new rewrote agent_status_day rows")
+	}
+	checkStatusDays(t, s)
+
+	// The same, interleaved with one change each for three agents.
+	pick := func(agent string) []string {
+		for _, r := range closed {
+			if r[0] == agent && parse(r[2]).Sub(parse(r[1])) > 10*time.Minute {
+				return r
+			}
+		}
+		t.Fatalf("no closed interval of %s", agent)
+		return nil
+	}
+	newStart, logout, renamed := pick("agent-01"), pick("agent-03"), pick("agent-05")
+	mixed := append([]connectreporting.AgentEvent(nil), same[:60]...)
+	at := parse(newStart[1]).Add(5 * time.Minute)
+	mixed = append(mixed, event(connectreporting.AgentEventStateChange, at, "agent-01", "Training", at))
+	at = parse(logout[1]).Add(5 * time.Minute)
+	mixed = append(mixed, event(connectreporting.AgentEventLogout, at, "agent-03", "Offline", at))
+	earlier := event(connectreporting.AgentEventStateChange, parse(renamed[1]), "agent-05", renamed[3]+"-renamed", parse(renamed[1]))
+	earlier.EventID = "00000000-0000-4000-8000-000000000000"
+	mixed = append(mixed, earlier)
+	rng.Shuffle(len(mixed), func(i, j int) { mixed[i], mixed[j] = mixed[j], mixed[i] })
+	before = statusDayRowIDs(t, s)
+	for i := 0; i < len(mixed); i += 20 {
+		storeEvents(t, s, mixed[i:min(i+20, len(mixed))])
+	}
+	after := statusDayRowIDs(t, s)
+	for a := range before {
+		if changed := after[a] != before[a]; changed != (a == "agent-01" || a == "agent-03" || a == "agent-05") {
+			t.Errorf("%s: rows rewritten %v", a, changed)
+		}
+	}
+	checkStatusDays(t, s)
 }

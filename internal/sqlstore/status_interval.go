@@ -161,12 +161,81 @@ func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statu
 	for i, b := range bs {
 		agents[i], from[i] = b.agentID, b.from
 	}
-	// Planned for this batch's bounds, never from a cached generic plan
-	// (see pgPlanEach).
-	if err := pgStatusSQL.exec(ctx, tx, pgPlanEach, agents, from); err != nil {
+	changed, err := pgRewriteIntervals(ctx, tx, agents, from)
+	if err != nil {
 		return err
 	}
-	return pgStatusDays{}.agentDays(ctx, tx, bs)
+	return pgStatusDays{}.agentDays(ctx, tx, slices.DeleteFunc(bs, func(b statusBound) bool { return !changed[b.agentID] }))
+}
+
+// statusSpan is one agent_status_interval row as the rollup sees it.
+type statusSpan struct {
+	start      time.Time
+	end        sql.NullTime
+	name, kind sql.NullString
+}
+
+func (x statusSpan) same(y statusSpan) bool {
+	return x.start.Equal(y.start) && x.end.Valid == y.end.Valid && x.end.Time.Equal(y.end.Time) && x.name == y.name && x.kind == y.kind
+}
+
+// pgRewriteIntervals runs pgStatusSQL's statements with RETURNING and
+// reports which agents' intervals came out different from what they were.
+// Most stored events carry the status start the agent already has (a
+// heartbeat, a contact changing state): their agent's intervals are deleted
+// from the bound on and derived again the same, and agent_status_day, a
+// function of the intervals, has nothing to compute again for that agent.
+// An agent changed if the interval holding its bound got a new end
+// (closePrev updates only then) or the rows derived from the bound on differ
+// from the rows deleted. Each statement is planned for this batch's bounds,
+// never from a cached generic plan (see pgPlanEach).
+func pgRewriteIntervals(ctx context.Context, tx *sql.Tx, agents []string, from []time.Time) (map[string]bool, error) {
+	const spanCols = " RETURNING s.agent_id, s.start_timestamp, s.end_timestamp, s.status_name, s.status_type"
+	changed := map[string]bool{}
+	closed, err := pgStatusSpans(ctx, tx, pgStatusSQL.closePrev+spanCols, agents, from)
+	if err != nil {
+		return nil, err
+	}
+	for a := range closed {
+		changed[a] = true
+	}
+	before, err := pgStatusSpans(ctx, tx, pgStatusSQL.deleteFrom+spanCols, agents, from)
+	if err != nil {
+		return nil, err
+	}
+	after, err := pgStatusSpans(ctx, tx, pgStatusSQL.insertFrom+strings.ReplaceAll(spanCols, "s.", ""), agents, from)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range agents {
+		if !slices.EqualFunc(before[a], after[a], statusSpan.same) {
+			changed[a] = true
+		}
+	}
+	return changed, nil
+}
+
+// pgStatusSpans runs q (bounds $1, $2) and returns the rows it returned per
+// agent, ordered by start.
+func pgStatusSpans(ctx context.Context, tx *sql.Tx, q string, agents []string, from []time.Time) (map[string][]statusSpan, error) {
+	rows, err := tx.QueryContext(ctx, q, pgPlanEach, agents, from)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]statusSpan{}
+	for rows.Next() {
+		var a string
+		var sp statusSpan
+		if err := rows.Scan(&a, &sp.start, &sp.end, &sp.name, &sp.kind); err != nil {
+			return nil, err
+		}
+		out[a] = append(out[a], sp)
+	}
+	for _, sps := range out {
+		slices.SortFunc(sps, func(x, y statusSpan) int { return x.start.Compare(y.start) })
+	}
+	return out, rows.Err()
 }
 
 func (w sqliteIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
