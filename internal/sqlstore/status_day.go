@@ -49,9 +49,16 @@ type zoneDay struct {
 }
 
 // statusDayInsert computes agent_status_day rows for the relation
-// days(time_zone, local_date, day_start, day_end[, agent_id]); agentCond
-// restricts the intervals to the day's agent. Bounded intervals (at most 23
-// hours) are found by their start, long ones by their end. The rows go in
+// days(time_zone, local_date, day_start, day_end[, agent_id]); %[1]s is the
+// agent condition and %[2]s the closed-interval test. Bounded intervals (at
+// most 23 hours) are found by their start, long ones by their end. For a
+// whole day the test is unbounded = 0, the leading column of
+// agent_status_interval_unbounded_idx; for one agent's day it is
+// unbounded <> 1, the same rows (unbounded is 0 or 1) without an equality
+// that makes the planner take that index and filter out every other
+// agent's intervals of the day (1,421 rows an agent on a fresh table's
+// statistics, 75 of a batch's 80 ms in BenchmarkStoreBatch) instead of the
+// primary key (agent_id, start_timestamp). The rows go in
 // in day order, so a day's rows share pages (a hash aggregate's order
 // spread one day's 2,000 rows over 350 of a month's 470 pages).
 const statusDayInsert = `INSERT INTO agent_status_day (time_zone, local_date, agent_id, status_name, status_type, seconds)
@@ -59,7 +66,7 @@ SELECT days.time_zone, days.local_date, s.agent_id, s.status_name, MAX(s.status_
     SUM(EXTRACT(EPOCH FROM (LEAST(s.end_timestamp, days.day_end) - GREATEST(s.start_timestamp, days.day_start))))
 FROM days CROSS JOIN LATERAL (
     SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
-    WHERE %[1]s unbounded = 0 AND start_timestamp >= days.day_start - interval '1 day'
+    WHERE %[1]s %[2]s AND start_timestamp >= days.day_start - interval '1 day'
         AND start_timestamp < days.day_end AND end_timestamp > days.day_start
     UNION ALL
     SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
@@ -123,7 +130,7 @@ var pgNewDays = `WITH days AS (
 ), gone AS (
     DELETE FROM agent_status_day r USING days WHERE r.time_zone = days.time_zone AND r.local_date = days.local_date
 )
-` + fmt.Sprintf(statusDayInsert, "")
+` + fmt.Sprintf(statusDayInsert, "", "unbounded = 0")
 
 func (pgStatusDays) fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) error {
 	if len(days) == 0 {
@@ -154,7 +161,7 @@ var pgAgentDays = `WITH b AS (
     DELETE FROM agent_status_day r USING days
     WHERE r.agent_id = days.agent_id AND r.time_zone = days.time_zone AND r.local_date = days.local_date
 )
-` + fmt.Sprintf(statusDayInsert, "agent_id = days.agent_id AND")
+` + fmt.Sprintf(statusDayInsert, "agent_id = days.agent_id AND", "unbounded <> 1")
 
 func (p pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
 	if len(bs) == 0 {
@@ -178,7 +185,7 @@ func (p pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBoun
 var pgRebuildDays = `WITH days AS (
     SELECT time_zone, local_date, day_start, day_end FROM report_interval WHERE interval_start = day_start
 )
-` + fmt.Sprintf(statusDayInsert, "")
+` + fmt.Sprintf(statusDayInsert, "", "unbounded = 0")
 
 // RebuildStatusDays recomputes the agent status day rollup (the closed
 // status intervals per zone and local day that kpi_agent_status_day reads)
