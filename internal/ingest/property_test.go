@@ -198,21 +198,12 @@ func checkNoStoreError(t testing.TB, s *sqlstore.Store, recs []Record) []string 
 	if res.Total() != len(recs) {
 		t.Errorf("counts %v account for %d of %d records", res.BatchResult, res.Total(), len(recs))
 	}
-	rows, err := s.DB().Query("SELECT sequence_number, error FROM rejected_record")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var seqs []string
-	for rows.Next() {
-		var seq, msg string
-		if err := rows.Scan(&seq, &msg); err != nil {
-			t.Fatal(err)
+	for _, r := range parked(t, s) {
+		if strings.Contains(r.err, "refused by the database") {
+			t.Errorf("record %s passed the decoder but the %s store refused it: %s\n%s", r.seq, s.Dialect(), r.err, recs[atoi(r.seq)].Data)
 		}
-		if strings.Contains(msg, "refused by the database") {
-			t.Errorf("record %s passed the decoder but the %s store refused it: %s\n%s", seq, s.Dialect(), msg, recs[atoi(seq)].Data)
-		}
-		seqs = append(seqs, seq)
+		seqs = append(seqs, r.seq)
 	}
 	slices.Sort(seqs)
 	return seqs

@@ -50,6 +50,33 @@ func count(t testing.TB, s *sqlstore.Store, query string) int {
 	return n
 }
 
+// parkedRecord is one row of rejected_record.
+type parkedRecord struct{ seq, err string }
+
+// parked reads rejected_record's sequence numbers and errors, in
+// sequence-number order.
+func parked(t testing.TB, s *sqlstore.Store) []parkedRecord {
+	t.Helper()
+	const q = "SELECT sequence_number, error FROM rejected_record ORDER BY sequence_number"
+	rows, err := s.DB().Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []parkedRecord
+	for rows.Next() {
+		var r parkedRecord
+		if err := rows.Scan(&r.seq, &r.err); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // poisonConstraint makes the database itself refuse agent events of type
 // POISON, as a value the decoders let through would: a CHECK constraint on
 // PostgreSQL (SQLSTATE 23514), a trigger raising SQLITE_CONSTRAINT on SQLite.
@@ -97,20 +124,11 @@ func TestIngestIsolatesRecordsTheStoreRefuses(t *testing.T) {
 			if n := count(t, s, "SELECT COUNT(*) FROM agent_event"); n != res.Stored {
 				t.Errorf("agent_event has %d rows, Ingest said %d stored", n, res.Stored)
 			}
-			rows, err := s.DB().Query("SELECT sequence_number, error FROM rejected_record ORDER BY sequence_number")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
 			var seqs []string
-			for rows.Next() {
-				var seq, msg string
-				if err := rows.Scan(&seq, &msg); err != nil {
-					t.Fatal(err)
-				}
-				seqs = append(seqs, seq)
-				if !strings.Contains(msg, "refused by the database") || !strings.Contains(msg, "no_poison") && !strings.Contains(msg, "no poison") {
-					t.Errorf("rejected_record.error = %q", msg)
+			for _, r := range parked(t, s) {
+				seqs = append(seqs, r.seq)
+				if !strings.Contains(r.err, "refused by the database") || !strings.Contains(r.err, "no_poison") && !strings.Contains(r.err, "no poison") {
+					t.Errorf("rejected_record.error = %q", r.err)
 				}
 			}
 			if fmt.Sprint(seqs) != "[1006 1017]" {
