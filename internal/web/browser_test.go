@@ -16,15 +16,23 @@ import (
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
-// noChromium skips a browser test where Chromium is not installed, except
-// under CI (which installs it), where that is a failure.
-func noChromium(t *testing.T) {
+// browser returns the Chromium binary a browser test runs. It skips the
+// test in -short mode, and where Chromium is not installed, except under CI
+// (which installs it), where that is a failure.
+func browser(t *testing.T) string {
 	t.Helper()
-	msg := "Chromium not found: install it (Debian: apt-get install -y chromium) or set CHROMIUM=/path/to/chrome to run the browser test"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
+	bin := chromium()
+	if bin == "" {
+		msg := "Chromium not found: install it (Debian: apt-get install -y chromium) or set CHROMIUM=/path/to/chrome to run the browser test"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
-	t.Skip(msg)
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	return bin
 }
 
 // chromium finds a Chromium binary, or "".
@@ -70,13 +78,7 @@ func dumpDOMSize(t *testing.T, bin, url, size string) string {
 // server on loopback and checks that the script ran: the rendered DOM holds
 // the figures the JSON API returns, and names arrive as text, not markup.
 func TestBrowserRendersWallboard(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		noChromium(t)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	bin := browser(t)
 	srv := httptest.NewServer(newHandler(openStore(t), nil))
 	defer srv.Close()
 
@@ -194,13 +196,7 @@ func TestBrowserRendersWallboard(t *testing.T) {
 // TestBrowserRendersReport opens a bookmarked report address and checks the
 // table the script builds from /api/reports/queue-intervals.
 func TestBrowserRendersReport(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		noChromium(t)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	bin := browser(t)
 	srv := httptest.NewServer(newHandler(openStore(t), nil))
 	defer srv.Close()
 	dom := dumpDOM(t, bin, srv.URL+"/?report=queue-intervals&from=2026-03-29&period=15&sl=46")
@@ -244,13 +240,7 @@ func TestBrowserRendersReport(t *testing.T) {
 // is wider than the window, the queue table is one card per queue with
 // labelled figures, and the tiles are two a row.
 func TestBrowserNarrowScreen(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		noChromium(t)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	bin := browser(t)
 	srv := httptest.NewServer(newHandler(openStore(t), nil))
 	defer srv.Close()
 	dom := dumpDOMSize(t, bin, srv.URL+"/", "390,844")
