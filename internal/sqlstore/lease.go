@@ -142,7 +142,17 @@ func (s *Store) countQ(query string) string {
 }
 
 func (s *Store) execCount(ctx context.Context, query string, args ...any) (int64, error) {
-	r, err := s.db.ExecContext(ctx, s.countQ(query), args...)
+	return s.execCountOn(ctx, s.db, query, args...)
+}
+
+// execer is what runs a statement: the store's *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// execCountOn is execCount on db or inside a transaction.
+func (s *Store) execCountOn(ctx context.Context, db execer, query string, args ...any) (int64, error) {
+	r, err := db.ExecContext(ctx, s.countQ(query), args...)
 	if err != nil {
 		return 0, err
 	}

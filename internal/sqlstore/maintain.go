@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/clock"
 )
 
 // MaintainOptions says what Store.Maintain drops. Zero days keep everything.
@@ -89,15 +91,13 @@ func (s *Store) Maintain(ctx context.Context, o MaintainOptions) (MaintainResult
 		if err := s.deleteOld(ctx, keep, res.Deleted); err != nil {
 			return res, err
 		}
-		if keep.After(partCutoff) {
-			partCutoff = keep
-		}
+		partCutoff = clock.Later(partCutoff, keep)
 	}
 	if err := s.deleteParts(ctx, partCutoff, res.Deleted); err != nil {
 		return res, err
 	}
 	var err error
-	res.Index, err = s.maintainIndexes(ctx)
+	res.Index, err = s.dialect.maintainIndexes(ctx, s)
 	return res, err
 }
 
@@ -105,11 +105,7 @@ func (s *Store) Maintain(ctx context.Context, o MaintainOptions) (MaintainResult
 func (s *Store) deleteOld(ctx context.Context, cutoff time.Time, deleted map[string]int64) error {
 	return s.inTx(ctx, "maintain: delete old rows", func(tx *sql.Tx) error {
 		for _, t := range retentionTables {
-			r, err := tx.ExecContext(ctx, s.countQ("DELETE FROM "+t.table+" WHERE "+t.where), s.dialect.arg(cutoff))
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.table, err)
-			}
-			n, err := r.RowsAffected()
+			n, err := s.execCountOn(ctx, tx, "DELETE FROM "+t.table+" WHERE "+t.where, s.dialect.arg(cutoff))
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.table, err)
 			}
@@ -147,12 +143,6 @@ func (s *Store) deleteParts(ctx context.Context, cutoff time.Time, deleted map[s
 	}
 	deleted["agent_event_part"] = n
 	return nil
-}
-
-// maintainIndexes runs the dialect's index and statistics maintenance and
-// returns the statements it ran.
-func (s *Store) maintainIndexes(ctx context.Context) ([]string, error) {
-	return s.dialect.maintainIndexes(ctx, s)
 }
 
 // Thresholds of the index maintenance.
