@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,10 +149,10 @@ func intervalRanges(ts []time.Time) []timeRange {
 	var out []timeRange
 	for _, s := range starts {
 		if n := len(out); n > 0 && out[n-1].hi.Equal(s) {
-			out[n-1].hi = s.Add(15 * time.Minute)
+			out[n-1].hi = report.End(s, time.UTC)
 			continue
 		}
-		out = append(out, timeRange{s, s.Add(15 * time.Minute)})
+		out = append(out, timeRange{s, report.End(s, time.UTC)})
 	}
 	return out
 }
@@ -206,12 +207,7 @@ func (tc *touchedCells) add(t time.Time, agent string) {
 
 // agentList is the touched agents, sorted.
 func (tc *touchedCells) agentList() []string {
-	out := make([]string, 0, len(tc.agents))
-	for a := range tc.agents {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(tc.agents))
 }
 
 // agentsPerStatement bounds the agent ids of one statement: the agent

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/report"
 )
 
 // agent_day_rollup holds kpi_agent_day's contact figures per zone, local
@@ -98,8 +100,8 @@ func dayRanges(days map[*time.Location][]time.Time) []timeRange {
 	var out []timeRange
 	for loc, ds := range days {
 		for _, d := range ds {
-			local := d.In(loc)
-			out = append(out, timeRange{d.UTC(), time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc).UTC()})
+			_, end := report.Day(d, loc)
+			out = append(out, timeRange{d.UTC(), end})
 		}
 	}
 	return out
