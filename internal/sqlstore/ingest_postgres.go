@@ -19,10 +19,10 @@ import (
 // size. Agent events travel by binary COPY (see writeEvents): straight into
 // agent_event when they are all new, else into a temporary staging table
 // (pgStage) that one statement inserts from with ON CONFLICT; agent_state
-// is upserted from staged rows too. Contact records and rejected records
-// travel as one array parameter per column (pgx encodes Go slices as binary
-// arrays) that unnest turns back into rows, with data-modifying CTEs that
-// insert, upsert and count in the same statement.
+// is upserted from staged rows too. Contact records and their attributes go
+// by COPY into staging tables as well. Rejected records travel as one array
+// parameter per column (pgx encodes Go slices as binary arrays) that unnest
+// turns back into rows.
 type pgIngest struct {
 	conn *sql.Conn // the connection the batch's transaction runs on
 }
@@ -33,12 +33,13 @@ var pgSQL = sync.OnceValue(buildPGIngestSQL)
 
 type pgIngestSQL struct{ events, contacts, rejected string }
 
+// pgArrayType is the array type pgArrays sends a column of kind k as.
 func pgArrayType(k colKind) string {
 	switch k {
 	case kTime:
 		return "timestamptz[]"
-	case kInt, kNullInt:
-		return "bigint[]"
+	case kRaw:
+		return "bytea[]" // rejected_record.payload: any bytes, not only JSON
 	}
 	return "text[]"
 }
@@ -51,20 +52,8 @@ func pgValue(name string, k colKind) string {
 		return "NULLIF(t." + name + ", '')"
 	case kTime:
 		return "NULLIF(t." + name + ", '0001-01-01 00:00:00+00'::timestamptz)"
-	case kRaw:
-		// agent_event.raw is text (migration 00009): the JSON is stored as
-		// it came, never parsed into jsonb on the way in.
-		return "NULLIF(t." + name + ", '')"
 	}
 	return "t." + name
-}
-
-func kindsOf[T any](cols []ingestCol[T]) []colKind {
-	ks := make([]colKind, len(cols))
-	for i, c := range cols {
-		ks[i] = c.kind
-	}
-	return ks
 }
 
 // buildPGIngestSQL builds the PostgreSQL ingest statements. It is longer
@@ -141,23 +130,15 @@ SELECT count(*) FROM up`
 	rjExprs := make([]string, len(rejectedCols))
 	for i, c := range rejectedCols {
 		rjExprs[i] = pgValue(c.name, c.kind)
-		if c.kind == kRaw {
-			rjExprs[i] = "t." + c.name // payload is bytea: any bytes, not only JSON
-		}
 	}
-	rjKinds := kindsOf(rejectedCols)
 	var rj strings.Builder
 	rj.WriteString("INSERT INTO rejected_record (" + strings.Join(colNames(rejectedCols), ", ") + ")\nSELECT " +
 		strings.Join(rjExprs, ", ") + " FROM unnest(")
-	for i, k := range rjKinds {
+	for i, c := range rejectedCols {
 		if i > 0 {
 			rj.WriteString(", ")
 		}
-		typ := pgArrayType(k)
-		if k == kRaw {
-			typ = "bytea[]"
-		}
-		fmt.Fprintf(&rj, "$%d::%s", i+1, typ)
+		fmt.Fprintf(&rj, "$%d::%s", i+1, pgArrayType(c.kind))
 	}
 	rj.WriteString(") AS t(" + strings.Join(colNames(rejectedCols), ", ") + ")\n" +
 		"WHERE NOT EXISTS (SELECT 1 FROM rejected_record r\n" +
@@ -181,7 +162,9 @@ func newerContactCond(n, o, collate string) string {
 }
 
 // pgArrays builds one typed slice per column, column-major, with "" and the
-// zero time as NULL sentinels (pgValue maps them back).
+// zero time as NULL sentinels (pgValue maps them back); a kRaw column goes
+// as bytes, a missing value as empty bytes. Only the kinds rejectedCols has
+// are encoded.
 func pgArrays[T any](cols []ingestCol[T], rows []T) []any {
 	args := make([]any, len(cols))
 	for ci, c := range cols {
@@ -198,24 +181,16 @@ func pgArrays[T any](cols []ingestCol[T], rows []T) []any {
 				a[i] = c.get(&rows[i]).(time.Time).UTC()
 			}
 			args[ci] = a
-		case kInt:
-			a := make([]int64, len(rows))
-			for i := range rows {
-				a[i] = c.get(&rows[i]).(int64)
-			}
-			args[ci] = a
-		case kNullInt:
-			a := make([]*int64, len(rows))
-			for i := range rows {
-				a[i] = c.get(&rows[i]).(*int64)
-			}
-			args[ci] = a
 		case kRaw:
-			a := make([]string, len(rows))
+			a := make([][]byte, len(rows))
 			for i := range rows {
-				a[i] = string(c.get(&rows[i]).([]byte))
+				if a[i] = c.get(&rows[i]).([]byte); a[i] == nil {
+					a[i] = []byte{}
+				}
 			}
 			args[ci] = a
+		default:
+			panic(fmt.Sprintf("pgArrays: column %s: no array encoding for kind %d", c.name, c.kind))
 		}
 	}
 	return args
@@ -351,22 +326,7 @@ func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRo
 }
 
 func (pgIngest) writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error {
-	args := make([]any, len(rejectedCols))
-	for ci, c := range rejectedCols {
-		switch c.kind {
-		case kRaw:
-			a := make([][]byte, len(rs))
-			for i := range rs {
-				a[i] = c.get(&rs[i]).([]byte)
-				if a[i] == nil {
-					a[i] = []byte{}
-				}
-			}
-			args[ci] = a
-		default:
-			args[ci] = pgArrays([]ingestCol[connectreporting.RejectedRecord]{c}, rs)[0]
-		}
-	}
+	args := pgArrays(rejectedCols, rs)
 	_, err := tx.ExecContext(ctx, pgSQL().rejected, args...)
 	return err
 }
