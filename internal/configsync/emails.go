@@ -104,9 +104,7 @@ func (s *Syncer) describe(ctx context.Context, r *reading, users []connectreport
 		stored[id] = d
 		read = append(read, d)
 	}
-	r.mu.Lock()
-	r.described, r.pending = len(read), len(ids)-len(read)
-	r.mu.Unlock()
+	r.described, r.pending = len(read), len(ids)-len(read) // after read's goroutines: r is this goroutine's alone
 	return read, err
 }
 
