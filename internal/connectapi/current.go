@@ -49,29 +49,36 @@ func OldestContactAgeSeconds(v float64, grouped bool) float64 {
 	return v / 1000
 }
 
-// snapshotFields maps each current metric the snapshot keeps to its field;
-// built once, not per metric value.
-var snapshotFields = map[types.CurrentMetricName]func(*connectreporting.QueueSnapshot) **float64{
-	types.CurrentMetricNameAgentsOnline:           func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsOnline },
-	types.CurrentMetricNameAgentsAvailable:        func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsAvailable },
-	types.CurrentMetricNameAgentsOnContact:        func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsOnContact },
-	types.CurrentMetricNameAgentsOnCall:           func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsOnCall },
-	types.CurrentMetricNameAgentsAfterContactWork: func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsAfterContactWork },
-	types.CurrentMetricNameAgentsNonProductive:    func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsNonProductive },
-	types.CurrentMetricNameAgentsError:            func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsError },
-	types.CurrentMetricNameAgentsStaffed:          func(s *connectreporting.QueueSnapshot) **float64 { return &s.AgentsStaffed },
-	types.CurrentMetricNameContactsInQueue:        func(s *connectreporting.QueueSnapshot) **float64 { return &s.ContactsInQueue },
-	types.CurrentMetricNameContactsScheduled:      func(s *connectreporting.QueueSnapshot) **float64 { return &s.ContactsScheduled },
-	types.CurrentMetricNameOldestContactAge:       func(s *connectreporting.QueueSnapshot) **float64 { return &s.OldestContactAgeSeconds },
-	types.CurrentMetricNameSlotsActive:            func(s *connectreporting.QueueSnapshot) **float64 { return &s.SlotsActive },
-	types.CurrentMetricNameSlotsAvailable:         func(s *connectreporting.QueueSnapshot) **float64 { return &s.SlotsAvailable },
-}
-
 // snapshotField returns the field of s that holds the current metric name,
 // or nil for a metric the snapshot does not keep.
 func snapshotField(s *connectreporting.QueueSnapshot, name types.CurrentMetricName) **float64 {
-	if f, ok := snapshotFields[name]; ok {
-		return f(s)
+	switch name {
+	case types.CurrentMetricNameAgentsOnline:
+		return &s.AgentsOnline
+	case types.CurrentMetricNameAgentsAvailable:
+		return &s.AgentsAvailable
+	case types.CurrentMetricNameAgentsOnContact:
+		return &s.AgentsOnContact
+	case types.CurrentMetricNameAgentsOnCall:
+		return &s.AgentsOnCall
+	case types.CurrentMetricNameAgentsAfterContactWork:
+		return &s.AgentsAfterContactWork
+	case types.CurrentMetricNameAgentsNonProductive:
+		return &s.AgentsNonProductive
+	case types.CurrentMetricNameAgentsError:
+		return &s.AgentsError
+	case types.CurrentMetricNameAgentsStaffed:
+		return &s.AgentsStaffed
+	case types.CurrentMetricNameContactsInQueue:
+		return &s.ContactsInQueue
+	case types.CurrentMetricNameContactsScheduled:
+		return &s.ContactsScheduled
+	case types.CurrentMetricNameOldestContactAge:
+		return &s.OldestContactAgeSeconds
+	case types.CurrentMetricNameSlotsActive:
+		return &s.SlotsActive
+	case types.CurrentMetricNameSlotsAvailable:
+		return &s.SlotsAvailable
 	}
 	return nil
 }
