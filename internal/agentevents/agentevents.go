@@ -79,12 +79,12 @@ type contact struct {
 // (check, status, configuration, contacts) share the wire struct and the
 // event; a split must not add allocations, so it waits for a benchmarked change.
 func Decode(data []byte) (connectreporting.AgentEvent, error) {
-	data, err := wire.Clean(data) // what no dialect can keep
+	doc, err := wire.Clean(data) // what no dialect can keep, in one pass
 	if err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
 	var w event
-	if err := wire.Unmarshal(data, &w); err != nil {
+	if err := wire.Unmarshal(doc.Data, &w); err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
 	if w.EventId == "" && w.EventType == "" && w.ContactId != nil {
@@ -102,7 +102,7 @@ func Decode(data []byte) (connectreporting.AgentEvent, error) {
 	if err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
-	raw, err := wire.Raw(data)
+	raw, err := doc.Raw()
 	if err != nil {
 		return connectreporting.AgentEvent{}, err
 	}

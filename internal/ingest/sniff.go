@@ -107,18 +107,9 @@ func skipValue(data []byte, i int) int {
 	for i < len(data) {
 		switch data[i] {
 		case '"':
-			j := i + 1
-			for {
-				k := bytes.IndexAny(data[j:], `"\`)
-				if k < 0 {
-					return -1
-				}
-				j += k
-				if data[j] == '\\' {
-					j += 2
-					continue
-				}
-				break
+			j := stringEnd(data, i+1)
+			if j < 0 {
+				return -1
 			}
 			i = j + 1
 			if depth == 0 {
@@ -144,6 +135,27 @@ func skipValue(data []byte, i int) int {
 	}
 	if depth == 0 {
 		return i
+	}
+	return -1
+}
+
+// stringEnd returns the index of the quote that closes the string whose
+// contents start at data[i], or -1. It jumps from quote to quote: a quote
+// after an odd number of backslashes is escaped.
+func stringEnd(data []byte, i int) int {
+	for i <= len(data) {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		q, n := i+j, 0
+		for data[q-n-1] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		i = q + 1
 	}
 	return -1
 }

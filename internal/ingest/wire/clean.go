@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"strconv"
+	"unicode/utf8"
 )
 
 // PostgreSQL's numeric type, which its jsonb uses for every JSON number,
@@ -12,6 +13,18 @@ const (
 	maxNumberFracDigits = 16383
 )
 
+// Doc is a record as Clean leaves it: its bytes, and what Clean's one pass
+// over them learnt, so that nothing scans them again to find it out.
+type Doc struct {
+	// Data is the record with the escapes no dialect can keep replaced
+	// (the input itself when nothing needed replacing).
+	Data []byte
+	// spaced: white space between tokens (Raw must compact the record).
+	spaced bool
+	// invalidUTF8: a string holds invalid UTF-8 (Raw must replace it).
+	invalidUTF8 bool
+}
+
 // Clean returns the record as every dialect can keep it in its raw column,
 // or a *connectreporting.DecodeError for what no dialect can keep.
 //
@@ -20,50 +33,85 @@ const (
 // that is not part of a pair. Escaped backslashes are left alone (\\u0000
 // is the text "\u0000"). A JSON number outside what PostgreSQL's numeric
 // type holds (1e999999) makes the record invalid: jsonb would refuse it.
-// data is returned as it is when nothing needs replacing.
-func Clean(data []byte) ([]byte, error) {
-	var out []byte // nil until something is replaced
-	last := 0      // data[last:i] is not yet copied to out
-	inString := false
+// Doc.Data is data itself when nothing needs replacing.
+//
+// It is one pass over the bytes, which jumps over the contents of strings
+// (bytes.IndexByte to the next quote or backslash, utf8.Valid over the run
+// between them), and it also notes what Doc.Raw needs to know: white space
+// between tokens, invalid UTF-8. It does not validate the JSON: the decoder
+// that reads Doc.Data does.
+func Clean(data []byte) (Doc, error) {
+	s := scan{data: data}
 	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if !inString {
-			switch {
-			case c == '"':
-				inString = true
-			case c == '-' || (c >= '0' && c <= '9'):
-				j := numberEnd(data, i)
-				if err := checkNumber(data[i:j]); err != nil {
-					return nil, err
-				}
-				i = j - 1
+		switch c := data[i]; {
+		case c == '"':
+			i = s.str(i + 1)
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := numberEnd(data, i)
+			if err := checkNumber(data[i:j]); err != nil {
+				return Doc{}, err
 			}
-			continue
+			i = j - 1
+		case isSpace(c):
+			s.doc.spaced = true
 		}
-		switch c {
-		case '"':
-			inString = false
-			continue
-		case '\\':
-		default:
-			continue
+	}
+	if s.out == nil {
+		s.doc.Data = data
+	} else {
+		s.doc.Data = append(s.out, data[s.last:]...)
+	}
+	return s.doc, nil
+}
+
+// scan is Clean's state.
+type scan struct {
+	data []byte
+	out  []byte // nil until something is replaced
+	last int    // data[last:] is not yet copied to out
+	doc  Doc
+}
+
+// str reads the string whose contents start at data[i] and returns the
+// index of its closing quote (len(data) when there is none: the decoder
+// reports that).
+func (s *scan) str(i int) int {
+	data := s.data
+	for i < len(data) {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			s.text(data[i:])
+			return len(data)
 		}
+		k := bytes.IndexByte(data[i:i+j], '\\')
+		if k < 0 {
+			s.text(data[i : i+j])
+			return i + j
+		}
+		s.text(data[i : i+k])
+		i += k // at a backslash
 		if i+1 >= len(data) || data[i+1] != 'u' {
-			i++ // any other escape, kept whole
+			i += 2 // any other escape, kept whole (an escaped quote too)
 			continue
 		}
 		n, bad := badEscape(data[i:])
 		if bad {
-			out = append(append(out, data[last:i]...), `\ufffd`...)
-			last = i + 6
+			s.out = append(append(s.out, data[s.last:i]...), `\ufffd`...)
+			s.last = i + 6
 		}
-		i += n - 1
+		i += n
 	}
-	if out == nil {
-		return data, nil
-	}
-	return append(out, data[last:]...), nil
+	return len(data)
 }
+
+// text notes whether the run b of a string's bytes (no escapes) is valid UTF-8.
+func (s *scan) text(b []byte) {
+	if !s.doc.invalidUTF8 && !utf8.Valid(b) {
+		s.doc.invalidUTF8 = true
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // badEscape looks at the \u escape at the start of b: n is how many bytes
 // to step over (6, or 12 for a surrogate pair), bad is true when the first

@@ -194,18 +194,19 @@ func Attributes(field string, raw json.RawMessage) (map[string]string, error) {
 	return out, nil
 }
 
-// Raw returns the record to keep beside the decoded columns: data compacted
+// Raw returns the record to keep beside the decoded columns: Data compacted
 // (so it is one line of valid JSON whatever whitespace it arrived with), with
 // any invalid UTF-8 replaced by U+FFFD so every database accepts it as text.
-// data must be valid JSON (the decoders call Raw after decoding it): a
+// Data must be valid JSON (the decoders call Raw after decoding it): a
 // record already compact, as Kinesis records are, is returned as it is, the
 // same bytes; only one with white space between tokens is compacted (and
 // then checked).
-func Raw(data []byte) (json.RawMessage, error) {
-	if !utf8.Valid(data) {
+func (d Doc) Raw() (json.RawMessage, error) {
+	data := d.Data
+	if d.invalidUTF8 {
 		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
 	}
-	if compact(data) {
+	if !d.spaced {
 		// Already one line with no space between tokens (as Kinesis
 		// records are): kept as it is, no copy.
 		return json.RawMessage(data), nil
@@ -216,38 +217,6 @@ func Raw(data []byte) (json.RawMessage, error) {
 		return nil, Malformed("", "invalid JSON", err)
 	}
 	return json.RawMessage(buf.Bytes()), nil
-}
-
-// compact reports whether data, valid JSON, has no white space outside its
-// strings, so json.Compact would return it unchanged. It jumps from quote
-// to quote instead of running a JSON scanner over every byte.
-func compact(data []byte) bool {
-	for i := 0; ; {
-		j := bytes.IndexAny(data[i:], "\" \t\r\n")
-		if j < 0 {
-			return true
-		}
-		i += j
-		if data[i] != '"' {
-			return false // white space between tokens
-		}
-		for i++; ; {
-			if i >= len(data) {
-				return false
-			}
-			k := bytes.IndexAny(data[i:], `"\`)
-			if k < 0 {
-				return false
-			}
-			i += k
-			if data[i] == '\\' {
-				i += 2
-				continue
-			}
-			i++
-			break
-		}
-	}
 }
 
 // WrongKind returns the error of a decoder handed a record of the other

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
@@ -84,17 +85,26 @@ func TestAttributes(t *testing.T) {
 	}
 }
 
+// cleanRaw is what a decoder keeps of data: Clean, then Raw.
+func cleanRaw(data []byte) (json.RawMessage, error) {
+	doc, err := Clean(data)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Raw()
+}
+
 func TestRaw(t *testing.T) {
-	raw, err := Raw([]byte(" {\"a\" :\n [1, \"\xff\"] }\n"))
+	raw, err := cleanRaw([]byte(" {\"a\" :\n [1, \"\xff\"] }\n"))
 	if err != nil || string(raw) != "{\"a\":[1,\"\uFFFD\"]}" {
 		t.Errorf("Raw = %q, %v", raw, err)
 	}
-	if _, err := Raw([]byte(`{"a": `)); !errors.Is(err, connectreporting.ErrMalformed) {
+	if _, err := cleanRaw([]byte(`{"a": `)); !errors.Is(err, connectreporting.ErrMalformed) {
 		t.Errorf("invalid JSON: %v", err)
 	}
 	// Already compact: kept as it is, not copied.
 	in := []byte(`{"a":"x y","b":[1,{"c":"\" "}]}`)
-	if raw, err := Raw(in); err != nil || &raw[0] != &in[0] || string(raw) != string(in) {
+	if raw, err := cleanRaw(in); err != nil || &raw[0] != &in[0] || string(raw) != string(in) {
 		t.Errorf("Raw of compact JSON = %q, %v (copied: %v)", raw, err, &raw[0] != &in[0])
 	}
 }
@@ -143,16 +153,17 @@ func TestClean(t *testing.T) {
 		// Numbers PostgreSQL's numeric holds are kept.
 		`{"a":[1e131071,1e-16383,0e99999,-1.5e10,123e131069]}`: `{"a":[1e131071,1e-16383,0e99999,-1.5e10,123e131069]}`,
 	} {
-		got, err := Clean([]byte(in))
-		if err != nil || string(got) != want {
-			t.Errorf("Clean(%s) = %s, %v; want %s", in, got, err, want)
+		doc, err := Clean([]byte(in))
+		if got := doc.Data; err != nil || string(got) != want {
+			t.Errorf("Clean(%s) = %s, %v; want %s", in, doc.Data, err, want)
 		}
 	}
 }
 
-// FuzzCompact: for valid JSON, compact says exactly whether json.Compact
-// would change the input, so Raw keeps a record as it is only when that is
-// its compact form.
+// FuzzCompact: for valid JSON, Clean notes white space exactly when
+// json.Compact would change the input, so Raw keeps a record as it is only
+// when that is its compact form; and it notes invalid UTF-8 exactly when
+// there is some.
 func FuzzCompact(f *testing.F) {
 	for _, s := range []string{`{"a":1}`, `{"a": 1}`, `{"a":"x y"}`, `{"a":"\" "}`, `[1, 2]`, "{\"a\":\"\\\\\"}\n", `{"a":"\\\" "}`, ` {}`} {
 		f.Add([]byte(s))
@@ -165,8 +176,15 @@ func FuzzCompact(f *testing.F) {
 		if err := json.Compact(&buf, data); err != nil {
 			t.Fatal(err)
 		}
-		if want := bytes.Equal(buf.Bytes(), data); compact(data) != want {
-			t.Fatalf("compact(%q) = %v, json.Compact leaves it unchanged: %v", data, !want, want)
+		doc, err := Clean(data)
+		if err != nil {
+			return // a number no database holds
+		}
+		if want := bytes.Equal(buf.Bytes(), data); doc.spaced == want {
+			t.Fatalf("Clean(%q) notes white space: %v, json.Compact leaves it unchanged: %v", data, doc.spaced, want)
+		}
+		if doc.invalidUTF8 == utf8.Valid(data) {
+			t.Fatalf("Clean(%q) notes invalid UTF-8: %v, utf8.Valid: %v", data, doc.invalidUTF8, utf8.Valid(data))
 		}
 	})
 }
