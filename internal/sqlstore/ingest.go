@@ -155,9 +155,11 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 
 // existingContacts counts the contacts of crs that contact_record already
 // holds, so a batch tells new contacts (Stored) from newer versions
-// (Updated), and returns their stored initiation timestamps and agents:
-// the intervals and agents whose rollups a replacing version may change.
-// One statement per 500 ids.
+// (Updated), marks them (contactRow.stored: a writer may insert the others
+// without looking for them again), and returns their stored initiation
+// timestamps and agents: the intervals and agents whose rollups a
+// replacing version may change. crs is sorted by contact_id. One statement
+// per 500 ids.
 func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactRow) (int, touchedCells, error) {
 	var tc touchedCells
 	n := 0
@@ -165,7 +167,7 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 		hi := min(lo+500, len(crs))
 		var q strings.Builder
 		args := make([]any, 0, hi-lo)
-		q.WriteString("SELECT initiation_timestamp, agent_id FROM contact_record WHERE contact_id IN (")
+		q.WriteString("SELECT contact_id, initiation_timestamp, agent_id FROM contact_record WHERE contact_id IN (")
 		for i := lo; i < hi; i++ {
 			if i > lo {
 				q.WriteString(", ")
@@ -174,7 +176,7 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 			args = append(args, crs[i].ContactID)
 		}
 		q.WriteString(")")
-		k, err := scanTouched(ctx, tx, q.String(), args, &tc)
+		k, err := scanStored(ctx, tx, q.String(), args, crs[lo:hi], &tc)
 		if err != nil {
 			return 0, tc, fmt.Errorf("read stored contacts: %w", err)
 		}
@@ -183,9 +185,10 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 	return n, tc, nil
 }
 
-// scanTouched adds the (initiation_timestamp, agent_id) rows of a query to
-// tc and returns how many it read.
-func scanTouched(ctx context.Context, tx *sql.Tx, q string, args []any, tc *touchedCells) (int, error) {
+// scanStored reads the (contact_id, initiation_timestamp, agent_id) rows
+// of a query: it marks the contact of crs (sorted by contact_id) each row
+// is, adds the row's cell to tc, and returns how many it read.
+func scanStored(ctx context.Context, tx *sql.Tx, q string, args []any, crs []contactRow, tc *touchedCells) (int, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return 0, err
@@ -193,10 +196,14 @@ func scanTouched(ctx context.Context, tx *sql.Tx, q string, args []any, tc *touc
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
+		var id string
 		var t time.Time
 		var agent sql.NullString
-		if err := rows.Scan(scanTime{&t}, &agent); err != nil {
+		if err := rows.Scan(&id, scanTime{&t}, &agent); err != nil {
 			return 0, err
+		}
+		if i, ok := slices.BinarySearchFunc(crs, id, func(c contactRow, id string) int { return strings.Compare(c.ContactID, id) }); ok {
+			crs[i].stored = true
 		}
 		tc.add(t, agent.String)
 		n++
@@ -220,6 +227,8 @@ type contactRow struct {
 	*connectreporting.ContactRecord
 	rawHash string
 	attrs   []attribute // sorted by name
+	// stored: contact_record holds a version of it (existingContacts).
+	stored bool
 }
 
 type attribute struct{ name, value string }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +21,7 @@ import (
 // agent_event when they are all new, else into a temporary staging table
 // (pgStage) that one statement inserts from with ON CONFLICT; agent_state
 // is upserted from staged rows too. Contact records and their attributes go
-// by COPY into staging tables as well. Rejected records travel as one array
+// by COPY as well (see writeContacts). Rejected records travel as one array
 // parameter per column (pgx encodes Go slices as binary arrays) that unnest
 // turns back into rows.
 type pgIngest struct {
@@ -258,12 +259,22 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 	if len(hist) == 0 {
 		return 0, nil
 	}
+	return pgCopyAllNew(ctx, tx, len(hist), func() error {
+		return pgCopyCols(ctx, w.conn, "agent_event", pgEventCols, hist)
+	}, "agent_event")
+}
+
+// pgCopyAllNew runs copyRows, COPYs of n new rows, under a savepoint and
+// returns n, or -1 when a row was in one of tables already (a unique
+// violation): the transaction is then back at the savepoint, as if nothing
+// was copied, for the caller to take its ON CONFLICT path instead.
+func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func() error, tables ...string) (int, error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
 		return 0, err
 	}
-	err := pgCopyCols(ctx, w.conn, "agent_event", pgEventCols, hist)
+	err := copyRows()
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && pe.TableName == "agent_event" {
+	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && slices.Contains(tables, pe.TableName) {
 		_, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy")
 		return -1, err
 	}
@@ -271,7 +282,7 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT ingest_copy")
-	return len(hist), err
+	return n, err
 }
 
 // pgPlanEach, passed as a statement's first argument, makes pgx send it as
@@ -303,26 +314,71 @@ var pgAttributeStage = pgStage[attrRow]{
 	values: func(a *attrRow, vals []any) { vals[0], vals[1], vals[2] = a.contactID, a.name, a.value },
 }
 
-// writeContacts stages the contacts and their attributes by COPY; one
-// statement upserts them and returns how many were written.
+// writeContacts writes the contacts and their attributes and returns how
+// many were written. The contacts contact_record does not hold yet (see
+// existingContacts) go by COPY straight into contact_record and
+// contact_attribute, under a savepoint: when one of them is there after
+// all (an attribute row left without its record), the transaction rolls
+// back to the savepoint and they are upserted with the rest. The others,
+// newer or older versions of stored contacts, are staged by COPY and one
+// statement upserts them (newest last_update_timestamp wins, attributes
+// replaced).
 func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, error) {
-	var attrs []attrRow
-	for i := range crs {
-		for _, a := range crs[i].attrs {
-			attrs = append(attrs, attrRow{crs[i].ContactID, a})
+	var fresh, known []contactRow
+	for _, c := range crs {
+		if c.stored {
+			known = append(known, c)
+		} else {
+			fresh = append(fresh, c)
 		}
 	}
-	if err := pgContactStage.fill(ctx, tx, w.conn, crs); err != nil {
+	copied, err := w.copyNewContacts(ctx, tx, fresh)
+	if err != nil {
 		return 0, err
 	}
-	if err := pgAttributeStage.fill(ctx, tx, w.conn, attrs); err != nil {
+	if copied < 0 { // not all new after all: the upsert decides
+		known, copied = crs, 0
+	}
+	if len(known) == 0 {
+		return copied, nil
+	}
+	if err := pgContactStage.fill(ctx, tx, w.conn, known); err != nil {
+		return 0, err
+	}
+	if err := pgAttributeStage.fill(ctx, tx, w.conn, contactAttrs(known)); err != nil {
 		return 0, err
 	}
 	var stored int
 	if err := tx.QueryRowContext(ctx, pgSQL().contacts, pgPlanEach).Scan(&stored); err != nil {
 		return 0, err
 	}
-	return stored, nil
+	return copied + stored, nil
+}
+
+// contactAttrs are the attributes of crs, in contact and name order.
+func contactAttrs(crs []contactRow) []attrRow {
+	var attrs []attrRow
+	for i := range crs {
+		for _, a := range crs[i].attrs {
+			attrs = append(attrs, attrRow{crs[i].ContactID, a})
+		}
+	}
+	return attrs
+}
+
+// copyNewContacts COPYs crs and their attributes into contact_record and
+// contact_attribute under a savepoint and returns how many it stored, or
+// -1 when one of the rows was there already (see pgCopyAllNew).
+func (w pgIngest) copyNewContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, error) {
+	if len(crs) == 0 {
+		return 0, nil
+	}
+	return pgCopyAllNew(ctx, tx, len(crs), func() error {
+		if err := pgCopyCols(ctx, w.conn, "contact_record", contactRecordCols, crs); err != nil {
+			return err
+		}
+		return pgCopy(ctx, w.conn, "contact_attribute", pgAttributeStage.names, pgAttributeStage.values, contactAttrs(crs))
+	}, "contact_record", "contact_attribute")
 }
 
 func (pgIngest) writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error {

@@ -59,10 +59,15 @@ func TestPGCopyStagingAcrossBatches(t *testing.T) {
 }
 
 // TestPGContactStagingAcrossBatches: contact records and their attributes
-// staged by COPY through one connection, batch after batch: new contacts,
-// a newer version (attributes replaced, an empty value kept as "", not
-// NULL), an older one (nothing changes), and the counts that tell new from
-// newer, read in the same statement as the upsert.
+// through one connection, batch after batch: a poison batch first (its
+// COPY fails, the transaction rolls back), new contacts (COPY straight into
+// contact_record and contact_attribute), a newer version beside a new
+// contact (the new one copied, the newer one staged and upserted:
+// attributes replaced, an empty value kept as "", not NULL), an older one
+// (nothing changes), and a new contact whose attribute row is there without
+// its record (the COPY fails on contact_attribute's key, rolls back to its
+// savepoint, and the batch is upserted instead). The counts tell new from
+// newer.
 func TestPGContactStagingAcrossBatches(t *testing.T) {
 	type res = connectreporting.BatchResult
 	crs := func(c ...connectreporting.ContactRecord) connectreporting.Batch {
@@ -73,6 +78,11 @@ func TestPGContactStagingAcrossBatches(t *testing.T) {
 	c1 := contactRecord("c-1", at(100), "a1", map[string]string{"lang": "en", "tier": "gold"})
 	c2 := contactRecord("c-2", at(100), "a2", nil)
 	c1v2 := contactRecord("c-1", at(200), "a1", map[string]string{"tier": "", "vip": "yes"})
+	poison := contactRecord("c-0", at(100), "a1", nil)
+	poison.Channel = "BAD\x00CHANNEL" // text PostgreSQL refuses
+	if _, err := s.StoreBatch(ctx, crs(poison, contactRecord("c-9", at(100), "a1", nil))); !errors.Is(err, connectreporting.ErrData) {
+		t.Fatalf("poison batch: err = %v, want a data error", err)
+	}
 	steps := []struct {
 		name string
 		b    connectreporting.Batch
@@ -81,15 +91,22 @@ func TestPGContactStagingAcrossBatches(t *testing.T) {
 		{"new", crs(c1, c2), res{Stored: 2}},
 		{"newer and new", crs(c1v2, contactRecord("c-3", at(100), "a3", map[string]string{"x": "1"})), res{Stored: 1, Updated: 1}},
 		{"older", crs(c1, c2), res{Duplicate: 2}},
+		{"orphan attribute", crs(contactRecord("c-4", at(300), "a1", map[string]string{"lang": "fr"}),
+			contactRecord("c-5", at(300), "a2", map[string]string{"y": "2"})), res{Stored: 2}},
 	}
 	for _, st := range steps {
+		if st.name == "orphan attribute" {
+			if _, err := s.DB().ExecContext(ctx, "INSERT INTO contact_attribute VALUES ('c-4', 'lang', 'en'), ('c-4', 'old', 'x')"); err != nil {
+				t.Fatal(err)
+			}
+		}
 		got, err := s.StoreBatch(ctx, st.b)
 		if err != nil || got != st.want {
 			t.Fatalf("%s: %+v, %v; want %+v", st.name, got, err, st.want)
 		}
 	}
 	wantRows(t, s, "SELECT contact_id, name, COALESCE(value, 'NULL') FROM contact_attribute ORDER BY contact_id, name",
-		"c-1|tier|", "c-1|vip|yes", "c-3|x|1")
+		"c-1|tier|", "c-1|vip|yes", "c-3|x|1", "c-4|lang|fr", "c-5|y|2")
 	wantRows(t, s, "SELECT contact_id, to_char(last_update_timestamp AT TIME ZONE 'UTC', 'HH24:MI:SS') FROM contact_record ORDER BY contact_id",
-		"c-1|09:03:20", "c-2|09:01:40", "c-3|09:01:40")
+		"c-1|09:03:20", "c-2|09:01:40", "c-3|09:01:40", "c-4|09:05:00", "c-5|09:05:00")
 }
