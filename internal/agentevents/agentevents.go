@@ -3,6 +3,8 @@ package agentevents
 import (
 	"fmt"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
 )
@@ -24,8 +26,7 @@ type event struct {
 	PreviousAgentSnapshot *snapshot
 
 	// Only to recognise a contact record handed to this decoder.
-	ContactId                          any
-	AWSContactTraceRecordFormatVersion any
+	ContactId jsontext.Value
 }
 
 type snapshot struct {
@@ -79,15 +80,32 @@ type contact struct {
 // (check, status, configuration, contacts) share the wire struct and the
 // event; a split must not add allocations, so it waits for a benchmarked change.
 func Decode(data []byte) (connectreporting.AgentEvent, error) {
+	return decode(data, read)
+}
+
+// DecodeClean is Decode of a record wire.Clean (or wire.CleanTop) has
+// cleaned: the ingest engine cleans a record as it tells its kind.
+func DecodeClean(doc wire.Doc) (connectreporting.AgentEvent, error) {
+	return decodeDoc(doc, read)
+}
+
+// decode is Decode with read, which reads the record into the wire struct
+// (the tests also run it with encoding/json, the decoder before read, to
+// compare).
+func decode(data []byte, read func(wire.Doc, *event) error) (connectreporting.AgentEvent, error) {
 	doc, err := wire.Clean(data) // what no dialect can keep, in one pass
 	if err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
+	return decodeDoc(doc, read)
+}
+
+func decodeDoc(doc wire.Doc, read func(wire.Doc, *event) error) (connectreporting.AgentEvent, error) {
 	var w event
-	if err := wire.Unmarshal(doc.Data, &w); err != nil {
+	if err := read(doc, &w); err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
-	if w.EventId == "" && w.EventType == "" && w.ContactId != nil {
+	if w.EventId == "" && w.EventType == "" && wire.Present(w.ContactId) {
 		return connectreporting.AgentEvent{}, wire.WrongKind("a contact record (ContactId), not an agent event")
 	}
 	switch {
@@ -204,4 +222,141 @@ func decodeContact(path string, c *contact) (connectreporting.AgentContact, erro
 		ac.QueueARN, ac.QueueID, ac.QueueName = q.ARN, connectreporting.IDFromARN(q.ARN), q.Name
 	}
 	return ac, nil
+}
+
+// read reads the record into w with a wire.Reader: the fields of the wire
+// structs, by name, and nothing else.
+func read(doc wire.Doc, w *event) error {
+	return wire.Read(doc, func(r *wire.Reader) error {
+		_, err := r.Object(func(name []byte) error { return w.member(r, name) })
+		return err
+	})
+}
+
+var (
+	eventNames         = wire.Names{"EventId", "EventType", "EventTimestamp", "Version", "AWSAccountId", "InstanceARN", "AgentARN", "CurrentAgentSnapshot", "PreviousAgentSnapshot", "ContactId"}
+	snapshotNames      = wire.Names{"AgentStatus", "Configuration", "Contacts"}
+	statusNames        = wire.Names{"ARN", "Name", "StartTimestamp", "Type"}
+	configurationNames = wire.Names{"Username", "FirstName", "LastName", "RoutingProfile", "AgentHierarchyGroups"}
+	levelNames         = wire.Names{"Level1", "Level2", "Level3", "Level4", "Level5"}
+	refNames           = wire.Names{"ARN", "Name"}
+	contactNames       = wire.Names{"ContactId", "InitialContactId", "Channel", "InitiationMethod", "State", "StateStartTimestamp", "ConnectedToAgentTimestamp", "QueueTimestamp", "Queue"}
+)
+
+func (w *event) member(r *wire.Reader, name []byte) error {
+	switch eventNames.Match(name) {
+	case "EventId":
+		return r.String(&w.EventId)
+	case "EventType":
+		return r.String(&w.EventType)
+	case "EventTimestamp":
+		return r.String(&w.EventTimestamp)
+	case "Version":
+		return r.String(&w.Version)
+	case "AWSAccountId":
+		return r.String(&w.AWSAccountId)
+	case "InstanceARN":
+		return r.String(&w.InstanceARN)
+	case "AgentARN":
+		return r.String(&w.AgentARN)
+	case "CurrentAgentSnapshot":
+		return wire.Struct(r, &w.CurrentAgentSnapshot, (*snapshot).member)
+	case "PreviousAgentSnapshot":
+		return wire.Struct(r, &w.PreviousAgentSnapshot, (*snapshot).member)
+	case "ContactId":
+		return r.Value(&w.ContactId)
+	}
+	return r.Skip()
+}
+
+func (s *snapshot) member(r *wire.Reader, name []byte) error {
+	switch snapshotNames.Match(name) {
+	case "AgentStatus":
+		return wire.Struct(r, &s.AgentStatus, (*status).member)
+	case "Configuration":
+		return wire.Struct(r, &s.Configuration, (*configuration).member)
+	case "Contacts":
+		return wire.Slice(r, &s.Contacts, func(c **contact) error { return wire.Struct(r, c, (*contact).member) })
+	}
+	return r.Skip()
+}
+
+func (s *status) member(r *wire.Reader, name []byte) error {
+	switch statusNames.Match(name) {
+	case "ARN":
+		return r.String(&s.ARN)
+	case "Name":
+		return r.String(&s.Name)
+	case "StartTimestamp":
+		return r.String(&s.StartTimestamp)
+	case "Type":
+		return r.String(&s.Type)
+	}
+	return r.Skip()
+}
+
+func (c *configuration) member(r *wire.Reader, name []byte) error {
+	switch configurationNames.Match(name) {
+	case "Username":
+		return r.String(&c.Username)
+	case "FirstName":
+		return r.String(&c.FirstName)
+	case "LastName":
+		return r.String(&c.LastName)
+	case "RoutingProfile":
+		return wire.Struct(r, &c.RoutingProfile, (*ref).member)
+	case "AgentHierarchyGroups":
+		return wire.Struct(r, &c.AgentHierarchyGroups, (*hierarchyGroups).member)
+	}
+	return r.Skip()
+}
+
+func (h *hierarchyGroups) member(r *wire.Reader, name []byte) error {
+	switch levelNames.Match(name) {
+	case "Level1":
+		return wire.Struct(r, &h.Level1, (*ref).member)
+	case "Level2":
+		return wire.Struct(r, &h.Level2, (*ref).member)
+	case "Level3":
+		return wire.Struct(r, &h.Level3, (*ref).member)
+	case "Level4":
+		return wire.Struct(r, &h.Level4, (*ref).member)
+	case "Level5":
+		return wire.Struct(r, &h.Level5, (*ref).member)
+	}
+	return r.Skip()
+}
+
+func (f *ref) member(r *wire.Reader, name []byte) error {
+	switch refNames.Match(name) {
+	case "ARN":
+		return r.String(&f.ARN)
+	case "Name":
+		return r.String(&f.Name)
+	}
+	return r.Skip()
+}
+
+func (c *contact) member(r *wire.Reader, name []byte) error {
+	switch contactNames.Match(name) {
+	case "ContactId":
+		return r.String(&c.ContactId)
+	case "InitialContactId":
+		return r.String(&c.InitialContactId)
+	case "Channel":
+		return r.String(&c.Channel)
+	case "InitiationMethod":
+		return r.String(&c.InitiationMethod)
+	case "State":
+		return r.String(&c.State)
+	case "StateStartTimestamp":
+		return r.String(&c.StateStartTimestamp)
+	case "ConnectedToAgentTimestamp":
+		return r.String(&c.ConnectedToAgentTimestamp)
+	case "QueueTimestamp":
+		return r.String(&c.QueueTimestamp)
+	case "Queue":
+		return wire.Struct(r, &c.Queue, (*ref).member)
+	}
+	return r.Skip()
 }

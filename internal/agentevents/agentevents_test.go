@@ -12,6 +12,7 @@ import (
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/goldentest"
+	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the decoder's output")
@@ -262,7 +263,9 @@ func TestRawSurroundingWhitespaceAndUTF8(t *testing.T) {
 	}
 }
 
-func FuzzDecode(f *testing.F) {
+// addSeeds adds the fuzz tests' seeds: the fixtures and records at the
+// edges.
+func addSeeds(f *testing.F) {
 	for _, file := range goldentest.Fixtures(f) {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -276,6 +279,17 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN","EventTimestamp":"0001-01-01T00:00:00Z"}`))
 	f.Add([]byte(`{"EventId":" ","EventType":"LOGIN","EventTimestamp":"9999-12-31T23:59:59Z","x":"\ud800","y":1e-99999}`))
+	// encoding/json's reading of names and values (FuzzDecodeMatchesEncodingJSON).
+	f.Add([]byte(`{"eventid":"e","EVENTTYPE":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","EventId":null,"eventType":"X"}`))
+	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"AgentStatus":{"Name":"a"}},"CurrentAgentSnapshot":{"AgentStatus":{"Type":"t"},"Contacts":[{"State":"s"},null]},"currentagentsnapshot":{"Contacts":[{"Channel":"voice"}]}}`))
+	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"Contacts":[]},"PreviousAgentSnapshot":null,"ContactId":null}`))
+	f.Add([]byte(`{"E\u0076entId":"\u00e9\ud83d\ude00","EventType":"\"","EventTimestamp":"2019-08-13T20:58:44Z","AgentARN":"a/\xff\xfe","\u212Aey":1}`))
+	f.Add([]byte(`{"EventId":"e","EventType":"LOGIN","EventTimestamp":"2019-08-13T20:58:44Z","CurrentAgentSnapshot":{"Contactſ":[{"State":"s"}],"AgentStatus":{"NAME":"n","\u017ftarttimeſtamp":"x"}}}`))
+	f.Add([]byte("{\"EventId\":\"e\xff\",\"EventType\":\"LOGIN\",\"EventTimestamp\":\"2019-08-13T20:58:44Z\",\"Version\":[1,{\"a\":[]}]}"))
+}
+
+func FuzzDecode(f *testing.F) {
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Decode(data)
 		if err != nil {
@@ -316,4 +330,18 @@ func TestValueRuleEdges(t *testing.T) {
 			t.Errorf("%s: %+v", ts, ev)
 		}
 	}
+}
+
+// FuzzDecodeMatchesEncodingJSON: Decode, which reads records with
+// wire.Reader, decodes every input as the same decoder reading them with
+// encoding/json (wire.Unmarshal, the decoder before) does: the same
+// AgentEvent, or both an error.
+func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
+	addSeeds(f)
+	withEncodingJSON := func(data []byte) (connectreporting.AgentEvent, error) {
+		return decode(data, func(doc wire.Doc, w *event) error { return wire.Unmarshal(doc.Data, w) })
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		goldentest.Same(t, data, Decode, withEncodingJSON)
+	})
 }

@@ -1,8 +1,9 @@
 package ctr
 
 import (
-	"encoding/json"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
@@ -35,7 +36,7 @@ type record struct {
 	ScheduledTimestamp         string
 
 	Agent                   *agent
-	AgentConnectionAttempts json.RawMessage
+	AgentConnectionAttempts jsontext.Value
 	Queue                   *queue
 
 	CustomerEndpoint           *endpoint
@@ -43,11 +44,11 @@ type record struct {
 	TransferredToEndpoint      *endpoint
 	TransferCompletedTimestamp string
 
-	Attributes json.RawMessage
+	Attributes jsontext.Value
 
 	// Only to recognise an agent event handed to this decoder.
-	EventId   any
-	EventType any
+	EventId   jsontext.Value
+	EventType jsontext.Value
 }
 
 type agent struct {
@@ -55,13 +56,13 @@ type agent struct {
 	Username                       string
 	RoutingProfile                 *ref
 	ConnectedToAgentTimestamp      string
-	AgentInteractionDuration       json.RawMessage
-	CustomerHoldDuration           json.RawMessage
-	LongestHoldDuration            json.RawMessage
-	AfterContactWorkDuration       json.RawMessage
+	AgentInteractionDuration       jsontext.Value
+	CustomerHoldDuration           jsontext.Value
+	LongestHoldDuration            jsontext.Value
+	AfterContactWorkDuration       jsontext.Value
 	AfterContactWorkStartTimestamp string
 	AfterContactWorkEndTimestamp   string
-	NumberOfHolds                  json.RawMessage
+	NumberOfHolds                  jsontext.Value
 }
 
 type ref struct {
@@ -74,7 +75,7 @@ type queue struct {
 	Name             string
 	EnqueueTimestamp string
 	DequeueTimestamp string
-	Duration         json.RawMessage
+	Duration         jsontext.Value
 }
 
 type endpoint struct {
@@ -91,16 +92,33 @@ type endpoint struct {
 // share the wire struct and the record; a split must not add allocations,
 // so it waits for a benchmarked change.
 func Decode(data []byte) (connectreporting.ContactRecord, error) {
+	return decode(data, read)
+}
+
+// DecodeClean is Decode of a record wire.Clean (or wire.CleanTop) has
+// cleaned: the ingest engine cleans a record as it tells its kind.
+func DecodeClean(doc wire.Doc) (connectreporting.ContactRecord, error) {
+	return decodeDoc(doc, read)
+}
+
+// decode is Decode with read, which reads the record into the wire struct
+// (the tests also run it with encoding/json, the decoder before read, to
+// compare).
+func decode(data []byte, read func(wire.Doc, *record) error) (connectreporting.ContactRecord, error) {
 	doc, err := wire.Clean(data) // what no dialect can keep, in one pass
 	if err != nil {
 		return connectreporting.ContactRecord{}, err
 	}
+	return decodeDoc(doc, read)
+}
+
+func decodeDoc(doc wire.Doc, read func(wire.Doc, *record) error) (connectreporting.ContactRecord, error) {
 	var w record
-	if err := wire.Unmarshal(doc.Data, &w); err != nil {
+	if err := read(doc, &w); err != nil {
 		return connectreporting.ContactRecord{}, err
 	}
 	if connectreporting.Blank(w.ContactId) {
-		if w.EventId != nil && w.EventType != nil {
+		if wire.Present(w.EventId) && wire.Present(w.EventType) {
 			return connectreporting.ContactRecord{}, wire.WrongKind("an agent event (EventId, EventType), not a contact record")
 		}
 		return connectreporting.ContactRecord{}, wire.Malformed("ContactId", "missing or blank", nil)
@@ -184,7 +202,7 @@ func (d *decoder) time(field, s string) (t time.Time) {
 	return t
 }
 
-func (d *decoder) seconds(field string, n json.RawMessage) *int64 {
+func (d *decoder) seconds(field string, n jsontext.Value) *int64 {
 	if d.err != nil {
 		return nil
 	}
@@ -193,4 +211,166 @@ func (d *decoder) seconds(field string, n json.RawMessage) *int64 {
 		d.err = err
 	}
 	return v
+}
+
+// read reads the record into w with a wire.Reader: the fields of the wire
+// structs, by name, and nothing else.
+func read(doc wire.Doc, w *record) error {
+	return wire.Read(doc, func(r *wire.Reader) error {
+		_, err := r.Object(func(name []byte) error { return w.member(r, name) })
+		return err
+	})
+}
+
+var (
+	recordNames = wire.Names{
+		"AWSAccountId", "AWSContactTraceRecordFormatVersion", "InstanceARN",
+		"ContactId", "InitialContactId", "PreviousContactId", "NextContactId", "RelatedContactId",
+		"Channel", "InitiationMethod",
+		"InitiationTimestamp", "ConnectedToSystemTimestamp", "DisconnectTimestamp", "DisconnectReason", "LastUpdateTimestamp", "ScheduledTimestamp",
+		"Agent", "AgentConnectionAttempts", "Queue",
+		"CustomerEndpoint", "SystemEndpoint", "TransferredToEndpoint", "TransferCompletedTimestamp",
+		"Attributes", "EventId", "EventType",
+	}
+	agentNames = wire.Names{
+		"ARN", "Username", "RoutingProfile", "ConnectedToAgentTimestamp",
+		"AgentInteractionDuration", "CustomerHoldDuration", "LongestHoldDuration", "AfterContactWorkDuration",
+		"AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp", "NumberOfHolds",
+	}
+	refNames      = wire.Names{"ARN", "Name"}
+	queueNames    = wire.Names{"ARN", "Name", "EnqueueTimestamp", "DequeueTimestamp", "Duration"}
+	endpointNames = wire.Names{"Address", "Type"}
+)
+
+func (w *record) member(r *wire.Reader, name []byte) error {
+	n := recordNames.Match(name)
+	if p := w.text(n); p != nil {
+		return r.String(p)
+	}
+	switch n {
+	case "Agent":
+		return wire.Struct(r, &w.Agent, (*agent).member)
+	case "AgentConnectionAttempts":
+		return r.Value(&w.AgentConnectionAttempts)
+	case "Queue":
+		return wire.Struct(r, &w.Queue, (*queue).member)
+	case "CustomerEndpoint":
+		return wire.Struct(r, &w.CustomerEndpoint, (*endpoint).member)
+	case "SystemEndpoint":
+		return wire.Struct(r, &w.SystemEndpoint, (*endpoint).member)
+	case "TransferredToEndpoint":
+		return wire.Struct(r, &w.TransferredToEndpoint, (*endpoint).member)
+	case "Attributes":
+		return r.Value(&w.Attributes)
+	case "EventId":
+		return r.Value(&w.EventId)
+	case "EventType":
+		return r.Value(&w.EventType)
+	}
+	return r.Skip()
+}
+
+// text returns the string field of the record named name, or nil.
+func (w *record) text(name string) *string {
+	switch name {
+	case "AWSAccountId":
+		return &w.AWSAccountId
+	case "AWSContactTraceRecordFormatVersion":
+		return &w.AWSContactTraceRecordFormatVersion
+	case "InstanceARN":
+		return &w.InstanceARN
+	case "ContactId":
+		return &w.ContactId
+	case "InitialContactId":
+		return &w.InitialContactId
+	case "PreviousContactId":
+		return &w.PreviousContactId
+	case "NextContactId":
+		return &w.NextContactId
+	case "RelatedContactId":
+		return &w.RelatedContactId
+	case "Channel":
+		return &w.Channel
+	case "InitiationMethod":
+		return &w.InitiationMethod
+	case "InitiationTimestamp":
+		return &w.InitiationTimestamp
+	case "ConnectedToSystemTimestamp":
+		return &w.ConnectedToSystemTimestamp
+	case "DisconnectTimestamp":
+		return &w.DisconnectTimestamp
+	case "DisconnectReason":
+		return &w.DisconnectReason
+	case "LastUpdateTimestamp":
+		return &w.LastUpdateTimestamp
+	case "ScheduledTimestamp":
+		return &w.ScheduledTimestamp
+	case "TransferCompletedTimestamp":
+		return &w.TransferCompletedTimestamp
+	}
+	return nil
+}
+
+func (a *agent) member(r *wire.Reader, name []byte) error {
+	switch agentNames.Match(name) {
+	case "ARN":
+		return r.String(&a.ARN)
+	case "Username":
+		return r.String(&a.Username)
+	case "RoutingProfile":
+		return wire.Struct(r, &a.RoutingProfile, (*ref).member)
+	case "ConnectedToAgentTimestamp":
+		return r.String(&a.ConnectedToAgentTimestamp)
+	case "AgentInteractionDuration":
+		return r.Value(&a.AgentInteractionDuration)
+	case "CustomerHoldDuration":
+		return r.Value(&a.CustomerHoldDuration)
+	case "LongestHoldDuration":
+		return r.Value(&a.LongestHoldDuration)
+	case "AfterContactWorkDuration":
+		return r.Value(&a.AfterContactWorkDuration)
+	case "AfterContactWorkStartTimestamp":
+		return r.String(&a.AfterContactWorkStartTimestamp)
+	case "AfterContactWorkEndTimestamp":
+		return r.String(&a.AfterContactWorkEndTimestamp)
+	case "NumberOfHolds":
+		return r.Value(&a.NumberOfHolds)
+	}
+	return r.Skip()
+}
+
+func (f *ref) member(r *wire.Reader, name []byte) error {
+	switch refNames.Match(name) {
+	case "ARN":
+		return r.String(&f.ARN)
+	case "Name":
+		return r.String(&f.Name)
+	}
+	return r.Skip()
+}
+
+func (q *queue) member(r *wire.Reader, name []byte) error {
+	switch queueNames.Match(name) {
+	case "ARN":
+		return r.String(&q.ARN)
+	case "Name":
+		return r.String(&q.Name)
+	case "EnqueueTimestamp":
+		return r.String(&q.EnqueueTimestamp)
+	case "DequeueTimestamp":
+		return r.String(&q.DequeueTimestamp)
+	case "Duration":
+		return r.Value(&q.Duration)
+	}
+	return r.Skip()
+}
+
+func (e *endpoint) member(r *wire.Reader, name []byte) error {
+	switch endpointNames.Match(name) {
+	case "Address":
+		return r.String(&e.Address)
+	case "Type":
+		return r.String(&e.Type)
+	}
+	return r.Skip()
 }

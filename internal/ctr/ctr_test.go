@@ -11,6 +11,7 @@ import (
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/goldentest"
+	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the decoder's output")
@@ -336,7 +337,9 @@ func TestLenient(t *testing.T) {
 	}
 }
 
-func FuzzDecode(f *testing.F) {
+// addSeeds adds the fuzz tests' seeds: the fixtures and records at the
+// edges.
+func addSeeds(f *testing.F) {
 	for _, file := range goldentest.Fixtures(f) {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -349,6 +352,15 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"ContactId":"c","InitiationTimestamp":"2019-08-13T20:58:44:031Z"}`))
 	f.Add([]byte(`{"ContactId":"c","DisconnectTimestamp":"0001-01-01T00:00:00Z","Channel":"` + strings.Repeat("V", 33) + `"}`))
 	f.Add([]byte(`{"ContactId":"c","Attributes":{"\ud800":"\u0000","n":1e131072}}`))
+	// encoding/json's reading of names and values (FuzzDecodeMatchesEncodingJSON).
+	f.Add([]byte(`{"contactid":"c","CHANNEL":"voice","ContactId":null,"channel":"chat","Queue":{"Name":"q"},"queue":{"ARN":"a/q"},"Agent":null,"Attributes":{"a":"1","a":[1, 2],"b":{"c":null}}}`))
+	f.Add([]byte(`{"ContactId":"c","Agent":{"NumberOfHolds":" 3 ","AgentInteractionDuration":1.5,"RoutingProfile":null},"AgentConnectionAttempts":null,"EventId":null,"EventType":"x"}`))
+	f.Add([]byte(`{"C\u006fntactId":"\u00e9\ud83d\ude00","Queue":{"Duration":"12"},"\u212Aey":1,"Attributes":{"\u0000":"\ud800"}}`))
+	f.Add([]byte("{\"ContactId\":\"c\xff\",\"Attributes\":{\"k\xfe\":\"v\xff\"},\"Recording\":[1,{\"a\":[]}],\"Queue\":{\"Name\":\"\xc3\"}}"))
+}
+
+func FuzzDecode(f *testing.F) {
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Decode(data)
 		if err != nil {
@@ -392,4 +404,18 @@ func TestValueRuleEdges(t *testing.T) {
 	if !c.LastUpdateTimestamp.IsZero() || !c.ScheduledTimestamp.IsZero() || c.Attributes[name] != "v" {
 		t.Errorf("blank timestamps or attribute: %+v", c)
 	}
+}
+
+// FuzzDecodeMatchesEncodingJSON: Decode, which reads records with
+// wire.Reader, decodes every input as the same decoder reading them with
+// encoding/json (wire.Unmarshal, the decoder before) does: the same
+// ContactRecord, or both an error.
+func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
+	addSeeds(f)
+	withEncodingJSON := func(data []byte) (connectreporting.ContactRecord, error) {
+		return decode(data, func(doc wire.Doc, w *record) error { return wire.Unmarshal(doc.Data, w) })
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		goldentest.Same(t, data, Decode, withEncodingJSON)
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -85,5 +86,21 @@ func compare(t *testing.T, golden string, got []byte, update bool) {
 	}
 	if !bytes.Equal(got, exp) {
 		t.Errorf("decoded value differs from %s:\n%s", golden, got)
+	}
+}
+
+// Same fails t unless decode and oracle read data alike: the same value
+// (reflect.DeepEqual), or both an error. It is the body of the decoders'
+// differential fuzz tests, which hold their streaming reader against
+// encoding/json, the decoder before it.
+func Same[T any](t *testing.T, data []byte, decode, oracle func([]byte) (T, error)) {
+	t.Helper()
+	got, err := decode(data)
+	want, werr := oracle(data)
+	switch {
+	case (err == nil) != (werr == nil):
+		t.Fatalf("decoder error %v, encoding/json error %v, for %q", err, werr, data)
+	case err == nil && !reflect.DeepEqual(got, want):
+		t.Fatalf("for %q the decoder reads\n%+v\nencoding/json reads\n%+v", data, got, want)
 	}
 }

@@ -402,18 +402,19 @@ func decode(home Kind, data []byte) (kind Kind, ev connectreporting.AgentEvent, 
 	if len(data) == 0 {
 		return KindUnknown, ev, cr, &connectreporting.DecodeError{Reason: "empty record"}
 	}
-	// The fast path: the kind from the top-level fields in one pass over
-	// the bytes, then the one decoder (a single JSON decode). A record it
+	// The fast path: the kind from the top-level fields as the record is
+	// cleaned (one pass over the bytes), then the one decoder (a single
+	// streaming read). A record it
 	// cannot tell, or that its decoder refuses, takes the full path below,
 	// which gives the same answer and explains the refusal.
-	if kind, ok := sniffKind(data); ok {
+	if kind, doc, ok := sniffKind(data); ok {
 		switch kind {
 		case KindAgentEvent:
-			if ev, err = agentevents.Decode(data); err == nil {
+			if ev, err = agentevents.DecodeClean(doc); err == nil {
 				return kind, ev, cr, nil
 			}
 		case KindContactRecord:
-			if cr, err = ctr.Decode(data); err == nil {
+			if cr, err = ctr.DecodeClean(doc); err == nil {
 				return kind, ev, cr, nil
 			}
 		}

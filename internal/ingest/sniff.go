@@ -1,63 +1,36 @@
 package ingest
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
+)
 
 // sniffKind tells the kind of a record by its top-level fields as
 // DetectKind does (a field counts when present and not null; names match
 // case-insensitively, the last of a repeated name wins, as encoding/json
-// reads them), in one pass over the bytes that decodes nothing. ok is false
-// when it cannot tell (not an object, an escaped field name, input it does
-// not follow): the caller then asks DetectKind, which also explains what
-// is wrong.
-func sniffKind(data []byte) (kind Kind, ok bool) {
+// reads them), from what wire.CleanTop sees of them on its way through the
+// record, and returns the record so cleaned for its decoder: the kind
+// costs no pass of its own. ok is false when it cannot tell (not an
+// object, an escaped field name, a record Clean refuses): the caller then
+// asks DetectKind, which also explains what is wrong.
+func sniffKind(data []byte) (kind Kind, doc wire.Doc, ok bool) {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return KindUnknown, doc, false
+	}
 	var m marks
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return KindUnknown, false
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return m.kind()
-	}
-	for i < len(data) {
-		if data[i] != '"' {
-			return KindUnknown, false
-		}
-		end := bytes.IndexByte(data[i+1:], '"')
-		if end < 0 {
-			return KindUnknown, false
-		}
-		name := data[i+1 : i+1+end]
+	escaped := false
+	doc, err := wire.CleanTop(data, func(name []byte, null bool) {
 		if bytes.IndexByte(name, '\\') >= 0 {
-			return KindUnknown, false
+			escaped = true
 		}
-		i = skipSpace(data, i+2+end)
-		if i >= len(data) || data[i] != ':' {
-			return KindUnknown, false
-		}
-		i = skipSpace(data, i+1)
-		present := !bytes.HasPrefix(data[i:], []byte("null"))
-		if i = skipValue(data, i); i < 0 {
-			return KindUnknown, false
-		}
-		m.set(name, present)
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return KindUnknown, false
-		}
-		switch data[i] {
-		case '}':
-			if skipSpace(data, i+1) != len(data) {
-				return KindUnknown, false
-			}
-			return m.kind()
-		case ',':
-			i = skipSpace(data, i+1)
-		default:
-			return KindUnknown, false
-		}
+		m.set(name, !null)
+	})
+	if err != nil || escaped {
+		return KindUnknown, doc, false
 	}
-	return KindUnknown, false
+	kind, ok = m.kind()
+	return kind, doc, ok
 }
 
 // marks are the top-level fields that tell the kinds apart.
@@ -91,71 +64,4 @@ func (m marks) kind() (Kind, bool) {
 		return KindContactRecord, true
 	}
 	return KindUnknown, false
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && isSpace(data[i]) {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the index after the JSON value at data[i], or -1. It
-// follows strings and brackets only; the decoder validates the rest.
-func skipValue(data []byte, i int) int {
-	depth := 0
-	for i < len(data) {
-		switch data[i] {
-		case '"':
-			j := stringEnd(data, i+1)
-			if j < 0 {
-				return -1
-			}
-			i = j + 1
-			if depth == 0 {
-				return i
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i // the end of the enclosing object: a scalar ended here
-			}
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		case ',':
-			if depth == 0 {
-				return i
-			}
-		}
-		i++
-	}
-	if depth == 0 {
-		return i
-	}
-	return -1
-}
-
-// stringEnd returns the index of the quote that closes the string whose
-// contents start at data[i], or -1. It jumps from quote to quote: a quote
-// after an odd number of backslashes is escaped.
-func stringEnd(data []byte, i int) int {
-	for i <= len(data) {
-		j := bytes.IndexByte(data[i:], '"')
-		if j < 0 {
-			return -1
-		}
-		q, n := i+j, 0
-		for data[q-n-1] == '\\' {
-			n++
-		}
-		if n%2 == 0 {
-			return q
-		}
-		i = q + 1
-	}
-	return -1
 }

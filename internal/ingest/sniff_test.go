@@ -30,7 +30,7 @@ func FuzzSniffKind(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		kind, ok := sniffKind(data)
+		kind, _, ok := sniffKind(data)
 		if !ok || !json.Valid(data) {
 			return
 		}

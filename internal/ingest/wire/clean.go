@@ -35,17 +35,35 @@ type Doc struct {
 // type holds (1e999999) makes the record invalid: jsonb would refuse it.
 // Doc.Data is data itself when nothing needs replacing.
 //
-// It is one pass over the bytes, which jumps over the contents of strings
-// (bytes.IndexByte to the next quote or backslash, utf8.Valid over the run
-// between them), and it also notes what Doc.Raw needs to know: white space
-// between tokens, invalid UTF-8. It does not validate the JSON: the decoder
-// that reads Doc.Data does.
-func Clean(data []byte) (Doc, error) {
-	s := scan{data: data}
+// It is one pass over the bytes that jumps over the contents of strings
+// (bytes.IndexByte to the closing quote; escapes are looked at only when
+// the record has a backslash at all), and it also notes what Doc.Raw needs
+// to know: white space between tokens, invalid UTF-8 (utf8.Valid over the
+// whole record). It does not validate the JSON: the decoder that reads
+// Doc.Data does.
+func Clean(data []byte) (Doc, error) { return CleanTop(data, nil) }
+
+// CleanTop is Clean that also tells top, on its way, each member of the
+// record's top-level object: its name as written (escapes and all) and
+// whether its value is null, so that the kind of a record is known with no
+// other pass over it. When the record is no object, or not valid JSON,
+// what top is told means nothing.
+func CleanTop(data []byte, top func(name []byte, null bool)) (Doc, error) {
+	s := scan{data: data, escapes: bytes.IndexByte(data, '\\') >= 0}
+	s.doc.invalidUTF8 = !utf8.Valid(data)
+	depth := 0
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; {
 		case c == '"':
-			i = s.str(i + 1)
+			end := s.str(i + 1)
+			if depth == 1 && top != nil {
+				member(data, i+1, end, top)
+			}
+			i = end
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
 		case c == '-' || (c >= '0' && c <= '9'):
 			j := numberEnd(data, i)
 			if err := checkNumber(data[i:j]); err != nil {
@@ -64,12 +82,31 @@ func Clean(data []byte) (Doc, error) {
 	return s.doc, nil
 }
 
+// member tells top of the string data[i:end] when it is a name: a colon
+// follows it.
+func member(data []byte, i, end int, top func(name []byte, null bool)) {
+	k := skipSpace(data, end+1)
+	if k >= len(data) || data[k] != ':' {
+		return
+	}
+	v := skipSpace(data, k+1)
+	top(data[i:end], bytes.HasPrefix(data[v:], []byte("null")))
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && isSpace(data[i]) {
+		i++
+	}
+	return i
+}
+
 // scan is Clean's state.
 type scan struct {
-	data []byte
-	out  []byte // nil until something is replaced
-	last int    // data[last:] is not yet copied to out
-	doc  Doc
+	data    []byte
+	escapes bool   // data holds a backslash
+	out     []byte // nil until something is replaced
+	last    int    // data[last:] is not yet copied to out
+	doc     Doc
 }
 
 // str reads the string whose contents start at data[i] and returns the
@@ -80,15 +117,15 @@ func (s *scan) str(i int) int {
 	for i < len(data) {
 		j := bytes.IndexByte(data[i:], '"')
 		if j < 0 {
-			s.text(data[i:])
 			return len(data)
 		}
-		k := bytes.IndexByte(data[i:i+j], '\\')
+		k := -1
+		if s.escapes {
+			k = bytes.IndexByte(data[i:i+j], '\\')
+		}
 		if k < 0 {
-			s.text(data[i : i+j])
 			return i + j
 		}
-		s.text(data[i : i+k])
 		i += k // at a backslash
 		if i+1 >= len(data) || data[i+1] != 'u' {
 			i += 2 // any other escape, kept whole (an escaped quote too)
@@ -102,13 +139,6 @@ func (s *scan) str(i int) int {
 		i += n
 	}
 	return len(data)
-}
-
-// text notes whether the run b of a string's bytes (no escapes) is valid UTF-8.
-func (s *scan) text(b []byte) {
-	if !s.doc.invalidUTF8 && !utf8.Valid(b) {
-		s.doc.invalidUTF8 = true
-	}
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
@@ -160,6 +190,9 @@ func numberEnd(data []byte, i int) int {
 // checkNumber refuses a JSON number PostgreSQL's numeric cannot hold.
 // Malformed numbers are left for the JSON decoder to report.
 func checkNumber(num []byte) error {
+	if len(num) <= maxNumberFracDigits && bytes.IndexByte(num, 'e') < 0 && bytes.IndexByte(num, 'E') < 0 {
+		return nil // no exponent, fewer digits than either limit
+	}
 	mant, exp := num, int64(0)
 	if k := bytes.IndexAny(num, "eE"); k >= 0 {
 		mant = num[:k]

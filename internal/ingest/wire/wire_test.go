@@ -188,3 +188,67 @@ func FuzzCompact(f *testing.F) {
 		}
 	})
 }
+
+// TestNamesMatch: an exact name first, else one strings.EqualFold finds
+// (K, the Kelvin sign, folds to k), as encoding/json matches fields.
+func TestNamesMatch(t *testing.T) {
+	ns := Names{"Key", "KEY", "Name"}
+	for in, want := range map[string]string{"Key": "Key", "KEY": "KEY", "key": "Key", "\u212Aey": "Key", "name": "Name", "Nam": "", "Names": ""} {
+		if got := ns.Match([]byte(in)); got != want {
+			t.Errorf("Match(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestReaderWrongType: a value of the wrong type names its field, array
+// elements by index; invalid JSON and trailing data are errors of the
+// whole record.
+func TestReaderWrongType(t *testing.T) {
+	type leaf struct{ S string }
+	type node struct {
+		L  []*leaf
+		Li *leaf
+	}
+	readLeaf := func(l *leaf, r *Reader, name []byte) error {
+		if string(name) == "S" {
+			return r.String(&l.S)
+		}
+		return r.Skip()
+	}
+	readNode := func(n *node, r *Reader, name []byte) error {
+		switch string(name) {
+		case "L":
+			return Slice(r, &n.L, func(e **leaf) error { return Struct(r, e, readLeaf) })
+		case "Li":
+			return Struct(r, &n.Li, readLeaf)
+		}
+		return r.Skip()
+	}
+	for in, field := range map[string]string{
+		`{"A":{"L":[{"S":"x"},{"S":1}]}}`: "A.L[1].S",
+		`{"A":{"L":{}}}`:                  "A.L",
+		`{"A":{"Li":[]}}`:                 "A.Li",
+		`{"A":[]}`:                        "A",
+		`[{"A":{}}]`:                      "",
+		`{"A":{"L":[{"S":"x"}]}} {}`:      "",
+		`{"A":{"L":[{"S":"x"]}}`:          "",
+	} {
+		var n *node
+		doc, err := Clean([]byte(in))
+		if err == nil {
+			err = Read(doc, func(r *Reader) error {
+				_, err := r.Object(func(name []byte) error {
+					if string(name) == "A" {
+						return Struct(r, &n, readNode)
+					}
+					return r.Skip()
+				})
+				return err
+			})
+		}
+		var de *connectreporting.DecodeError
+		if !errors.As(err, &de) || de.Field != field {
+			t.Errorf("%s: %v, want a DecodeError for field %q", in, err, field)
+		}
+	}
+}

@@ -1,0 +1,290 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+)
+
+// Reader reads one record with the streaming tokenizer of
+// github.com/go-json-experiment/json (the upstream of Go's
+// encoding/json/v2): the decoders pick the fields they model member by
+// member and skip the rest (the configuration snapshots, most of an agent
+// event's bytes) without decoding it, in one pass that also validates the
+// JSON. It reads as encoding/json's Unmarshal into the decoders' wire
+// structs did:
+//
+//   - names match exactly, else case-insensitively (strings.EqualFold);
+//   - of a repeated name, each value is read in turn: the last string wins,
+//     an object is read into the one before (merged), an array's elements
+//     into the elements before;
+//   - null leaves a string as it was and sets an object, an array or a raw
+//     value to nil or "null";
+//   - invalid UTF-8 in a string reads as U+FFFD, byte by byte;
+//   - a value of the wrong JSON type is an error naming its field, as the
+//     record spells it (CurrentAgentSnapshot.Contacts[1].Queue).
+//
+// Get one with Read; it is not safe for concurrent use.
+type Reader struct {
+	dec     *jsontext.Decoder
+	in      bytes.Buffer // the record: the tokenizer reads it without a copy
+	utf8    bool         // the record is valid UTF-8 (Clean checked)
+	scratch []byte       // names unquoted when they hold escapes
+}
+
+var readers = sync.Pool{New: func() any {
+	r := new(Reader)
+	r.dec = jsontext.NewDecoder(&r.in)
+	return r
+}}
+
+// Read reads the record doc, one JSON value, with top, which reads the
+// value (with Object, as a record is an object), and then checks that
+// nothing follows it. Every failure is a *connectreporting.DecodeError.
+func Read(doc Doc, top func(r *Reader) error) error {
+	r := readers.Get().(*Reader)
+	defer readers.Put(r)
+	r.in = *bytes.NewBuffer(doc.Data)
+	r.utf8 = !doc.invalidUTF8
+	r.dec.Reset(&r.in, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	defer func() { // let go of data
+		r.in = bytes.Buffer{}
+		r.dec.Reset(&r.in)
+	}()
+	if err := top(r); err != nil {
+		return r.fail(err)
+	}
+	if _, err := r.dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("data after the record at byte %d", r.dec.InputOffset())
+		}
+		return r.fail(err)
+	}
+	return nil
+}
+
+// fail turns an error of the tokenizer into a DecodeError.
+func (r *Reader) fail(err error) error {
+	var de *connectreporting.DecodeError
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.As(err, &de):
+		return de
+	case errors.As(err, &syn):
+		return Malformed("", fmt.Sprintf("invalid JSON at byte %d", syn.ByteOffset), err)
+	}
+	return Malformed("", "invalid JSON", err)
+}
+
+// wrongType is the error of the next value, of kind k where want was
+// expected: it names the value's field (a.b[1].c, as the record spells
+// the names), or says the record is no object.
+func (r *Reader) wrongType(k jsontext.Kind, want string) error {
+	if err := r.dec.SkipValue(); err != nil {
+		return err // invalid JSON: that is the error
+	}
+	var b strings.Builder
+	level := 1
+	for tok := range r.dec.StackPointer().Tokens() {
+		if k, _ := r.dec.StackIndex(level); k == '[' {
+			b.WriteString("[" + tok + "]")
+		} else {
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(tok)
+		}
+		level++
+	}
+	if r.dec.StackDepth() == 0 {
+		return Malformed("", "record is a JSON "+kindName(k)+", not an object", nil)
+	}
+	return Malformed(b.String(), "wrong type: JSON "+kindName(k)+" where "+want+" was expected", nil)
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "bool"
+	case '[':
+		return "array"
+	case '{':
+		return "object"
+	}
+	return "value"
+}
+
+// Object reads an object member by member: member gets each name (valid
+// until the next read) and must read its value (String, Value, Skip, or
+// Object or Array for a nested one, through Struct and Slice). null is no
+// object: Object returns false. Any other value is an error naming the
+// field.
+func (r *Reader) Object(member func(name []byte) error) (bool, error) {
+	switch k := r.dec.PeekKind(); k {
+	case 'n':
+		return false, r.dec.SkipValue()
+	case '{':
+	default:
+		return false, r.wrongType(k, "an object")
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return false, err
+	}
+	for r.dec.PeekKind() != '}' {
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return false, err
+		}
+		if err := member(r.unquoted(v)); err != nil {
+			return false, err
+		}
+	}
+	_, err := r.dec.ReadToken()
+	return true, err
+}
+
+// Array reads an array element by element: elem gets each index and must
+// read the element. null is no array: Array returns false.
+func (r *Reader) Array(elem func(i int) error) (bool, error) {
+	switch k := r.dec.PeekKind(); k {
+	case 'n':
+		return false, r.dec.SkipValue()
+	case '[':
+	default:
+		return false, r.wrongType(k, "an array")
+	}
+	if _, err := r.dec.ReadToken(); err != nil {
+		return false, err
+	}
+	for i := 0; r.dec.PeekKind() != ']'; i++ {
+		if err := elem(i); err != nil {
+			return false, err
+		}
+	}
+	_, err := r.dec.ReadToken()
+	return true, err
+}
+
+// String reads a string into *dst; null leaves *dst as it is.
+func (r *Reader) String(dst *string) error {
+	switch k := r.dec.PeekKind(); k {
+	case 'n':
+		return r.dec.SkipValue()
+	case '"':
+	default:
+		return r.wrongType(k, "a string")
+	}
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	*dst = string(r.unquoted(v))
+	return nil
+}
+
+// Value reads any value and keeps its JSON text in *dst (a copy): "null"
+// for null, as encoding/json sets a json.RawMessage.
+func (r *Reader) Value(dst *jsontext.Value) error {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	*dst = append((*dst)[:0], v...)
+	return nil
+}
+
+// Skip reads a value and drops it.
+func (r *Reader) Skip() error { return r.dec.SkipValue() }
+
+// unquoted returns the text of the JSON string v, valid until the next
+// read: v's own bytes when it has no escapes and is valid UTF-8, else
+// unquoted into a scratch buffer (invalid UTF-8 becomes U+FFFD byte by
+// byte, as encoding/json reads it).
+func (r *Reader) unquoted(v jsontext.Value) []byte {
+	s := v[1 : len(v)-1]
+	if bytes.IndexByte(s, '\\') < 0 && (r.utf8 || utf8.Valid(s)) {
+		return s
+	}
+	// The tokenizer validated v: the only error left is invalid UTF-8,
+	// which is replaced.
+	r.scratch, _ = jsontext.AppendUnquote(r.scratch[:0], v)
+	return r.scratch
+}
+
+// Struct reads an object into **p as encoding/json reads one into a
+// pointer: into the struct *p points to (so a repeated name merges), or a
+// new one when *p is nil; null sets *p to nil. member reads a member of
+// the struct.
+func Struct[T any](r *Reader, p **T, member func(t *T, r *Reader, name []byte) error) error {
+	if *p == nil && r.dec.PeekKind() == '{' {
+		*p = new(T)
+	}
+	t := *p
+	ok, err := r.Object(func(name []byte) error { return member(t, r, name) })
+	if err == nil && !ok {
+		*p = nil
+	}
+	return err
+}
+
+// Slice reads an array into *p as encoding/json reads one into a slice of
+// pointers: element i into (*p)[i] when the slice has room for it, so a
+// repeated name reads into the elements before; null sets *p to nil, and
+// an empty array to an empty slice. elem reads an element with Struct.
+func Slice[T any](r *Reader, p *[]*T, elem func(e **T) error) error {
+	s := (*p)[:0]
+	ok, err := r.Array(func(int) error {
+		if len(s) < cap(s) {
+			s = s[:len(s)+1]
+		} else {
+			s = append(s, nil)
+		}
+		return elem(&s[len(s)-1])
+	})
+	switch {
+	case err != nil:
+	case !ok:
+		*p = nil
+	case s == nil:
+		*p = []*T{}
+	default:
+		*p = s
+	}
+	return err
+}
+
+// Names are the member names of an object that a decoder reads.
+type Names []string
+
+// Match returns the name of ns that name is, exactly or else by
+// strings.EqualFold, as encoding/json matches struct fields; "" for none.
+func (ns Names) Match(name []byte) string {
+	for _, n := range ns {
+		if string(name) == n {
+			return n
+		}
+	}
+	for _, n := range ns {
+		// A name that folds to n is at most 3 times as long (K, the
+		// Kelvin sign, is 3 bytes), never shorter.
+		if len(name) >= len(n) && len(name) <= 3*len(n) && strings.EqualFold(string(name), n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// Present reports whether v, a value read with Value, is there and not null.
+func Present(v jsontext.Value) bool { return len(v) > 0 && string(v) != "null" }
