@@ -38,7 +38,18 @@ type Reader struct {
 	in      bytes.Buffer // the record: the tokenizer reads it without a copy
 	utf8    bool         // the record is valid UTF-8 (Clean checked)
 	scratch []byte       // names unquoted when they hold escapes
+	// strs are the strings read so far, by their text: records repeat
+	// most of theirs (ARNs, names, the agent's configuration in both
+	// snapshots), which are then not allocated again.
+	strs map[string]string
 }
+
+// maxStrs bounds Reader.strs (it is emptied when full), maxStrLen the
+// strings it keeps.
+const (
+	maxStrs   = 1024
+	maxStrLen = 256
+)
 
 var readers = sync.Pool{New: func() any {
 	r := new(Reader)
@@ -190,8 +201,24 @@ func (r *Reader) String(dst *string) error {
 	if err != nil {
 		return err
 	}
-	*dst = string(r.unquoted(v))
+	*dst = r.str(r.unquoted(v))
 	return nil
+}
+
+// str returns b as a string, the one read before when there was one.
+func (r *Reader) str(b []byte) string {
+	if len(b) > maxStrLen {
+		return string(b)
+	}
+	if s, ok := r.strs[string(b)]; ok {
+		return s
+	}
+	if r.strs == nil || len(r.strs) >= maxStrs {
+		r.strs = make(map[string]string, maxStrs)
+	}
+	s := string(b)
+	r.strs[s] = s
+	return s
 }
 
 // Value reads any value and keeps its JSON text in *dst (a copy): "null"

@@ -30,6 +30,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
@@ -91,18 +93,7 @@ func Time(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	b := []byte(s)
-	if len(b) > 10 && (b[10] == ' ' || b[10] == 't') {
-		b[10] = 'T'
-	}
-	// 2019-08-13T20:52:30:704Z: milliseconds after a colon.
-	if len(b) > 20 && b[19] == ':' && b[13] == ':' && b[16] == ':' {
-		b[19] = '.'
-	}
-	if n := len(b); n > 0 && b[n-1] == 'z' {
-		b[n-1] = 'Z'
-	}
-	s = string(b)
+	s = normalTime(s)
 	for _, layout := range timeLayouts {
 		t, err := time.Parse(layout, s)
 		if err != nil {
@@ -116,6 +107,30 @@ func Time(field, s string) (time.Time, error) {
 		return t.UTC(), nil
 	}
 	return time.Time{}, Malformed(field, fmt.Sprintf("invalid timestamp %q", clip(s, 64)), nil)
+}
+
+// normalTime returns s with a space or t at the date's end made a T,
+// the milliseconds after a colon after a dot, and a final z a Z; s itself
+// (no copy) when it has none of them.
+func normalTime(s string) string {
+	n := len(s)
+	space := n > 10 && (s[10] == ' ' || s[10] == 't')
+	colonMillis := n > 20 && s[19] == ':' && s[13] == ':' && s[16] == ':'
+	z := n > 0 && s[n-1] == 'z'
+	if !space && !colonMillis && !z {
+		return s
+	}
+	b := []byte(s)
+	if space {
+		b[10] = 'T'
+	}
+	if colonMillis {
+		b[19] = '.'
+	}
+	if z {
+		b[n-1] = 'Z'
+	}
+	return string(b)
 }
 
 var timeLayouts = []string{
@@ -177,36 +192,52 @@ func jsonKind(first byte) string {
 
 // Attributes decodes a map of contact attributes. A missing or null map is
 // nil. String values are kept as they are; any other value (number, bool,
-// object, array, null) is kept as its compact JSON text.
+// object, array, null) is kept as its compact JSON text. raw is a value a
+// Reader has read (valid JSON); of a repeated name the last value wins.
 func Attributes(field string, raw []byte) (map[string]string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if raw[0] != '{' {
 		return nil, Malformed(field, "wrong type: an object of attributes was expected", nil)
 	}
-	if len(m) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		if len(v) > 0 && v[0] == '"' {
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, Malformed(field+"."+k, "invalid string", err)
+	var out map[string]string
+	err := Read(Doc{Data: raw, invalidUTF8: !utf8.Valid(raw)}, func(r *Reader) error {
+		_, err := r.Object(func(name []byte) error {
+			k := string(name)
+			v, err := r.dec.ReadValue()
+			if err != nil {
+				return err
 			}
-			out[k] = s
-			continue
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, v); err != nil {
-			return nil, Malformed(field+"."+k, "invalid value", err)
-		}
-		out[k] = buf.String()
+			if out == nil {
+				out = make(map[string]string)
+			}
+			out[k], err = attribute(r, v)
+			return err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, Malformed(field, "invalid attributes", err)
 	}
 	return out, nil
+}
+
+// attribute is the text of an attribute's value v: a string's text, or any
+// other value's compact JSON.
+func attribute(r *Reader, v jsontext.Value) (string, error) {
+	if v[0] == '"' {
+		return string(r.unquoted(v)), nil
+	}
+	if !bytes.ContainsAny(v, " \t\r\n") {
+		return string(v), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
 }
 
 // Raw returns the record to keep beside the decoded columns: Data compacted

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
@@ -250,5 +252,26 @@ func TestReaderWrongType(t *testing.T) {
 		if !errors.As(err, &de) || de.Field != field {
 			t.Errorf("%s: %v, want a DecodeError for field %q", in, err, field)
 		}
+	}
+}
+
+// TestReaderStrings: a string read again is the one read before, and the
+// strings kept stay bounded whatever a stream holds.
+func TestReaderStrings(t *testing.T) {
+	r := &Reader{}
+	a := r.str([]byte("arn:aws:connect:x/queue/q"))
+	if b := r.str([]byte("arn:aws:connect:x/queue/q")); b != a || unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Errorf("the same text read twice is two strings: %q %q", a, b)
+	}
+	for i := range 3 * maxStrs {
+		if s := r.str([]byte(strconv.Itoa(i))); s != strconv.Itoa(i) {
+			t.Fatalf("str(%d) = %q", i, s)
+		}
+	}
+	if len(r.strs) > maxStrs {
+		t.Errorf("%d strings kept, more than %d", len(r.strs), maxStrs)
+	}
+	if long := strings.Repeat("x", maxStrLen+1); r.str([]byte(long)) != long || r.strs[long] != "" {
+		t.Errorf("a string longer than %d is kept", maxStrLen)
 	}
 }
