@@ -121,18 +121,13 @@ type encodedRaw struct {
 func (e encodedRaw) encoded() bool { return e.keys[0][0] != nil }
 
 // encodeAgentRaw encodes raw, the compact JSON of one agent event stored
-// with the columns cols. A document it
-// cannot encode (no current configuration object, white space or control
-// bytes, not an object) comes back as it is, not encoded: agent_event then
-// keeps it whole.
-func encodeAgentRaw(raw []byte, cols rawColumns) encodedRaw {
+// with the columns cols; keys keys the parts (a batch's cache, or nil). A
+// document it cannot encode (no current configuration object, white space
+// or control bytes, not an object) comes back as it is, not encoded:
+// agent_event then keeps it whole.
+func encodeAgentRaw(raw []byte, cols rawColumns, keys partKeys) encodedRaw {
 	whole := encodedRaw{raw: raw}
-	for _, c := range raw {
-		if c < 0x20 {
-			return whole
-		}
-	}
-	var cuts []rawCut
+	cuts := make([]rawCut, 0, len(rawMembers)+2*len(rawParts))
 	var parts [2][2]rawCut // [part][slot]; to == 0: none
 	ok := scanObject(raw, 0, func(key []byte, v []byte, at int) bool {
 		for _, m := range rawMembers {
@@ -171,22 +166,34 @@ func encodeAgentRaw(raw []byte, cols rawColumns) encodedRaw {
 		}
 		cuts = append(cuts, cur)
 		e.texts[p][0] = raw[cur.from:cur.to]
-		e.keys[p][0] = partKey(e.texts[p][0])
+		e.keys[p][0] = keys.key(e.texts[p][0])
 		if prev.to == 0 {
 			continue
 		}
 		if text := raw[prev.from:prev.to]; bytes.Equal(text, e.texts[p][0]) {
 			prev.mark = cur.mark
 		} else {
-			e.texts[p][1], e.keys[p][1] = text, partKey(text)
+			e.texts[p][1], e.keys[p][1] = text, keys.key(text)
 		}
 		cuts = append(cuts, prev)
 	}
-	e.raw = applyCuts(raw, cuts)
-	if inst := instanceARN(cols.agentARN); inst != "" {
-		e.raw = bytes.ReplaceAll(e.raw, []byte(inst), []byte{markInstanceARN})
-	}
+	e.raw = applyCuts(raw, cuts, []byte(instanceARN(cols.agentARN)))
 	return e
+}
+
+// partKeys keys a batch's part texts, each distinct text hashed once (a
+// batch's events mostly carry the same few configurations and statuses).
+type partKeys map[string][]byte
+
+func (m partKeys) key(text []byte) []byte {
+	if k, ok := m[string(text)]; ok {
+		return k
+	}
+	k := partKey(text)
+	if m != nil {
+		m[string(text)] = k
+	}
+	return k
 }
 
 // rawCut replaces raw[from:to] by the marker byte.
@@ -195,8 +202,12 @@ type rawCut struct {
 	mark     byte
 }
 
-// applyCuts returns raw with each cut replaced by its marker.
-func applyCuts(raw []byte, cuts []rawCut) []byte {
+// applyCuts returns raw with each cut replaced by its marker and, between
+// the cuts, each occurrence of inst (when not empty) by markInstanceARN: in
+// one pass and one allocation. No occurrence of inst spans a cut: raw holds
+// no control byte, so neither does an inst that occurs in it, while every
+// marker is one.
+func applyCuts(raw []byte, cuts []rawCut, inst []byte) []byte {
 	slices.SortFunc(cuts, func(a, b rawCut) int { return a.from - b.from })
 	n := len(raw)
 	for _, c := range cuts {
@@ -205,11 +216,27 @@ func applyCuts(raw []byte, cuts []rawCut) []byte {
 	out := make([]byte, 0, n)
 	last := 0
 	for _, c := range cuts {
-		out = append(out, raw[last:c.from]...)
+		out = appendMarked(out, raw[last:c.from], inst)
 		out = append(out, c.mark)
 		last = c.to
 	}
-	return append(out, raw[last:]...)
+	return appendMarked(out, raw[last:], inst)
+}
+
+// appendMarked appends seg with each occurrence of inst replaced by
+// markInstanceARN (leftmost first, as bytes.ReplaceAll).
+func appendMarked(out, seg, inst []byte) []byte {
+	if len(inst) == 0 {
+		return append(out, seg...)
+	}
+	for {
+		i := bytes.Index(seg, inst)
+		if i < 0 {
+			return append(out, seg...)
+		}
+		out = append(append(out, seg[:i]...), markInstanceARN)
+		seg = seg[i+len(inst):]
+	}
 }
 
 // partKey is the key of a part's exact JSON text.
@@ -252,9 +279,33 @@ func scanObject(b []byte, i int, visit func(key, value []byte, at int) bool) int
 	return -1
 }
 
+// jsonClass classes the bytes the scanner stops at: every byte is looked at
+// once, in one pass over the document, control bytes included (JSON text
+// holds none, and the markers must be the only ones in the encoded raw).
+var jsonClass = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = jCtl
+	}
+	t['"'], t['\\'] = jQuote, jEsc
+	t['{'], t['['] = jOpen, jOpen
+	t['}'], t[']'] = jClose|jStop, jClose|jStop
+	t[','], t[':'] = jStop, jStop
+	return t
+}()
+
+const (
+	jQuote = 1 << iota // a string starts or ends
+	jEsc               // an escape starts (in a string)
+	jOpen              // an object or array starts
+	jClose             // an object or array ends
+	jStop              // a literal ends
+	jCtl               // a control byte: not compact JSON
+)
+
 // skipValue returns the offset just past the compact JSON value at b[i]
 // (a string, an object or array with everything inside, or a literal), or
-// -1. It does not validate the value: the decoder has.
+// -1, also when the value holds a control byte. It does not validate the
+// value otherwise: the decoder has.
 func skipValue(b []byte, i int) int {
 	if i >= len(b) {
 		return -1
@@ -263,50 +314,63 @@ func skipValue(b []byte, i int) int {
 	case '"':
 		return skipString(b, i)
 	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i)
-				if i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
+		return skipNested(b, i)
+	}
+	for j := i; j < len(b); j++ {
+		if c := jsonClass[b[j]]; c&(jStop|jCtl) != 0 {
+			if j == i || c == jCtl {
+				return -1
 			}
-			i++
+			return j
 		}
-		return -1
 	}
-	j := bytes.IndexAny(b[i:], ",}]:")
-	if j == 0 {
-		return -1
-	}
-	if j < 0 {
-		return len(b)
-	}
-	return i + j
+	return len(b)
 }
 
-// skipString returns the offset just past the JSON string at b[i].
-func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); {
-		k := bytes.IndexAny(b[j:], `"\`)
-		if k < 0 {
+// skipNested returns the offset just past the object or array at b[i], or
+// -1.
+func skipNested(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := jsonClass[b[i]]; c {
+		case 0, jStop, jEsc:
+		case jQuote:
+			if i = skipString(b, i); i < 0 {
+				return -1
+			}
+			continue
+		case jOpen:
+			depth++
+		case jCtl:
 			return -1
+		default: // jClose|jStop
+			if depth--; depth == 0 {
+				return i + 1
+			}
 		}
-		j += k
-		if b[j] == '\\' {
-			j += 2
+		i++
+	}
+	return -1
+}
+
+// skipString returns the offset just past the JSON string at b[i], or -1
+// (also at a control byte, escaped or not).
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		c := jsonClass[b[j]]
+		if c == 0 || c&(jQuote|jEsc|jCtl) == 0 {
 			continue
 		}
-		return j + 1
+		switch c {
+		case jQuote:
+			return j + 1
+		case jEsc:
+			if j++; j < len(b) && b[j] < 0x20 {
+				return -1
+			}
+		default:
+			return -1
+		}
 	}
 	return -1
 }

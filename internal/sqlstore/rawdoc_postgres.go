@@ -48,6 +48,7 @@ type pgPart struct {
 func pgEncodeEvents(evs []eventRow) []pgPart {
 	var parts []pgPart
 	byKey := map[string]int{}
+	keys := partKeys{}
 	keep := func(key, text []byte, at time.Time) {
 		at = at.UTC().Truncate(partDay)
 		if i, ok := byKey[string(key)]; ok {
@@ -66,7 +67,7 @@ func pgEncodeEvents(evs []eventRow) []pgPart {
 			continue
 		}
 		ev.stored = encodeAgentRaw(ev.Raw, rawColumns{eventID: ev.EventID, eventType: ev.EventType,
-			agentARN: ev.AgentARN, eventTime: ev.EventTimestamp})
+			agentARN: ev.AgentARN, eventTime: ev.EventTimestamp}, keys)
 		for p := range ev.stored.keys {
 			for slot, key := range ev.stored.keys[p] {
 				if key != nil {

@@ -56,13 +56,16 @@ func TestEncodeAgentRaw(t *testing.T) {
 		{"event id not the column's", testEvent(testCfg, testCfg), "e-2", true, 2, ""},
 		{"configuration null", testEvent("null", testCfg), "e-1", false, 0, ""},
 		{"white space", strings.Replace(testEvent(testCfg, testCfg), `,"EventId"`, `, "EventId"`, 1), "e-1", false, 0, ""},
+		{"control byte in a string", strings.Replace(testEvent(testCfg, testCfg), `"ann"`, "\"a\tn\"", 1), "e-1", false, 0, ""},
+		{"control byte escaped", strings.Replace(testEvent(testCfg, testCfg), `"ann"`, "\"a\\\x01n\"", 1), "e-1", false, 0, ""},
+		{"newline between members", strings.Replace(testEvent(testCfg, testCfg), `,"EventId"`, ",\n\"EventId\"", 1), "e-1", false, 0, ""},
 		{"escaped key", strings.Replace(testEvent(testCfg, testCfg), `"Configuration"`, `"Configur\u0061tion"`, 2), "e-1", false, 0, ""},
 		{"not an object", `[` + testEvent(testCfg, testCfg) + `]`, "e-1", false, 0, ""},
 		{"truncated", testEvent(testCfg, testCfg)[:200], "e-1", false, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cols := testColumns(tc.eventID)
-			e := encodeAgentRaw([]byte(tc.doc), cols)
+			e := encodeAgentRaw([]byte(tc.doc), cols, partKeys{})
 			if e.encoded() != tc.encoded {
 				t.Fatalf("encoded %v, want %v: %q", e.encoded(), tc.encoded, e.raw)
 			}
@@ -100,9 +103,12 @@ func FuzzEncodeAgentRaw(f *testing.F) {
 	f.Add([]byte(`{"CurrentAgentSnapshot":{"Configuration":{"a":"\"}"}},"EventId":"\\"}`), `\`, "x", "", int64(-1))
 	f.Fuzz(func(t *testing.T, doc []byte, eventID, eventType, agentARN string, ms int64) {
 		cols := rawColumns{eventID: eventID, eventType: eventType, agentARN: agentARN, eventTime: time.UnixMilli(ms)}
-		e := encodeAgentRaw(doc, cols)
+		e := encodeAgentRaw(doc, cols, nil)
 		if got := decodeAgentRaw(e, cols); !bytes.Equal(got, doc) {
 			t.Fatalf("document back\n%q\nwant\n%q\nstored %q", got, doc, e.raw)
+		}
+		if e.encoded() && hasControl(doc) {
+			t.Fatalf("a document with a control byte encoded: %q", doc)
 		}
 		for p := range e.keys {
 			for slot, k := range e.keys[p] {
@@ -112,4 +118,102 @@ func FuzzEncodeAgentRaw(f *testing.F) {
 			}
 		}
 	})
+}
+
+// refSkipValue is skipValue as it first was, byte by byte (bytes.IndexAny):
+// the reference FuzzSkipValue holds the table-driven scanner to.
+func refSkipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return refSkipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = refSkipString(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	j := bytes.IndexAny(b[i:], ",}]:")
+	if j == 0 {
+		return -1
+	}
+	if j < 0 {
+		return len(b)
+	}
+	return i + j
+}
+
+func refSkipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); {
+		k := bytes.IndexAny(b[j:], `"\`)
+		if k < 0 {
+			return -1
+		}
+		j += k
+		if b[j] == '\\' {
+			j += 2
+			continue
+		}
+		return j + 1
+	}
+	return -1
+}
+
+// FuzzSkipValue: the table-driven skipValue ends every value where the
+// byte-by-byte reference does, at every offset of any bytes, except that
+// it fails (-1) on a value holding a control byte.
+func FuzzSkipValue(f *testing.F) {
+	f.Add([]byte(testEvent(testCfg, testCfg2)))
+	f.Add([]byte(`{"a":"\\\"}\\","b":[1,{"c":"\\\\"}],"d":tru}`))
+	f.Add([]byte("\"x\\\\\\\"\x1f\xa0\x80\",\"\\\x01\"{\x02}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for i := range b {
+			want := refSkipValue(b, i)
+			if want > i && hasControl(b[i:want]) {
+				want = -1
+			}
+			if got := skipValue(b, i); got != want {
+				t.Fatalf("skipValue(%q, %d) = %d, want %d", b, i, got, want)
+			}
+		}
+	})
+}
+
+func hasControl(b []byte) bool {
+	return bytes.ContainsFunc(b, func(r rune) bool { return r < 0x20 })
+}
+
+// BenchmarkEncodeRealistic encodes the raw of 500 realistic agent events
+// (pgEncodeEvents: parts cut out and keyed), the client's share of storing
+// them on PostgreSQL.
+func BenchmarkEncodeRealistic(b *testing.B) {
+	pool := realisticRecords(b)
+	evs := pool.decodeEvents(b, 0)
+	rows := make([]eventRow, len(evs))
+	for i := range evs {
+		rows[i] = eventRow{AgentEvent: &evs[i], history: true}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if len(pgEncodeEvents(rows)) == 0 {
+			b.Fatal("no parts")
+		}
+	}
 }
