@@ -68,7 +68,7 @@ type ingestWriter interface {
 	writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error
 	// writeStatusIntervals brings agent_status_interval up to date with the
 	// agent events stored in the transaction (see statusBounds).
-	writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error
+	writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error
 }
 
 // connWriter is an ingestWriter that also talks to the driver connection
@@ -106,7 +106,7 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 		res.Stored += stored
 		res.Duplicate += p.historyEvents - stored
 		res.Heartbeat += p.stateOnlyEvents
-		if err := w.writeStatusIntervals(ctx, tx, statusBounds(p.events)); err != nil {
+		if err := w.writeStatusIntervals(ctx, tx, p.events); err != nil {
 			return res, fmt.Errorf("store batch: agent status intervals: %w", err)
 		}
 	}

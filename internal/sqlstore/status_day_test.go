@@ -99,10 +99,22 @@ func statusDayZones(t *testing.T, names ...string) []*time.Location {
 	return out
 }
 
-// checkStatusDays asserts that the rollup equals its recomputation and the
-// view equals the definition over every interval; it returns the view.
+// statusIntervalsFromEvents is agent_status_interval's definition over the
+// whole of agent_event: what ingest keeps it equal to.
+var statusIntervalsFromEvents = "SELECT agent_id, ts, status_name, status_type, next_ts FROM (" +
+	fmt.Sprintf(statusDerive, "(SELECT DISTINCT agent_id, '-infinity'::timestamptz AS m FROM agent_event) b", `COLLATE "C"`, "0", "false") +
+	") d ORDER BY 1, 2"
+
+// checkStatusDays asserts that agent_status_interval equals its definition
+// over agent_event, the rollup its recomputation and the view the
+// definition over every interval; it returns the view.
 func checkStatusDays(t *testing.T, s *Store) [][]string {
 	t.Helper()
+	intervals := storetest.QueryRows(t, s.DB(), "SELECT agent_id, start_timestamp, status_name, status_type, end_timestamp FROM agent_status_interval ORDER BY 1, 2")
+	if want := storetest.QueryRows(t, s.DB(), statusIntervalsFromEvents); !slices.EqualFunc(intervals, want, slices.Equal) {
+		t.Fatalf("agent_status_interval (%d rows) differs from its definition over agent_event (%d rows):\n got %v\nwant %v",
+			len(intervals), len(want), intervals, want)
+	}
 	view := storetest.QueryRows(t, s.DB(), qStatusDayView)
 	if want := storetest.QueryRows(t, s.DB(), statusDaysFromIntervals); !slices.EqualFunc(view, want, slices.Equal) {
 		t.Fatalf("kpi_agent_status_day (%d rows) differs from the intervals cut at day bounds (%d rows):\n got %v\nwant %v",
@@ -219,10 +231,21 @@ func TestStatusDaysConcurrentWriters(t *testing.T) {
 // statusDayRowIDs returns each agent's agent_status_day rows by their
 // physical address: a row computed again (deleted and inserted) moves.
 func statusDayRowIDs(t *testing.T, s *Store) map[string]string {
+	return rowIDs(t, s, `SELECT agent_id, time_zone || local_date || COALESCE(status_name, '-') || ctid::text
+FROM agent_status_day ORDER BY agent_id, time_zone, local_date, status_name`)
+}
+
+// statusIntervalRowIDs is, per agent, where each of its agent_status_interval
+// rows lies: a row written again moves.
+func statusIntervalRowIDs(t *testing.T, s *Store) map[string]string {
+	return rowIDs(t, s, `SELECT agent_id, start_timestamp::text || ctid::text FROM agent_status_interval ORDER BY agent_id, start_timestamp`)
+}
+
+// rowIDs concatenates, per agent (column 1), the rows' column 2.
+func rowIDs(t *testing.T, s *Store, q string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, r := range storetest.QueryRows(t, s.DB(), `SELECT agent_id, time_zone || local_date || COALESCE(status_name, '-') || ctid::text
-FROM agent_status_day ORDER BY agent_id, time_zone, local_date, status_name`) {
+	for _, r := range storetest.QueryRows(t, s.DB(), q) {
 		out[r[0]] += r[1] + " "
 	}
 	return out
@@ -230,8 +253,8 @@ FROM agent_status_day ORDER BY agent_id, time_zone, local_date, status_name`) {
 
 // TestStatusDaysSkipUnchangedAgents: events that bring an agent nothing new
 // (a status start it already has, carried later than the event that named
-// it: what most of a real stream is) leave its agent_status_day rows
-// untouched, even delivered out of order and interleaved with changes; the
+// it: what most of a real stream is) leave its agent_status_interval and
+// agent_status_day rows untouched, even delivered out of order and interleaved with changes; the
 // agents whose intervals do change (a new status start in the past, a
 // LOGOUT, an earlier event naming an existing start otherwise) have their
 // days computed again, and the rollup equals its recomputation throughout.
@@ -263,12 +286,15 @@ FROM agent_status_interval WHERE end_timestamp IS NOT NULL AND status_name <> 'O
 			event(connectreporting.AgentEventStateChange, end.Add(-time.Second), r[0], r[3], start))
 	}
 	rng.Shuffle(len(same), func(i, j int) { same[i], same[j] = same[j], same[i] })
-	before := statusDayRowIDs(t, s)
+	before, intervals := statusDayRowIDs(t, s), statusIntervalRowIDs(t, s)
 	for i := 0; i < len(same); i += 25 {
 		storeEvents(t, s, same[i:min(i+25, len(same))])
 	}
 	if after := statusDayRowIDs(t, s); !maps.Equal(after, before) {
 		t.Errorf("events that bring nothing new rewrote agent_status_day rows")
+	}
+	if after := statusIntervalRowIDs(t, s); !maps.Equal(after, intervals) {
+		t.Errorf("events that bring nothing new rewrote agent_status_interval rows")
 	}
 	checkStatusDays(t, s)
 
@@ -292,14 +318,18 @@ FROM agent_status_interval WHERE end_timestamp IS NOT NULL AND status_name <> 'O
 	earlier.EventID = "00000000-0000-4000-8000-000000000000"
 	mixed = append(mixed, earlier)
 	rng.Shuffle(len(mixed), func(i, j int) { mixed[i], mixed[j] = mixed[j], mixed[i] })
-	before = statusDayRowIDs(t, s)
+	before, intervals = statusDayRowIDs(t, s), statusIntervalRowIDs(t, s)
 	for i := 0; i < len(mixed); i += 20 {
 		storeEvents(t, s, mixed[i:min(i+20, len(mixed))])
 	}
-	after := statusDayRowIDs(t, s)
+	after, afterIntervals := statusDayRowIDs(t, s), statusIntervalRowIDs(t, s)
 	for a := range before {
-		if changed := after[a] != before[a]; changed != (a == "agent-01" || a == "agent-03" || a == "agent-05") {
-			t.Errorf("%s: rows rewritten %v", a, changed)
+		want := a == "agent-01" || a == "agent-03" || a == "agent-05"
+		if changed := after[a] != before[a]; changed != want {
+			t.Errorf("%s: agent_status_day rows rewritten %v", a, changed)
+		}
+		if changed := afterIntervals[a] != intervals[a]; changed != want {
+			t.Errorf("%s: agent_status_interval rows rewritten %v", a, changed)
 		}
 	}
 	checkStatusDays(t, s)

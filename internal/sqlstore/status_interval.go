@@ -34,28 +34,33 @@ type statusBound struct {
 	from    time.Time
 }
 
-// statusBounds returns, per agent, the earliest boundary among the events
-// kept as agent_event rows, sorted by agent (lock order).
-func statusBounds(evs []eventRow) []statusBound {
-	first := map[string]time.Time{}
-	note := func(agent string, t time.Time) {
-		if t.IsZero() {
-			return
-		}
-		if f, ok := first[agent]; !ok || t.Before(f) {
-			first[agent] = t
-		}
-	}
+// eachBoundary calls f with each boundary the events kept as agent_event
+// rows bring: every status start (with the status's name and type), and
+// the time of every LOGOUT (logout true).
+func eachBoundary(evs []eventRow, f func(agent string, t time.Time, name, kind string, logout bool)) {
 	for i := range evs {
 		e := evs[i].AgentEvent
 		if !evs[i].history || e.AgentID == "" {
 			continue
 		}
-		note(e.AgentID, e.StatusStartTimestamp)
-		if e.EventType == connectreporting.AgentEventLogout {
-			note(e.AgentID, e.EventTimestamp)
+		if !e.StatusStartTimestamp.IsZero() {
+			f(e.AgentID, e.StatusStartTimestamp, e.StatusName, e.StatusType, false)
+		}
+		if e.EventType == connectreporting.AgentEventLogout && !e.EventTimestamp.IsZero() {
+			f(e.AgentID, e.EventTimestamp, "", "", true)
 		}
 	}
+}
+
+// statusBounds returns, per agent, the earliest boundary among the events
+// kept as agent_event rows, sorted by agent (lock order).
+func statusBounds(evs []eventRow) []statusBound {
+	first := map[string]time.Time{}
+	eachBoundary(evs, func(agent string, t time.Time, _, _ string, _ bool) {
+		if f, ok := first[agent]; !ok || t.Before(f) {
+			first[agent] = t
+		}
+	})
 	out := make([]statusBound, 0, len(first))
 	for a, t := range first {
 		out = append(out, statusBound{a, t.UTC()})
@@ -91,22 +96,58 @@ WHERE kind = 1`
 
 const statusCols = "agent_id, start_timestamp, status_name, status_type, end_timestamp, duration_seconds, unbounded"
 
-var pgStatusSQL = func() statusIntervalSQL {
-	b := "unnest($1::text[], $2::timestamptz[]) AS b(agent_id, m)"
-	return statusIntervalSQL{
-		closePrev: `UPDATE agent_status_interval s
-SET end_timestamp = b.m, duration_seconds = EXTRACT(EPOCH FROM (b.m - s.start_timestamp))::double precision,
-    unbounded = CASE WHEN b.m - s.start_timestamp > interval '23 hours' THEN 1 ELSE 0 END
-FROM ` + b + `
-WHERE s.agent_id = b.agent_id AND (s.end_timestamp IS NULL OR s.end_timestamp > b.m)
-    AND s.start_timestamp = (SELECT MAX(p.start_timestamp) FROM agent_status_interval p
-        WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m)`,
-		deleteFrom: `DELETE FROM agent_status_interval s USING ` + b + `
-WHERE s.agent_id = b.agent_id AND s.start_timestamp >= b.m`,
-		insertFrom: "INSERT INTO agent_status_interval (" + statusCols + ")\n" + fmt.Sprintf(statusDerive, b, `COLLATE "C"`,
-			"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'"),
-	}
-}()
+// pgStatusIntervals brings agent_status_interval up to date in one
+// statement, from the batch's boundaries ($1 agent, $2 time, $3 status
+// name, $4 status type, $5 LOGOUT; "" is NULL). A status start the agent
+// already has, with the same name and type, changes nothing: the interval
+// is there and its name stays (the earliest event carrying the start has
+// that name, or the batch's event, which has it too). Most stored events
+// are such (a contact changing state, the same status since login), so
+// each agent's bound b.m is its earliest other boundary: a LOGOUT, or a
+// status start that is new or named differently; an agent without one is
+// left alone. From b.m on, the intervals are derived again (d) from
+// agent_event, the interval holding b.m closed at it (closed), the derived
+// rows upserted where they differ (put) and the rest deleted (gone); only
+// rows that change are written. It returns the agents whose intervals
+// changed, with their bounds, in agent order. It is planned at each
+// execution (see pgPlanEach).
+var pgStatusIntervals = `WITH b AS (
+    SELECT n.agent_id, MIN(n.ts) AS m
+    FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[]) AS n(agent_id, ts, name, kind, logout)
+    WHERE n.logout OR NOT EXISTS (SELECT 1 FROM agent_status_interval s
+        WHERE s.agent_id = n.agent_id AND s.start_timestamp = n.ts
+            AND s.status_name IS NOT DISTINCT FROM NULLIF(n.name, '') AND s.status_type IS NOT DISTINCT FROM NULLIF(n.kind, ''))
+    GROUP BY n.agent_id
+), d (agent_id, ts, status_name, status_type, next_ts, duration_seconds, unbounded) AS (
+` + fmt.Sprintf(statusDerive, "b", `COLLATE "C"`,
+	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'") + `
+), closed AS (
+    UPDATE agent_status_interval s
+    SET end_timestamp = b.m, duration_seconds = EXTRACT(EPOCH FROM (b.m - s.start_timestamp))::double precision,
+        unbounded = CASE WHEN b.m - s.start_timestamp > interval '23 hours' THEN 1 ELSE 0 END
+    FROM b
+    WHERE s.agent_id = b.agent_id AND (s.end_timestamp IS NULL OR s.end_timestamp > b.m)
+        AND s.start_timestamp = (SELECT MAX(p.start_timestamp) FROM agent_status_interval p
+            WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m)
+    RETURNING s.agent_id
+), gone AS (
+    DELETE FROM agent_status_interval s USING b
+    WHERE s.agent_id = b.agent_id AND s.start_timestamp >= b.m
+        AND NOT EXISTS (SELECT 1 FROM d WHERE d.agent_id = s.agent_id AND d.ts = s.start_timestamp)
+    RETURNING s.agent_id
+), put AS (
+    INSERT INTO agent_status_interval AS s (` + statusCols + `)
+    SELECT * FROM d
+    ON CONFLICT (agent_id, start_timestamp) DO UPDATE SET status_name = excluded.status_name,
+        status_type = excluded.status_type, end_timestamp = excluded.end_timestamp,
+        duration_seconds = excluded.duration_seconds, unbounded = excluded.unbounded
+    WHERE (s.status_name, s.status_type, s.end_timestamp, s.unbounded)
+        IS DISTINCT FROM (excluded.status_name, excluded.status_type, excluded.end_timestamp, excluded.unbounded)
+    RETURNING s.agent_id
+)
+SELECT b.agent_id, b.m FROM b
+WHERE b.agent_id IN (SELECT agent_id FROM closed UNION ALL SELECT agent_id FROM gone UNION ALL SELECT agent_id FROM put)
+ORDER BY b.agent_id COLLATE "C"`
 
 var sqliteStatusSQL = func() statusIntervalSQL {
 	b := "(SELECT ?1 AS agent_id, ?2 AS m) b"
@@ -152,94 +193,37 @@ func (q statusIntervalSQL) exec(ctx context.Context, tx *sql.Tx, args ...any) er
 	return nil
 }
 
-func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
-	if len(bs) == 0 {
+func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
+	var agents, names, kinds []string
+	var ts []time.Time
+	var logout []bool
+	eachBoundary(evs, func(agent string, t time.Time, name, kind string, lo bool) {
+		agents, ts, names, kinds, logout = append(agents, agent), append(ts, t), append(names, name), append(kinds, kind), append(logout, lo)
+	})
+	if len(agents) == 0 {
 		return nil
 	}
-	agents := make([]string, len(bs))
-	from := make([]time.Time, len(bs))
-	for i, b := range bs {
-		agents[i], from[i] = b.agentID, b.from
-	}
-	changed, err := pgRewriteIntervals(ctx, tx, agents, from)
+	rows, err := tx.QueryContext(ctx, pgStatusIntervals, pgPlanEach, agents, ts, names, kinds, logout)
 	if err != nil {
 		return err
 	}
-	return pgStatusDays{}.agentDays(ctx, tx, slices.DeleteFunc(bs, func(b statusBound) bool { return !changed[b.agentID] }))
-}
-
-// statusSpan is one agent_status_interval row as the rollup sees it.
-type statusSpan struct {
-	start      time.Time
-	end        sql.NullTime
-	name, kind sql.NullString
-}
-
-func (x statusSpan) same(y statusSpan) bool {
-	return x.start.Equal(y.start) && x.end.Valid == y.end.Valid && x.end.Time.Equal(y.end.Time) && x.name == y.name && x.kind == y.kind
-}
-
-// pgRewriteIntervals runs pgStatusSQL's statements with RETURNING and
-// reports which agents' intervals came out different from what they were.
-// Most stored events carry the status start the agent already has (a
-// heartbeat, a contact changing state): their agent's intervals are deleted
-// from the bound on and derived again the same, and agent_status_day, a
-// function of the intervals, has nothing to compute again for that agent.
-// An agent changed if the interval holding its bound got a new end
-// (closePrev updates only then) or the rows derived from the bound on differ
-// from the rows deleted. Each statement is planned for this batch's bounds,
-// never from a cached generic plan (see pgPlanEach).
-func pgRewriteIntervals(ctx context.Context, tx *sql.Tx, agents []string, from []time.Time) (map[string]bool, error) {
-	const spanCols = " RETURNING s.agent_id, s.start_timestamp, s.end_timestamp, s.status_name, s.status_type"
-	changed := map[string]bool{}
-	closed, err := pgStatusSpans(ctx, tx, pgStatusSQL.closePrev+spanCols, agents, from)
-	if err != nil {
-		return nil, err
-	}
-	for a := range closed {
-		changed[a] = true
-	}
-	before, err := pgStatusSpans(ctx, tx, pgStatusSQL.deleteFrom+spanCols, agents, from)
-	if err != nil {
-		return nil, err
-	}
-	after, err := pgStatusSpans(ctx, tx, pgStatusSQL.insertFrom+strings.ReplaceAll(spanCols, "s.", ""), agents, from)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range agents {
-		if !slices.EqualFunc(before[a], after[a], statusSpan.same) {
-			changed[a] = true
-		}
-	}
-	return changed, nil
-}
-
-// pgStatusSpans runs q (bounds $1, $2) and returns the rows it returned per
-// agent, ordered by start.
-func pgStatusSpans(ctx context.Context, tx *sql.Tx, q string, agents []string, from []time.Time) (map[string][]statusSpan, error) {
-	rows, err := tx.QueryContext(ctx, q, pgPlanEach, agents, from)
-	if err != nil {
-		return nil, err
-	}
 	defer rows.Close()
-	out := map[string][]statusSpan{}
+	var changed []statusBound
 	for rows.Next() {
-		var a string
-		var sp statusSpan
-		if err := rows.Scan(&a, &sp.start, &sp.end, &sp.name, &sp.kind); err != nil {
-			return nil, err
+		var b statusBound
+		if err := rows.Scan(&b.agentID, &b.from); err != nil {
+			return err
 		}
-		out[a] = append(out[a], sp)
+		changed = append(changed, b)
 	}
-	for _, sps := range out {
-		slices.SortFunc(sps, func(x, y statusSpan) int { return x.start.Compare(y.start) })
+	if err := rows.Err(); err != nil {
+		return err
 	}
-	return out, rows.Err()
+	return pgStatusDays{}.agentDays(ctx, tx, changed)
 }
 
-func (w sqliteIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
-	for _, b := range bs {
+func (w sqliteIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
+	for _, b := range statusBounds(evs) {
 		if err := sqliteStatusSQL.exec(ctx, tx, b.agentID, sqliteTime(b.from)); err != nil {
 			return fmt.Errorf("agent %s: %w", b.agentID, err)
 		}
@@ -247,7 +231,8 @@ func (w sqliteIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs [
 	return nil
 }
 
-func (mssqlIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
+func (mssqlIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
+	bs := statusBounds(evs)
 	if len(bs) == 0 {
 		return nil
 	}
