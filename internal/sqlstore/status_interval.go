@@ -107,7 +107,8 @@ const statusCols = "agent_id, start_timestamp, status_name, status_type, end_tim
 // status start that is new or named differently; an agent without one is
 // left alone. From b.m on, the intervals are derived again (d) from
 // agent_event, the interval holding b.m closed at it (closed), the derived
-// rows upserted where they differ (put) and the rest deleted (gone); only
+// rows that differ from the stored ones upserted (put: an unchanged row is
+// not even offered, which would lock it) and the rest deleted (gone); only
 // rows that change are written. It returns the agents whose intervals
 // changed, with their bounds, in agent order. It is planned at each
 // execution (see pgPlanEach).
@@ -123,12 +124,12 @@ var pgStatusIntervals = `WITH b AS (
 	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'") + `
 ), closed AS (
     UPDATE agent_status_interval s
-    SET end_timestamp = b.m, duration_seconds = EXTRACT(EPOCH FROM (b.m - s.start_timestamp))::double precision,
-        unbounded = CASE WHEN b.m - s.start_timestamp > interval '23 hours' THEN 1 ELSE 0 END
-    FROM b
-    WHERE s.agent_id = b.agent_id AND (s.end_timestamp IS NULL OR s.end_timestamp > b.m)
-        AND s.start_timestamp = (SELECT MAX(p.start_timestamp) FROM agent_status_interval p
-            WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m)
+    SET end_timestamp = h.m, duration_seconds = EXTRACT(EPOCH FROM (h.m - s.start_timestamp))::double precision,
+        unbounded = CASE WHEN h.m - s.start_timestamp > interval '23 hours' THEN 1 ELSE 0 END
+    FROM (SELECT b.agent_id, b.m, (SELECT MAX(p.start_timestamp) FROM agent_status_interval p
+            WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m) AS start_timestamp FROM b) h
+    WHERE s.agent_id = h.agent_id AND s.start_timestamp = h.start_timestamp
+        AND (s.end_timestamp IS NULL OR s.end_timestamp > h.m)
     RETURNING s.agent_id
 ), gone AS (
     DELETE FROM agent_status_interval s USING b
@@ -137,12 +138,12 @@ var pgStatusIntervals = `WITH b AS (
     RETURNING s.agent_id
 ), put AS (
     INSERT INTO agent_status_interval AS s (` + statusCols + `)
-    SELECT * FROM d
+    SELECT d.* FROM d LEFT JOIN agent_status_interval o ON o.agent_id = d.agent_id AND o.start_timestamp = d.ts
+    WHERE o.agent_id IS NULL OR (o.status_name, o.status_type, o.end_timestamp)
+        IS DISTINCT FROM (d.status_name, d.status_type, d.next_ts)
     ON CONFLICT (agent_id, start_timestamp) DO UPDATE SET status_name = excluded.status_name,
         status_type = excluded.status_type, end_timestamp = excluded.end_timestamp,
         duration_seconds = excluded.duration_seconds, unbounded = excluded.unbounded
-    WHERE (s.status_name, s.status_type, s.end_timestamp, s.unbounded)
-        IS DISTINCT FROM (excluded.status_name, excluded.status_type, excluded.end_timestamp, excluded.unbounded)
     RETURNING s.agent_id
 )
 SELECT b.agent_id, b.m FROM b
