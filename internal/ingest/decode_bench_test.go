@@ -1,24 +1,22 @@
 package ingest
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 )
 
-// BenchmarkDecodeRealistic decodes 500 of the simulator's agent events
-// (about 7 KB each: the configuration snapshot twice) or contact records
-// per op, as the engine does before storing: kind detection, decoding, the
-// kept raw record. No database.
-func BenchmarkDecodeRealistic(b *testing.B) {
+// realistic returns the simulator's agent events and contact records of 3
+// hours of a small centre.
+func realistic(b *testing.B) (events, ctrs [][]byte) {
 	cfg := simulator.DefaultConfig(3, 60, 4)
 	cfg.Start = cfg.Start.Add(9 * time.Hour)
 	all, err := simulator.Emit(cfg, 3*time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var events, ctrs [][]byte
 	for _, r := range all {
 		if r.Stream == simulator.StreamCTR {
 			ctrs = append(ctrs, r.Data)
@@ -26,6 +24,38 @@ func BenchmarkDecodeRealistic(b *testing.B) {
 			events = append(events, r.Data)
 		}
 	}
+	return events, ctrs
+}
+
+// BenchmarkScanRealistic reads 500 of the simulator's agent events from a
+// JSON lines file image per op, as `ingest agent-events FILE` does before
+// decoding them.
+func BenchmarkScanRealistic(b *testing.B) {
+	events, _ := realistic(b)
+	var file []byte
+	for _, e := range events[len(events)-500:] {
+		file = append(append(file, e...), '\n')
+	}
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewScanner(bytes.NewReader(file), "bench")
+		n := 0
+		for s.Scan() {
+			n++
+		}
+		if n != 500 || s.Err() != nil {
+			b.Fatalf("%d records, %v", n, s.Err())
+		}
+	}
+}
+
+// BenchmarkDecodeRealistic decodes 500 of the simulator's agent events
+// (about 7 KB each: the configuration snapshot twice) or contact records
+// per op, as the engine does before storing: kind detection, decoding, the
+// kept raw record. No database.
+func BenchmarkDecodeRealistic(b *testing.B) {
+	events, ctrs := realistic(b)
 	for _, tc := range []struct {
 		name string
 		home Kind

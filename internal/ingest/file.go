@@ -297,7 +297,7 @@ func (s *Scanner) scanValue(st *valueState, chunk []byte) int {
 				i++
 				continue
 			}
-			j := bytes.IndexAny(chunk[i:], "\"\\\n")
+			j := stopInString.index(chunk[i:])
 			if j < 0 {
 				return len(chunk)
 			}
@@ -314,7 +314,7 @@ func (s *Scanner) scanValue(st *valueState, chunk []byte) int {
 			i++
 			continue
 		}
-		j := bytes.IndexAny(chunk[i:], "\"{}[]\n")
+		j := stopInValue.index(chunk[i:])
 		if j < 0 {
 			st.lineStart = false
 			return len(chunk)
@@ -353,6 +353,34 @@ func (s *Scanner) scanValue(st *valueState, chunk []byte) int {
 	}
 	return i
 }
+
+// byteSet is a set of bytes a scan stops at, made once (bytes.IndexAny
+// makes its set again on every call, which cost more than the scan itself
+// on a record's many short runs).
+type byteSet [256]bool
+
+func newByteSet(chars string) *byteSet {
+	var set byteSet
+	for i := range len(chars) {
+		set[chars[i]] = true
+	}
+	return &set
+}
+
+// index returns the index of the first byte of b in set, or -1.
+func (set *byteSet) index(b []byte) int {
+	for i, c := range b {
+		if set[c] {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	stopInString = newByteSet("\"\\\n")   // a string's end, an escape, a line break
+	stopInValue  = newByteSet("\"{}[]\n") // a string, a bracket, a line break
+)
 
 // garbage reads what cannot start a record (a stray character, a scalar)
 // up to the end of the line or the next `{`, and returns it as a broken
