@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
@@ -109,4 +110,26 @@ func TestPGContactStagingAcrossBatches(t *testing.T) {
 		"c-1|tier|", "c-1|vip|yes", "c-3|x|1", "c-4|lang|fr", "c-5|y|2")
 	wantRows(t, s, "SELECT contact_id, to_char(last_update_timestamp AT TIME ZONE 'UTC', 'HH24:MI:SS') FROM contact_record ORDER BY contact_id",
 		"c-1|09:03:20", "c-2|09:01:40", "c-3|09:01:40", "c-4|09:05:00", "c-5|09:05:00")
+}
+
+// TestPGContactRawCompression: contact_record.raw is compressed as
+// agent_event.raw is (lz4 where the server has it, migration 00019), and a
+// stored contact's raw over the TOAST threshold reads back as the same
+// document.
+func TestPGContactRawCompression(t *testing.T) {
+	s := openIngestStore(t, DialectPostgres, Options{})
+	ctx := context.Background()
+	wantRows(t, s, `SELECT c.attname, c.attcompression = e.attcompression, c.attcompression <> ''
+		FROM pg_attribute c, pg_attribute e
+		WHERE c.attrelid = 'contact_record'::regclass AND c.attname = 'raw'
+			AND e.attrelid = 'agent_event'::regclass AND e.attname = 'raw'`, "raw|1|1")
+	c := contactRecord("c-big", at(100), "a1", nil)
+	c.Raw = []byte(`{"ContactId":"c-big","Note":"` + strings.Repeat("0123456789", 400) + `"}`)
+	if _, err := s.StoreBatch(ctx, connectreporting.Batch{ContactRecords: []connectreporting.ContactRecord{c}}); err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, s, `SELECT pg_column_compression(c.raw) = CASE a.attcompression WHEN 'l' THEN 'lz4' ELSE 'pglz' END,
+			length(c.raw->>'Note')
+		FROM contact_record c, pg_attribute a WHERE a.attrelid = 'contact_record'::regclass AND a.attname = 'raw'`,
+		"1|4000")
 }

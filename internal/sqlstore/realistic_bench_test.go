@@ -18,6 +18,7 @@ import (
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/agentevents"
+	"github.com/connect-reporting/connect-reporting/internal/ctr"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/lambda"
 	"github.com/connect-reporting/connect-reporting/internal/simingest"
@@ -117,6 +118,7 @@ func BenchmarkRealistic(b *testing.B) {
 			})
 		}
 		b.Run(dialect+"/agent-events/store", func(b *testing.B) { benchStoreEvents(b, dialect, pool) })
+		b.Run(dialect+"/ctr/store", func(b *testing.B) { benchStoreContacts(b, dialect, pool) })
 		if dialect == DialectPostgres {
 			b.Run(dialect+"/agent-events/copy", func(b *testing.B) { benchCopyEvents(b, pool) })
 		}
@@ -155,6 +157,27 @@ func benchStoreEvents(b *testing.B, dialect string, pool *realisticPool) {
 		evs := pool.decodeEvents(b, i)
 		b.StartTimer()
 		if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{AgentEvents: evs}); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// benchStoreContacts stores batches of decoded contact records with
+// StoreBatch.
+func benchStoreContacts(b *testing.B, dialect string, pool *realisticPool) {
+	s := openIngestStore(b, dialect, Options{})
+	benchBatches(b, func(i int) {
+		b.StopTimer()
+		var crs []connectreporting.ContactRecord
+		for _, r := range pool.batch(b, true, i) {
+			cr, err := ctr.Decode(r.Data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			crs = append(crs, cr)
+		}
+		b.StartTimer()
+		if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{ContactRecords: crs}); err != nil {
 			b.Fatal(err)
 		}
 	})
