@@ -156,26 +156,33 @@ func (r *run) pipe(ctx context.Context, next func() []Record) (failed int, err e
 				return
 			default:
 			}
+			t := time.Now()
 			recs := next()
 			if len(recs) == 0 {
 				return
 			}
 			d := decodedChunk{lo: lo, recs: recs}
 			d.items = r.e.decodeChunk(r.log, r.source, r.home, recs, &d.st)
+			d.st.decoding = time.Since(t)
 			lo += len(recs)
 			chunks <- d
 		}
 	}()
+	t := time.Now()
 	for d := range chunks {
+		r.st.waiting += time.Since(t)
 		r.st.addDecoding(d.st)
 		if err != nil {
 			continue // draining: the decoder stops at its next chunk
 		}
 		if err = ctx.Err(); err == nil {
 			var br connectreporting.BatchResult
+			t = time.Now()
 			br, err = r.e.storeItems(ctx, r.log, chunkOf{r.source, d.recs, r.shard}, d.items, &r.st)
+			r.st.storing += time.Since(t)
 			r.res.BatchResult = r.res.BatchResult.Add(br)
 		}
+		t = time.Now()
 		if err != nil {
 			failed = d.lo
 			close(stop)
@@ -193,6 +200,10 @@ type stats struct {
 	firstOther   string
 	decodeErrors int
 	storeRefused int // records the store refused, parked by bisection
+	// Where the time went: reading and decoding chunks (in the decoding
+	// goroutine), storing them, and waiting for a decoded chunk to store
+	// (about none when decoding keeps ahead and the store sets the pace).
+	decoding, storing, waiting time.Duration
 }
 
 // addDecoding adds the counts of a chunk's decoding d.
@@ -202,6 +213,7 @@ func (s *stats) addDecoding(d stats) {
 	}
 	s.otherKind += d.otherKind
 	s.decodeErrors += d.decodeErrors
+	s.decoding += d.decoding
 }
 
 func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err error) {
@@ -212,7 +224,8 @@ func (s *stats) log(log *slog.Logger, n int, res Result, start time.Time, err er
 	attrs := append([]any{"records", n}, res.LogAttrs()...)
 	attrs = append(attrs,
 		"other_kind", s.otherKind, "refused_by_store", s.storeRefused, "chunks", s.chunks, "failed", len(res.Failed),
-		"duration_ms", time.Since(start).Milliseconds())
+		"duration_ms", time.Since(start).Milliseconds(),
+		"decode_ms", s.decoding.Milliseconds(), "store_ms", s.storing.Milliseconds(), "store_waited_ms", s.waiting.Milliseconds())
 	if err != nil {
 		log.Error("ingest failed", append(attrs, "error", err)...)
 		return

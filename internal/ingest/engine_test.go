@@ -185,7 +185,8 @@ func TestIngestMixedKinds(t *testing.T) {
 	}
 	out := logs.String()
 	for _, s := range []string{"level=WARN msg=\"records of the other kind", "count=1 first_sequence_number=s2",
-		"level=WARN msg=\"record rejected\"", "msg=ingested", "records=7 stored=4 updated=0 duplicate=0 heartbeat=0 rejected=3 other_kind=1"} {
+		"level=WARN msg=\"record rejected\"", "msg=ingested", "records=7 stored=4 updated=0 duplicate=0 heartbeat=0 rejected=3 other_kind=1",
+		" decode_ms=", " store_ms=", " store_waited_ms="} {
 		if !strings.Contains(out, s) {
 			t.Errorf("log lacks %q:\n%s", s, out)
 		}
