@@ -248,17 +248,17 @@ func (w *event) member(r *wire.Reader, name []byte) error {
 	case "EventId":
 		return r.String(&w.EventId)
 	case "EventType":
-		return r.String(&w.EventType)
+		return r.Shared(&w.EventType)
 	case "EventTimestamp":
 		return r.String(&w.EventTimestamp)
 	case "Version":
-		return r.String(&w.Version)
+		return r.Shared(&w.Version)
 	case "AWSAccountId":
-		return r.String(&w.AWSAccountId)
+		return r.Shared(&w.AWSAccountId)
 	case "InstanceARN":
-		return r.String(&w.InstanceARN)
+		return r.Shared(&w.InstanceARN)
 	case "AgentARN":
-		return r.String(&w.AgentARN)
+		return r.Shared(&w.AgentARN)
 	case "CurrentAgentSnapshot":
 		return wire.Struct(r, &w.CurrentAgentSnapshot, (*snapshot).member)
 	case "PreviousAgentSnapshot":
@@ -284,13 +284,13 @@ func (s *snapshot) member(r *wire.Reader, name []byte) error {
 func (s *status) member(r *wire.Reader, name []byte) error {
 	switch statusNames.Match(name) {
 	case "ARN":
-		return r.String(&s.ARN)
+		return r.Shared(&s.ARN)
 	case "Name":
-		return r.String(&s.Name)
+		return r.Shared(&s.Name)
 	case "StartTimestamp":
 		return r.String(&s.StartTimestamp)
 	case "Type":
-		return r.String(&s.Type)
+		return r.Shared(&s.Type)
 	}
 	return r.Skip()
 }
@@ -298,11 +298,11 @@ func (s *status) member(r *wire.Reader, name []byte) error {
 func (c *configuration) member(r *wire.Reader, name []byte) error {
 	switch configurationNames.Match(name) {
 	case "Username":
-		return r.String(&c.Username)
+		return r.Shared(&c.Username)
 	case "FirstName":
-		return r.String(&c.FirstName)
+		return r.Shared(&c.FirstName)
 	case "LastName":
-		return r.String(&c.LastName)
+		return r.Shared(&c.LastName)
 	case "RoutingProfile":
 		return wire.Struct(r, &c.RoutingProfile, (*ref).member)
 	case "AgentHierarchyGroups":
@@ -330,9 +330,9 @@ func (h *hierarchyGroups) member(r *wire.Reader, name []byte) error {
 func (f *ref) member(r *wire.Reader, name []byte) error {
 	switch refNames.Match(name) {
 	case "ARN":
-		return r.String(&f.ARN)
+		return r.Shared(&f.ARN)
 	case "Name":
-		return r.String(&f.Name)
+		return r.Shared(&f.Name)
 	}
 	return r.Skip()
 }
@@ -344,11 +344,11 @@ func (c *contact) member(r *wire.Reader, name []byte) error {
 	case "InitialContactId":
 		return r.String(&c.InitialContactId)
 	case "Channel":
-		return r.String(&c.Channel)
+		return r.Shared(&c.Channel)
 	case "InitiationMethod":
-		return r.String(&c.InitiationMethod)
+		return r.Shared(&c.InitiationMethod)
 	case "State":
-		return r.String(&c.State)
+		return r.Shared(&c.State)
 	case "StateStartTimestamp":
 		return r.String(&c.StateStartTimestamp)
 	case "ConnectedToAgentTimestamp":

@@ -1,6 +1,7 @@
 package ctr
 
 import (
+	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -245,7 +246,10 @@ var (
 func (w *record) member(r *wire.Reader, name []byte) error {
 	n := recordNames.Match(name)
 	if p := w.text(n); p != nil {
-		return r.String(p)
+		if strings.HasSuffix(n, "ContactId") || strings.HasSuffix(n, "Timestamp") {
+			return r.String(p) // a value of its own
+		}
+		return r.Shared(p) // a value other records have too
 	}
 	switch n {
 	case "Agent":
@@ -314,9 +318,9 @@ func (w *record) text(name string) *string {
 func (a *agent) member(r *wire.Reader, name []byte) error {
 	switch agentNames.Match(name) {
 	case "ARN":
-		return r.String(&a.ARN)
+		return r.Shared(&a.ARN)
 	case "Username":
-		return r.String(&a.Username)
+		return r.Shared(&a.Username)
 	case "RoutingProfile":
 		return wire.Struct(r, &a.RoutingProfile, (*ref).member)
 	case "ConnectedToAgentTimestamp":
@@ -342,9 +346,9 @@ func (a *agent) member(r *wire.Reader, name []byte) error {
 func (f *ref) member(r *wire.Reader, name []byte) error {
 	switch refNames.Match(name) {
 	case "ARN":
-		return r.String(&f.ARN)
+		return r.Shared(&f.ARN)
 	case "Name":
-		return r.String(&f.Name)
+		return r.Shared(&f.Name)
 	}
 	return r.Skip()
 }
@@ -352,9 +356,9 @@ func (f *ref) member(r *wire.Reader, name []byte) error {
 func (q *queue) member(r *wire.Reader, name []byte) error {
 	switch queueNames.Match(name) {
 	case "ARN":
-		return r.String(&q.ARN)
+		return r.Shared(&q.ARN)
 	case "Name":
-		return r.String(&q.Name)
+		return r.Shared(&q.Name)
 	case "EnqueueTimestamp":
 		return r.String(&q.EnqueueTimestamp)
 	case "DequeueTimestamp":
@@ -370,7 +374,7 @@ func (e *endpoint) member(r *wire.Reader, name []byte) error {
 	case "Address":
 		return r.String(&e.Address)
 	case "Type":
-		return r.String(&e.Type)
+		return r.Shared(&e.Type)
 	}
 	return r.Skip()
 }

@@ -38,9 +38,10 @@ type Reader struct {
 	in      bytes.Buffer // the record: the tokenizer reads it without a copy
 	utf8    bool         // the record is valid UTF-8 (Clean checked)
 	scratch []byte       // names unquoted when they hold escapes
-	// strs are the strings read so far, by their text: records repeat
-	// most of theirs (ARNs, names, the agent's configuration in both
-	// snapshots), which are then not allocated again.
+	// strs are the strings of shared fields read so far, by their text:
+	// records repeat most of theirs (ARNs, names, the agent's
+	// configuration in both snapshots), which are then not allocated
+	// again.
 	strs map[string]string
 }
 
@@ -189,7 +190,13 @@ func (r *Reader) Array(elem func(i int) error) (bool, error) {
 }
 
 // String reads a string into *dst; null leaves *dst as it is.
-func (r *Reader) String(dst *string) error {
+func (r *Reader) String(dst *string) error { return r.text(dst, false) }
+
+// Shared is String for a field whose values repeat from record to record
+// (ARNs, names, types): a value read before is not allocated again.
+func (r *Reader) Shared(dst *string) error { return r.text(dst, true) }
+
+func (r *Reader) text(dst *string, shared bool) error {
 	switch k := r.dec.PeekKind(); k {
 	case 'n':
 		return r.dec.SkipValue()
@@ -201,7 +208,11 @@ func (r *Reader) String(dst *string) error {
 	if err != nil {
 		return err
 	}
-	*dst = r.str(r.unquoted(v))
+	if shared {
+		*dst = r.str(r.unquoted(v))
+	} else {
+		*dst = string(r.unquoted(v))
+	}
 	return nil
 }
 
