@@ -71,6 +71,19 @@ type ingestWriter interface {
 	writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error
 }
 
+// pipeliner is an ingestWriter that sends statements in one round trip.
+type pipeliner interface {
+	pipeline(ctx context.Context, tx *sql.Tx, stmts []stmt) error
+}
+
+// stmtRunnerOf is w's pipeline when it has one, else execEach.
+func stmtRunnerOf(w ingestWriter) stmtRunner {
+	if p, ok := w.(pipeliner); ok {
+		return p.pipeline
+	}
+	return execEach
+}
+
 // connWriter is an ingestWriter that also talks to the driver connection
 // the batch's transaction runs on (PostgreSQL's COPY, which database/sql
 // does not carry).
@@ -127,7 +140,7 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 		for i := range p.contacts {
 			touched.add(p.contacts[i].InitiationTimestamp, p.contacts[i].AgentID)
 		}
-		if err := refreshContactRollups(ctx, tx, d, intervalRanges(touched.at), touched.agentList()); err != nil {
+		if err := refreshContactRollups(ctx, tx, d, stmtRunnerOf(w), intervalRanges(touched.at), touched.agentList()); err != nil {
 			return res, fmt.Errorf("store batch: %w", err)
 		}
 		// Every contact new to the table is stored; the rest of what was

@@ -89,12 +89,8 @@ func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, names []st
 		return errors.New("postgres ingest: no connection to COPY on")
 	}
 	src := &pgCopySource[T]{rows: rows, i: -1, values: values, vals: make([]any, len(names))}
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("postgres ingest: driver connection is %T, not pgx", dc)
-		}
-		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, names, src)
+	err := withPgx(conn, func(c *pgx.Conn) error {
+		n, err := c.CopyFrom(ctx, pgx.Identifier{table}, names, src)
 		if err == nil && n != int64(len(rows)) {
 			err = fmt.Errorf("copied %d of %d rows", n, len(rows))
 		}
@@ -104,6 +100,18 @@ func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, names []st
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	return nil
+}
+
+// withPgx calls f with the pgx connection under conn, inside the
+// transaction conn is in.
+func withPgx(conn *sql.Conn, f func(*pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres ingest: driver connection is %T, not pgx", dc)
+		}
+		return f(c.Conn())
+	})
 }
 
 // pgCopySource hands rows to CopyFrom one at a time, reusing one slice of

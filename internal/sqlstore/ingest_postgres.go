@@ -381,6 +381,29 @@ func (w pgIngest) copyNewContacts(ctx context.Context, tx *sql.Tx, crs []contact
 	}, "contact_record", "contact_attribute")
 }
 
+// pipeline sends stmts in one round trip on the transaction's connection
+// (a pgx batch): PostgreSQL runs them in order, and after an error skips
+// the rest; the error is the first statement's that failed.
+func (w pgIngest) pipeline(ctx context.Context, tx *sql.Tx, stmts []stmt) error {
+	if w.conn == nil || len(stmts) < 2 {
+		return execEach(ctx, tx, stmts)
+	}
+	return withPgx(w.conn, func(c *pgx.Conn) error {
+		var b pgx.Batch
+		for _, st := range stmts {
+			b.Queue(st.query, st.args...)
+		}
+		br := c.SendBatch(ctx, &b)
+		for _, st := range stmts {
+			if _, err := br.Exec(); err != nil {
+				_ = br.Close()
+				return fmt.Errorf("%s: %w", st.what, err)
+			}
+		}
+		return br.Close()
+	})
+}
+
 func (pgIngest) writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error {
 	args := pgArrays(rejectedCols, rs)
 	_, err := tx.ExecContext(ctx, pgSQL().rejected, args...)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	connectreporting "github.com/connect-reporting/connect-reporting"
 )
 
@@ -132,4 +134,47 @@ func TestPGContactRawCompression(t *testing.T) {
 			length(c.raw->>'Note')
 		FROM contact_record c, pg_attribute a WHERE a.attrelid = 'contact_record'::regclass AND a.attname = 'raw'`,
 		"1|4000")
+}
+
+// TestPGPipeline: the statements of a pipeline run in order in the
+// transaction (the second sees the first's row, the third the second's
+// change), and a failing one stops it with its own name and PostgreSQL's
+// error, the statements after it not run.
+func TestPGPipeline(t *testing.T) {
+	s := openIngestStore(t, DialectPostgres, Options{})
+	ctx := context.Background()
+	if _, err := s.DB().ExecContext(ctx, "CREATE TABLE p (k int PRIMARY KEY, v int)"); err != nil {
+		t.Fatal(err)
+	}
+	run := func(stmts ...stmt) error {
+		conn, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (pgIngest{conn: conn}).pipeline(ctx, tx, stmts); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}
+	err := run(stmt{"insert", "INSERT INTO p VALUES ($1, $2)", []any{1, 10}},
+		stmt{"double", "UPDATE p SET v = v * 2 WHERE k = $1", []any{1}},
+		stmt{"copy", "INSERT INTO p SELECT k + 1, v + 1 FROM p WHERE k = $1", []any{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, s, "SELECT k, v FROM p ORDER BY k", "1|20", "2|21")
+	err = run(stmt{"insert", "INSERT INTO p VALUES ($1, $2)", []any{3, 30}},
+		stmt{"divide", "UPDATE p SET v = v / 0 WHERE k = $1", []any{3}},
+		stmt{"after", "INSERT INTO p VALUES ($1, $2)", []any{4, 40}})
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22012" || !strings.HasPrefix(err.Error(), "divide: ") {
+		t.Fatalf("failing pipeline: %v, want divide's division_by_zero", err)
+	}
+	wantRows(t, s, "SELECT k, v FROM p ORDER BY k", "1|20", "2|21")
 }

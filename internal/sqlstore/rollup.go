@@ -161,31 +161,52 @@ func intervalRanges(ts []time.Time) []timeRange {
 // every dialect's limit.
 const rangesPerStatement = 200
 
+// stmt is one statement of a rollup refresh: what it does (for errors),
+// its SQL in the dialect's placeholders, and its arguments.
+type stmt struct {
+	what, query string
+	args        []any
+}
+
+// stmtRunner runs statements in order in tx and stops at the first error.
+// execEach runs them one at a time; on PostgreSQL a batch's statements go
+// in one round trip (pgIngest.pipeline).
+type stmtRunner func(ctx context.Context, tx *sql.Tx, stmts []stmt) error
+
+func execEach(ctx context.Context, tx *sql.Tx, stmts []stmt) error {
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	return nil
+}
+
 // refreshRollups recomputes the intervals of ranges of rollups from their
 // sources: per rollup, one DELETE and one INSERT … SELECT per 200 ranges.
 func refreshRollups(ctx context.Context, tx *sql.Tx, d dialect, rollups []rollup, ranges []timeRange) error {
-	return eachChunk(ranges, d, func(n int, args []any) error {
-		return refreshChunk(ctx, tx, d, rollups, n, args, "")
+	var stmts []stmt
+	eachChunk(ranges, d, func(n int, args []any) {
+		stmts = refreshChunk(stmts, d, rollups, n, args, "")
 	})
+	return execEach(ctx, tx, stmts)
 }
 
-// refreshChunk recomputes rollups for n ranges (args); and, when not
-// empty, is a further condition with one %s for the column it restricts
-// (agent_id in the rollup, k.agent_id in the source).
-func refreshChunk(ctx context.Context, tx *sql.Tx, d dialect, rollups []rollup, n int, args []any, and string) error {
+// refreshChunk appends to stmts the statements recomputing rollups for n
+// ranges (args); and, when not empty, is a further condition with one %s
+// for the column it restricts (agent_id in the rollup, k.agent_id in the
+// source).
+func refreshChunk(stmts []stmt, d dialect, rollups []rollup, n int, args []any, and string) []stmt {
 	for _, r := range rollups {
 		del, src := rangeCond("interval_start", n), rangeCond(r.source, n)
 		if and != "" {
 			del, src = "("+del+")"+fmt.Sprintf(and, "agent_id"), "("+src+")"+fmt.Sprintf(and, "k.agent_id")
 		}
-		if _, err := tx.ExecContext(ctx, d.bind("DELETE FROM "+r.table+" WHERE "+del), args...); err != nil {
-			return fmt.Errorf("refresh %s: delete: %w", r.table, err)
-		}
-		if _, err := tx.ExecContext(ctx, d.bind(r.sql(d, src)), args...); err != nil {
-			return fmt.Errorf("refresh %s: %w", r.table, err)
-		}
+		stmts = append(stmts,
+			stmt{"refresh " + r.table + ": delete", d.bind("DELETE FROM " + r.table + " WHERE " + del), args},
+			stmt{"refresh " + r.table, d.bind(r.sql(d, src)), args})
 	}
-	return nil
+	return stmts
 }
 
 // touchedCells are the initiation times and agents of the contact
@@ -219,55 +240,46 @@ const agentsPerStatement = 500
 // queue rollup for whole intervals, the agent rollup only for agents
 // (the other agents' cells hold none of the batch's contacts, old or new,
 // so they cannot change), keeping agent_day_rollup by difference
-// (rollup_agentday.go).
-func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, ranges []timeRange, agents []string) error {
-	err := eachChunk(ranges, d, func(n int, args []any) error {
-		if err := refreshChunk(ctx, tx, d, []rollup{queueRollup}, n, args, ""); err != nil {
-			return err
-		}
+// (rollup_agentday.go). Its statements, a handful for a batch, run
+// through run in the order they are made.
+func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, run stmtRunner, ranges []timeRange, agents []string) error {
+	var stmts []stmt
+	eachChunk(ranges, d, func(n int, args []any) {
+		stmts = refreshChunk(stmts, d, []rollup{queueRollup}, n, args, "")
 		for lo := 0; lo < len(agents); lo += agentsPerStatement {
-			chunk := agents[lo:min(lo+agentsPerStatement, len(agents))]
-			if err := refreshAgents(ctx, tx, d, n, args, chunk); err != nil {
-				return err
-			}
+			stmts = refreshAgents(stmts, d, n, args, agents[lo:min(lo+agentsPerStatement, len(agents))])
 		}
-		return nil
 	})
-	if err != nil || len(agents) == 0 {
-		return err
+	if len(stmts) > 0 && len(agents) > 0 {
+		stmts = append(stmts, dropEmptyAgentDays)
 	}
-	return dropEmptyAgentDays(ctx, tx)
+	return run(ctx, tx, stmts)
 }
 
-// refreshAgents moves agent_day_rollup by the difference between the
-// recomputed and the stored agent_interval_rollup rows of n ranges (args)
-// and agents, then stores the recomputed rows.
-func refreshAgents(ctx context.Context, tx *sql.Tx, d dialect, n int, args []any, agents []string) error {
+// refreshAgents appends the statements that move agent_day_rollup by the
+// difference between the recomputed and the stored agent_interval_rollup
+// rows of n ranges (args) and agents, then store the recomputed rows.
+func refreshAgents(stmts []stmt, d dialect, n int, args []any, agents []string) []stmt {
 	all := slices.Clone(args)
 	for _, a := range agents {
 		all = append(all, a)
 	}
 	in := " AND %s IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(agents)), ", ") + ")"
-	if err := addAgentDayDifference(ctx, tx, d, n, all, in); err != nil {
-		return err
-	}
-	return refreshChunk(ctx, tx, d, []rollup{agentRollup}, n, all, in)
+	stmts = append(stmts, addAgentDayDifference(d, n, all, in))
+	return refreshChunk(stmts, d, []rollup{agentRollup}, n, all, in)
 }
 
 // eachChunk calls f with up to 200 ranges at a time: their number and
 // their bounds as arguments (lo, hi, lo, hi, …).
-func eachChunk(ranges []timeRange, d dialect, f func(n int, args []any) error) error {
+func eachChunk(ranges []timeRange, d dialect, f func(n int, args []any)) {
 	for lo := 0; lo < len(ranges); lo += rangesPerStatement {
 		chunk := ranges[lo:min(lo+rangesPerStatement, len(ranges))]
 		args := make([]any, 0, 2*len(chunk))
 		for _, r := range chunk {
 			args = append(args, d.arg(r.lo), d.arg(r.hi))
 		}
-		if err := f(len(chunk), args); err != nil {
-			return err
-		}
+		f(len(chunk), args)
 	}
-	return nil
 }
 
 // rangeCond is "col in any of n ranges [?, ?)".

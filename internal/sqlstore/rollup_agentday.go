@@ -43,11 +43,11 @@ func agentDaySelect(from, having string) string {
 	return q
 }
 
-// addAgentDayDifference adds to agent_day_rollup, per zone, day and
-// agent, the recomputed agent_interval_rollup rows of n ranges less the
-// stored ones (args: the range bounds, then the ids of the condition in
-// with one %s for the agent column), where they differ.
-func addAgentDayDifference(ctx context.Context, tx *sql.Tx, d dialect, n int, args []any, in string) error {
+// addAgentDayDifference is the statement that adds to agent_day_rollup,
+// per zone, day and agent, the recomputed agent_interval_rollup rows of n
+// ranges less the stored ones (args: the range bounds, then the ids of the
+// condition in with one %s for the agent column), where they differ.
+func addAgentDayDifference(d dialect, n int, args []any, in string) stmt {
 	neg := make([]string, len(agentDayCols))
 	changed := make([]string, len(agentDayCols))
 	for i, c := range agentDayCols {
@@ -60,39 +60,28 @@ func addAgentDayDifference(ctx context.Context, tx *sql.Tx, d dialect, n int, ar
 	sel := agentDaySelect("FROM ("+recomputed+"\nUNION ALL\n"+stored+") a\nJOIN report_interval r ON r.interval_start = a.interval_start",
 		strings.Join(changed, " OR "))
 	q := d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)
-	if _, err := tx.ExecContext(ctx, d.bind(q), append(slices.Clone(args), args...)...); err != nil {
-		return fmt.Errorf("agent_day_rollup: %w", err)
-	}
-	return nil
+	return stmt{"agent_day_rollup", d.bind(q), append(slices.Clone(args), args...)}
 }
 
 // dropEmptyAgentDays deletes the agent days left without contacts (a
 // partial index finds them).
-func dropEmptyAgentDays(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM agent_day_rollup WHERE contacts_handled = 0"); err != nil {
-		return fmt.Errorf("agent_day_rollup: %w", err)
-	}
-	return nil
-}
+var dropEmptyAgentDays = stmt{"agent_day_rollup", "DELETE FROM agent_day_rollup WHERE contacts_handled = 0", nil}
 
 // rebuildAgentDays recomputes the agent_day_rollup rows of every zone and
 // local day with an interval in ranges.
 func rebuildAgentDays(ctx context.Context, tx *sql.Tx, d dialect, ranges []timeRange) error {
-	return eachChunk(ranges, d, func(n int, args []any) error {
+	var stmts []stmt
+	eachChunk(ranges, d, func(n int, args []any) {
 		del := "DELETE FROM agent_day_rollup WHERE EXISTS (SELECT 1 FROM report_interval r WHERE r.time_zone = agent_day_rollup.time_zone" +
 			" AND r.local_date = agent_day_rollup.local_date AND (" + rangeCond("r.interval_start", n) + "))"
-		if _, err := tx.ExecContext(ctx, d.bind(del), args...); err != nil {
-			return fmt.Errorf("rebuild agent_day_rollup: delete: %w", err)
-		}
 		sel := agentDaySelect("FROM (SELECT DISTINCT time_zone, local_date FROM report_interval WHERE "+rangeCond("interval_start", n)+") x\n"+
 			"JOIN report_interval r ON r.time_zone = x.time_zone AND r.local_date = x.local_date\n"+
 			"JOIN agent_interval_rollup a ON a.interval_start = r.interval_start", "")
 		ins := "INSERT INTO agent_day_rollup (" + strings.Join(append(append([]string{}, agentDayKeys...), agentDayCols...), ", ") + ")\n" + sel
-		if _, err := tx.ExecContext(ctx, d.bind(ins), args...); err != nil {
-			return fmt.Errorf("rebuild agent_day_rollup: %w", err)
-		}
-		return nil
+		stmts = append(stmts, stmt{"rebuild agent_day_rollup: delete", d.bind(del), args},
+			stmt{"rebuild agent_day_rollup", d.bind(ins), args})
 	})
+	return execEach(ctx, tx, stmts)
 }
 
 // dayRanges are the UTC spans of local days.
