@@ -62,10 +62,18 @@ func pgColumnType(k colKind) string {
 
 // fill stages rows in tx, which runs on conn.
 func (st pgStage[T]) fill(ctx context.Context, tx *sql.Tx, conn *sql.Conn, rows []T) error {
+	if err := st.ensure(ctx, tx); err != nil {
+		return err
+	}
+	return pgCopy(ctx, conn, st.name, st.names, st.values, rows)
+}
+
+// ensure creates the staging table in tx's session unless it is there.
+func (st pgStage[T]) ensure(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, st.create); err != nil {
 		return fmt.Errorf("staging table %s: %w", st.name, err)
 	}
-	return pgCopy(ctx, conn, st.name, st.names, st.values, rows)
+	return nil
 }
 
 // colValues sets the values of cols for CopyFrom (see pgCopyValue).

@@ -305,13 +305,11 @@ type attrRow struct {
 	attribute
 }
 
-// pgAttributeStage stages contact attributes. A value is text as it is
-// ("" stays "", it is no absent value).
+// pgAttributeStage stages contact attributes (pgCopyAttrs writes them).
 var pgAttributeStage = pgStage[attrRow]{
 	name:   "ingest_contact_attribute",
 	create: "CREATE TEMP TABLE IF NOT EXISTS ingest_contact_attribute (LIKE contact_attribute) ON COMMIT DELETE ROWS",
 	names:  []string{"contact_id", "name", "value"},
-	values: func(a *attrRow, vals []any) { vals[0], vals[1], vals[2] = a.contactID, a.name, a.value },
 }
 
 // writeContacts writes the contacts and their attributes and returns how
@@ -342,10 +340,13 @@ func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRo
 	if len(known) == 0 {
 		return copied, nil
 	}
-	if err := pgContactStage.fill(ctx, tx, w.conn, known); err != nil {
+	if err := pgContactStage.ensure(ctx, tx); err != nil {
 		return 0, err
 	}
-	if err := pgAttributeStage.fill(ctx, tx, w.conn, contactAttrs(known)); err != nil {
+	if err := pgAttributeStage.ensure(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := w.copyContacts(ctx, pgContactStage.name, pgAttributeStage.name, known); err != nil {
 		return 0, err
 	}
 	var stored int
@@ -374,11 +375,22 @@ func (w pgIngest) copyNewContacts(ctx context.Context, tx *sql.Tx, crs []contact
 		return 0, nil
 	}
 	return pgCopyAllNew(ctx, tx, len(crs), func() error {
-		if err := pgCopyCols(ctx, w.conn, "contact_record", contactRecordCols, crs); err != nil {
-			return err
-		}
-		return pgCopy(ctx, w.conn, "contact_attribute", pgAttributeStage.names, pgAttributeStage.values, contactAttrs(crs))
+		return w.copyContacts(ctx, "contact_record", "contact_attribute", crs)
 	}, "contact_record", "contact_attribute")
+}
+
+// copyContacts COPYs crs into the table records and their attributes into
+// attrs: contact_record and contact_attribute, or their staging tables.
+func (w pgIngest) copyContacts(ctx context.Context, records, attrs string, crs []contactRow) error {
+	err := pgCopyStream(ctx, w.conn, records, colNames(contactRecordCols), pgCopyRows(contactRecordCols, crs))
+	if err != nil {
+		return err
+	}
+	as := contactAttrs(crs)
+	if len(as) == 0 {
+		return nil
+	}
+	return pgCopyStream(ctx, w.conn, attrs, pgAttributeStage.names, pgCopyAttrs(as))
 }
 
 // pipeline sends stmts in one round trip on the transaction's connection

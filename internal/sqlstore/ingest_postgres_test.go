@@ -1,11 +1,14 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -177,4 +180,91 @@ func TestPGPipeline(t *testing.T) {
 		t.Fatalf("failing pipeline: %v, want divide's division_by_zero", err)
 	}
 	wantRows(t, s, "SELECT k, v FROM p ORDER BY k", "1|20", "2|21")
+}
+
+// TestPGContactCopyEncoding: the COPY BINARY stream written for contacts
+// (pgCopyRows, pgCopyAttrs) stores exactly what pgx's CopyFrom stores from
+// the same rows: NULL for "" text, zero times and nil numbers, times to
+// the microsecond, negative numbers, any UTF-8, the raw document as jsonb,
+// and an attribute's empty value as "". 300 more contacts make the streams
+// longer than one read of the connection (64 KiB).
+func TestPGContactCopyEncoding(t *testing.T) {
+	s := openIngestStore(t, DialectPostgres, Options{})
+	ctx := context.Background()
+	full := contactRecord("c-full", at(100).Add(123456789*time.Nanosecond), "a1", map[string]string{"b": "", "a": "ünï\tcode ✓"})
+	full.QueueName, full.DisconnectReason = "Ventes – Québec 📞", "x\\y\"z"
+	neg := int64(-42)
+	full.NumberOfHolds = &neg
+	bare := connectreporting.ContactRecord{ContactID: "c-bare", Raw: []byte(`{"ContactId":"c-bare","N":[1,2.5,null,true]}`)}
+	crs := []connectreporting.ContactRecord{full, bare}
+	for i := range 300 {
+		crs = append(crs, contactRecord(fmt.Sprintf("c-%03d", i), at(i), "a2", map[string]string{"k": fmt.Sprint(i)}))
+	}
+	p := prepareBatch(connectreporting.Batch{ContactRecords: crs}, false)
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"CREATE TABLE cr_pgx (LIKE contact_record)", "CREATE TABLE cr_own (LIKE contact_record)",
+		"CREATE TABLE ca_pgx (LIKE contact_attribute)", "CREATE TABLE ca_own (LIKE contact_attribute)"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attrs := contactAttrs(p.contacts)
+	attrVals := func(a *attrRow, vals []any) { vals[0], vals[1], vals[2] = a.contactID, a.name, a.value }
+	for _, err := range []error{
+		pgCopyCols(ctx, conn, "cr_pgx", contactRecordCols, p.contacts),
+		pgCopy(ctx, conn, "ca_pgx", pgAttributeStage.names, attrVals, attrs),
+		pgCopyStream(ctx, conn, "cr_own", colNames(contactRecordCols), pgCopyRows(contactRecordCols, p.contacts)),
+		pgCopyStream(ctx, conn, "ca_own", pgAttributeStage.names, pgCopyAttrs(attrs)),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantRows(t, s, `SELECT (SELECT count(*) FROM cr_own), (SELECT count(*) FROM ca_own),
+		(SELECT count(*) FROM (SELECT * FROM cr_pgx EXCEPT SELECT * FROM cr_own UNION ALL SELECT * FROM cr_own EXCEPT SELECT * FROM cr_pgx) d),
+		(SELECT count(*) FROM (SELECT * FROM ca_pgx EXCEPT SELECT * FROM ca_own UNION ALL SELECT * FROM ca_own EXCEPT SELECT * FROM ca_pgx) d)`,
+		"302|302|0|0")
+	wantRows(t, s, `SELECT contact_id, queue_name, number_of_holds, to_char(last_update_timestamp, 'US'), raw->'N' FROM cr_own
+		WHERE contact_id IN ('c-bare', 'c-full') ORDER BY contact_id`,
+		"c-bare|NULL|NULL|NULL|[1, 2.5, null, true]", "c-full|Ventes – Québec 📞|-42|123456|NULL")
+	wantRows(t, s, "SELECT contact_id, name, value FROM ca_own WHERE contact_id = 'c-full' ORDER BY name", "c-full|a|ünï\tcode ✓", "c-full|b|")
+}
+
+// TestPGCopyReaderReads: a COPY BINARY stream reads the same bytes however
+// the reader's buffer cuts it.
+func TestPGCopyReaderReads(t *testing.T) {
+	var crs []connectreporting.ContactRecord
+	for i := range 50 {
+		crs = append(crs, contactRecord(fmt.Sprintf("c-%03d", i), at(i), "a1", nil))
+	}
+	p := prepareBatch(connectreporting.Batch{ContactRecords: crs}, false)
+	whole, err := io.ReadAll(pgCopyRows(contactRecordCols, p.contacts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(whole, pgBinaryHeader) || !bytes.HasSuffix(whole, []byte{0xFF, 0xFF}) || len(whole) < 50*300 {
+		t.Fatalf("stream of %d bytes: %q…%q", len(whole), whole[:min(len(whole), 20)], whole[max(0, len(whole)-4):])
+	}
+	for _, size := range []int{1, 7, 333, 4096} {
+		r := pgCopyRows(contactRecordCols, p.contacts)
+		var got []byte
+		buf := make([]byte, size)
+		for {
+			n, err := r.Read(buf)
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil || n == 0 {
+				t.Fatalf("read of %d: %d, %v", size, n, err)
+			}
+		}
+		if !bytes.Equal(got, whole) {
+			t.Errorf("reads of %d bytes: %d bytes, want the %d of one read", size, len(got), len(whole))
+		}
+	}
 }
