@@ -55,7 +55,12 @@ func CleanTop(data []byte, top func(name []byte, null bool)) (Doc, error) {
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; {
 		case c == '"':
-			end := s.str(i + 1)
+			end := len(data)
+			if s.escapes {
+				end = s.str(i + 1)
+			} else if j := bytes.IndexByte(data[i+1:], '"'); j >= 0 {
+				end = i + 1 + j // no escapes in the record: the next quote ends the string
+			}
 			if depth == 1 && top != nil {
 				member(data, i+1, end, top)
 			}
