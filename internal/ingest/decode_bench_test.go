@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"bytes"
+	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
+	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
 )
 
@@ -75,5 +78,25 @@ func BenchmarkDecodeRealistic(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeChunkRealistic decodes a chunk of 500 of the simulator's
+// agent events as the engine does before storing it: in parts side by side
+// (as many as GOMAXPROCS; -cpu 1 gives the one-part figure).
+func BenchmarkDecodeChunkRealistic(b *testing.B) {
+	events, _ := realistic(b)
+	recs := make([]Record, 500)
+	for i, e := range events[len(events)-500:] {
+		recs[i] = Record{Data: e, SequenceNumber: strconv.Itoa(i)}
+	}
+	e := &Engine{Logger: slog.New(slog.DiscardHandler)}
+	b.ReportAllocs()
+	for b.Loop() {
+		var st stats
+		e.decodeChunk(e.logger(), connectreporting.SourceAgentEvents, KindAgentEvent, recs, &st)
+		if st.decodeErrors != 0 {
+			b.Fatalf("%d decode errors", st.decodeErrors)
+		}
 	}
 }

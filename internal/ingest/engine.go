@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -255,10 +257,40 @@ type item struct {
 	rej  *connectreporting.RejectedRecord
 }
 
+// decodeChunk decodes recs into their items. A chunk of more than
+// 2*minPart records is decoded in parts side by side, one goroutine a
+// part, as many as GOMAXPROCS: a batch's decoding takes about half as long
+// on 2 cores when the other one is free (a Lambda batch, the first chunk
+// of a file). The items and the counts are the same either way.
 func (e *Engine) decodeChunk(log *slog.Logger, source string, home Kind, recs []Record, st *stats) []item {
-	items := make([]item, 0, len(recs))
+	items := make([]item, len(recs))
+	parts := min(runtime.GOMAXPROCS(0), len(recs)/minPart)
+	if parts <= 1 {
+		e.decodePart(log, source, home, recs, items, 0, st)
+		return items
+	}
+	size := (len(recs) + parts - 1) / parts
+	sts := make([]stats, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := min(p*size, len(recs)), min((p+1)*size, len(recs))
+		wg.Go(func() { e.decodePart(log, source, home, recs[lo:hi], items[lo:hi], lo, &sts[p]) })
+	}
+	wg.Wait()
+	for _, ps := range sts {
+		st.addDecoding(ps) // in order: the first record of the other kind stays the first
+	}
+	return items
+}
+
+// minPart is the fewest records decodeChunk gives a goroutine of its own.
+const minPart = 64
+
+// decodePart decodes recs, which start at index lo of their chunk, into
+// items (as long as recs).
+func (e *Engine) decodePart(log *slog.Logger, source string, home Kind, recs []Record, items []item, lo int, st *stats) {
 	for i, rec := range recs {
-		it := item{idx: i}
+		it := item{idx: lo + i}
 		var err error
 		if rec.Size > len(rec.Data) {
 			err = fmt.Errorf("%w (%d bytes)", ErrRecordTooLarge, rec.Size)
@@ -278,9 +310,8 @@ func (e *Engine) decodeChunk(log *slog.Logger, source string, home Kind, recs []
 			st.otherKind++
 			log.Debug("record of the other kind", "kind", it.kind.String(), "sequence_number", rec.SequenceNumber)
 		}
-		items = append(items, it)
+		items[i] = it
 	}
-	return items
 }
 
 // chunkOf is what storeItems needs to know of the chunk its items come from.

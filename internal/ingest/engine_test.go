@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -415,5 +416,35 @@ func TestIngestDecodesWhileStoring(t *testing.T) {
 				t.Errorf("%d StoreBatch calls, batches %+v", store.calls, store.batches)
 			}
 		})
+	}
+}
+
+// TestDecodeChunkInParts: a chunk decoded in parts side by side gives the
+// items and counts of the same chunk decoded in one part, in order (the
+// first record of the other kind stays the first).
+func TestDecodeChunkInParts(t *testing.T) {
+	var recs []Record
+	for i := range 5 * minPart {
+		data := event(fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Second))
+		switch i % 7 {
+		case 3:
+			data = contact(fmt.Sprintf("c%d", i), t0)
+		case 5:
+			data = []byte(`{"EventId":`)
+		}
+		recs = append(recs, Record{Data: data, SequenceNumber: fmt.Sprint(i)})
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // parts side by side whatever the machine
+	e := testEngine(&memStore{}, nil)
+	var want stats
+	wantItems := make([]item, len(recs))
+	e.decodePart(e.logger(), connectreporting.SourceAgentEvents, KindAgentEvent, recs, wantItems, 0, &want)
+	var got stats
+	items := e.decodeChunk(e.logger(), connectreporting.SourceAgentEvents, KindAgentEvent, recs, &got)
+	if !reflect.DeepEqual(items, wantItems) {
+		t.Error("the items decoded in parts differ from those decoded in one")
+	}
+	if got != want || got.firstOther != "3" || got.otherKind != 5*minPart/7+1 || got.decodeErrors == 0 {
+		t.Errorf("stats in parts %+v, in one %+v", got, want)
 	}
 }
