@@ -259,9 +259,9 @@ type item struct {
 
 // decodeChunk decodes recs into their items. A chunk of more than
 // 2*minPart records is decoded in parts side by side, one goroutine a
-// part, as many as GOMAXPROCS: a batch's decoding takes about half as long
-// on 2 cores when the other one is free (a Lambda batch, the first chunk
-// of a file). The items and the counts are the same either way.
+// part, as many as GOMAXPROCS: a batch's decoding can take about half as
+// long on 2 cores when the other one is free (a Lambda batch, the first
+// chunk of a file). The items and the counts are the same either way.
 func (e *Engine) decodeChunk(log *slog.Logger, source string, home Kind, recs []Record, st *stats) []item {
 	items := make([]item, len(recs))
 	parts := min(runtime.GOMAXPROCS(0), len(recs)/minPart)
