@@ -15,7 +15,11 @@ import (
 // object, an escaped field name, a record Clean refuses): the caller then
 // asks DetectKind, which also explains what is wrong.
 func sniffKind(data []byte) (kind Kind, doc wire.Doc, ok bool) {
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+	i := 0
+	for i < len(data) && isSpace(data[i]) {
+		i++
+	}
+	if i == len(data) || data[i] != '{' {
 		return KindUnknown, doc, false
 	}
 	var m marks

@@ -23,6 +23,9 @@ type Doc struct {
 	spaced bool
 	// invalidUTF8: a string holds invalid UTF-8 (Raw must replace it).
 	invalidUTF8 bool
+	// plain: valid UTF-8 with no backslash, so every string's text is its
+	// bytes (the zero value, false, makes the Reader look at each string).
+	plain bool
 }
 
 // Clean returns the record as every dialect can keep it in its raw column,
@@ -51,6 +54,7 @@ func Clean(data []byte) (Doc, error) { return CleanTop(data, nil) }
 func CleanTop(data []byte, top func(name []byte, null bool)) (Doc, error) {
 	s := scan{data: data, escapes: bytes.IndexByte(data, '\\') >= 0}
 	s.doc.invalidUTF8 = !utf8.Valid(data)
+	s.doc.plain = !s.doc.invalidUTF8 && !s.escapes
 	depth := 0
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; {

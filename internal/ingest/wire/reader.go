@@ -36,7 +36,7 @@ import (
 type Reader struct {
 	dec     *jsontext.Decoder
 	in      bytes.Buffer // the record: the tokenizer reads it without a copy
-	utf8    bool         // the record is valid UTF-8 (Clean checked)
+	plain   bool         // the record is valid UTF-8 and holds no backslash (Clean checked)
 	scratch []byte       // names unquoted when they hold escapes
 	// strs are the strings of shared fields read so far, by their text:
 	// records repeat most of theirs (ARNs, names, the agent's
@@ -65,7 +65,7 @@ func Read(doc Doc, top func(r *Reader) error) error {
 	r := readers.Get().(*Reader)
 	defer readers.Put(r)
 	r.in = *bytes.NewBuffer(doc.Data)
-	r.utf8 = !doc.invalidUTF8
+	r.plain = doc.plain
 	r.dec.Reset(&r.in, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	defer func() { // let go of data
 		r.in = bytes.Buffer{}
@@ -257,7 +257,7 @@ func (r *Reader) Skip() error {
 // byte, as encoding/json reads it).
 func (r *Reader) unquoted(v jsontext.Value) []byte {
 	s := v[1 : len(v)-1]
-	if bytes.IndexByte(s, '\\') < 0 && (r.utf8 || utf8.Valid(s)) {
+	if r.plain || bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
 		return s
 	}
 	// The tokenizer validated v: the only error left is invalid UTF-8,
