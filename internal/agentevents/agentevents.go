@@ -234,13 +234,13 @@ func read(doc wire.Doc, w *event) error {
 }
 
 var (
-	eventNames         = wire.Names{"EventId", "EventType", "EventTimestamp", "Version", "AWSAccountId", "InstanceARN", "AgentARN", "CurrentAgentSnapshot", "PreviousAgentSnapshot", "ContactId"}
-	snapshotNames      = wire.Names{"AgentStatus", "Configuration", "Contacts"}
-	statusNames        = wire.Names{"ARN", "Name", "StartTimestamp", "Type"}
-	configurationNames = wire.Names{"Username", "FirstName", "LastName", "RoutingProfile", "AgentHierarchyGroups"}
-	levelNames         = wire.Names{"Level1", "Level2", "Level3", "Level4", "Level5"}
-	refNames           = wire.Names{"ARN", "Name"}
-	contactNames       = wire.Names{"ContactId", "InitialContactId", "Channel", "InitiationMethod", "State", "StateStartTimestamp", "ConnectedToAgentTimestamp", "QueueTimestamp", "Queue"}
+	eventNames         = wire.NewNames("EventId", "EventType", "EventTimestamp", "Version", "AWSAccountId", "InstanceARN", "AgentARN", "CurrentAgentSnapshot", "PreviousAgentSnapshot", "ContactId")
+	snapshotNames      = wire.NewNames("AgentStatus", "Configuration", "Contacts")
+	statusNames        = wire.NewNames("ARN", "Name", "StartTimestamp", "Type")
+	configurationNames = wire.NewNames("Username", "FirstName", "LastName", "RoutingProfile", "AgentHierarchyGroups")
+	levelNames         = wire.NewNames("Level1", "Level2", "Level3", "Level4", "Level5")
+	refNames           = wire.NewNames("ARN", "Name")
+	contactNames       = wire.NewNames("ContactId", "InitialContactId", "Channel", "InitiationMethod", "State", "StateStartTimestamp", "ConnectedToAgentTimestamp", "QueueTimestamp", "Queue")
 )
 
 func (w *event) member(r *wire.Reader, name []byte) error {

@@ -224,7 +224,7 @@ func read(doc wire.Doc, w *record) error {
 }
 
 var (
-	recordNames = wire.Names{
+	recordNames = wire.NewNames(
 		"AWSAccountId", "AWSContactTraceRecordFormatVersion", "InstanceARN",
 		"ContactId", "InitialContactId", "PreviousContactId", "NextContactId", "RelatedContactId",
 		"Channel", "InitiationMethod",
@@ -232,15 +232,15 @@ var (
 		"Agent", "AgentConnectionAttempts", "Queue",
 		"CustomerEndpoint", "SystemEndpoint", "TransferredToEndpoint", "TransferCompletedTimestamp",
 		"Attributes", "EventId", "EventType",
-	}
-	agentNames = wire.Names{
+	)
+	agentNames = wire.NewNames(
 		"ARN", "Username", "RoutingProfile", "ConnectedToAgentTimestamp",
 		"AgentInteractionDuration", "CustomerHoldDuration", "LongestHoldDuration", "AfterContactWorkDuration",
 		"AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp", "NumberOfHolds",
-	}
-	refNames      = wire.Names{"ARN", "Name"}
-	queueNames    = wire.Names{"ARN", "Name", "EnqueueTimestamp", "DequeueTimestamp", "Duration"}
-	endpointNames = wire.Names{"Address", "Type"}
+	)
+	refNames      = wire.NewNames("ARN", "Name")
+	queueNames    = wire.NewNames("ARN", "Name", "EnqueueTimestamp", "DequeueTimestamp", "Duration")
+	endpointNames = wire.NewNames("Address", "Type")
 )
 
 func (w *record) member(r *wire.Reader, name []byte) error {

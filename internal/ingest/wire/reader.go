@@ -309,24 +309,58 @@ func Slice[T any](r *Reader, p *[]*T, elem func(e **T) error) error {
 }
 
 // Names are the member names of an object that a decoder reads.
-type Names []string
+type Names struct {
+	exact  map[string]string // each name
+	folded map[string]string // each name in ASCII lower case → the name
+	all    []string
+}
+
+// NewNames returns the Names ns (ASCII, distinct in any case).
+func NewNames(ns ...string) *Names {
+	n := &Names{exact: make(map[string]string, len(ns)), folded: make(map[string]string, len(ns)), all: ns}
+	for _, name := range ns {
+		n.exact[name] = name
+		n.folded[strings.ToLower(name)] = name
+	}
+	return n
+}
 
 // Match returns the name of ns that name is, exactly or else by
 // strings.EqualFold, as encoding/json matches struct fields; "" for none.
-func (ns Names) Match(name []byte) string {
-	for _, n := range ns {
-		if string(name) == n {
-			return n
-		}
+// An ASCII name is looked up in lower case; any other goes through
+// strings.EqualFold (K, the Kelvin sign, folds to k).
+func (ns *Names) Match(name []byte) string {
+	if n, ok := ns.exact[string(name)]; ok {
+		return n
 	}
-	for _, n := range ns {
-		// A name that folds to n is at most 3 times as long (K, the
-		// Kelvin sign, is 3 bytes), never shorter.
-		if len(name) >= len(n) && len(name) <= 3*len(n) && strings.EqualFold(string(name), n) {
+	var buf [64]byte
+	if lower, ok := asciiLower(buf[:0], name); ok {
+		return ns.folded[string(lower)]
+	}
+	for _, n := range ns.all {
+		if strings.EqualFold(string(name), n) {
 			return n
 		}
 	}
 	return ""
+}
+
+// asciiLower appends name in lower case to dst; false when name is not
+// ASCII or longer than dst's room.
+func asciiLower(dst, name []byte) ([]byte, bool) {
+	if len(name) > cap(dst) {
+		return nil, false
+	}
+	for _, c := range name {
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }
 
 // Present reports whether v, a value read with Value, is there and not null.

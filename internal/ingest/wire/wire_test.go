@@ -194,8 +194,9 @@ func FuzzCompact(f *testing.F) {
 // TestNamesMatch: an exact name first, else one strings.EqualFold finds
 // (K, the Kelvin sign, folds to k), as encoding/json matches fields.
 func TestNamesMatch(t *testing.T) {
-	ns := Names{"Key", "KEY", "Name"}
-	for in, want := range map[string]string{"Key": "Key", "KEY": "KEY", "key": "Key", "\u212Aey": "Key", "name": "Name", "Nam": "", "Names": ""} {
+	ns := NewNames("Key", "Name", "ContactId")
+	for in, want := range map[string]string{"Key": "Key", "KEY": "Key", "key": "Key", "\u212Aey": "Key", "name": "Name", "Nam": "", "Names": "",
+		"contactid": "ContactId", "CONTACTID": "ContactId", "Contact\u017fId": "", "\u017fName": "", "contactld": "", strings.Repeat("k", 100): ""} {
 		if got := ns.Match([]byte(in)); got != want {
 			t.Errorf("Match(%q) = %q, want %q", in, got, want)
 		}
