@@ -63,7 +63,7 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 
 // ingestWriter writes a prepared batch inside a transaction; one per dialect.
 type ingestWriter interface {
-	writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (stored, heartbeatsApplied int, err error)
+	writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (stored int, err error)
 	writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (stored int, err error)
 	writeRejected(ctx context.Context, tx *sql.Tx, rs []connectreporting.RejectedRecord) error
 	// writeStatusIntervals brings agent_status_interval up to date with the
@@ -111,11 +111,12 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 		}
 	}()
 	if len(p.events) > 0 {
-		stored, hb, err := w.writeEvents(ctx, tx, p.events)
+		stored, err := w.writeEvents(ctx, tx, p.events)
 		if err != nil {
 			return res, fmt.Errorf("store batch: write %d agent events: %w", len(p.events), err)
 		}
-		_ = hb // a heartbeat counts as one whether or not it moved agent_state
+		// A heartbeat counts as one whether or not it moved agent_state (it
+		// is no row; a redelivered or stale one is no Duplicate either).
 		res.Stored += stored
 		res.Duplicate += p.historyEvents - stored
 		res.Heartbeat += p.stateOnlyEvents
@@ -249,7 +250,7 @@ type attribute struct{ name, value string }
 type preparedBatch struct {
 	events          []eventRow   // distinct event ids, sorted by event_id
 	historyEvents   int          // events with history set
-	stateOnlyEvents int          // events neither kept as history (heartbeats), counted by whether they move agent_state
+	stateOnlyEvents int          // events not kept as history (heartbeats): Heartbeat, whether or not they move agent_state
 	contacts        []contactRow // newest version per contact_id, sorted by contact_id
 	rejected        []connectreporting.RejectedRecord
 	res             connectreporting.BatchResult // counts settled before writing (in-batch duplicates)

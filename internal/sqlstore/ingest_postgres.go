@@ -77,9 +77,6 @@ func buildPGIngestSQL() pgIngestSQL {
 			stSets = append(stSets, c.name+" = excluded."+c.name)
 		}
 	}
-	// The second count is the heartbeats (the events kept out of history)
-	// that moved agent_state, read from the rows up returns rather than by
-	// joining them back to the staged rows.
 	q.events = `WITH ins AS (
 	INSERT INTO agent_event (` + strings.Join(evNames, ", ") + `)
 	SELECT ` + strings.Join(evNames, ", ") + ` FROM ` + pgEventStage.name + ` WHERE hist = 1
@@ -95,10 +92,8 @@ up AS (
 	WHERE agent_state.last_event_timestamp IS NULL
 		OR (excluded.last_event_timestamp, excluded.last_event_id COLLATE "C")
 			> (agent_state.last_event_timestamp, agent_state.last_event_id COLLATE "C")
-	RETURNING last_event_type
 )
-SELECT (SELECT count(*) FROM ins),
-	(SELECT count(*) FROM up WHERE up.last_event_type = '` + connectreporting.AgentEventHeartBeat + `')`
+SELECT count(*) FROM ins`
 
 	// Contact records and their attributes, from their staging tables.
 	crNames := colNames(contactRecordCols)
@@ -217,9 +212,9 @@ func boolInt(b bool) int64 {
 // savepoint and stages the whole batch instead, which the events statement
 // inserts with ON CONFLICT DO NOTHING. Either way the events statement then
 // offers agent_state the newest event of each agent from the staging table.
-func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, int, error) {
+func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	if err := pgWriteParts(ctx, tx, pgEncodeEvents(evs)); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	var hist, state []eventRow
 	for _, e := range evs {
@@ -233,23 +228,23 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	}
 	copied, err := w.copyNewEvents(ctx, tx, hist)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	staged := state
 	if copied < 0 { // not all new: the statement inserts what is
 		staged, copied = evs, 0
 	}
 	if len(staged) == 0 {
-		return copied, 0, nil
+		return copied, nil
 	}
 	if err := pgEventStage.fill(ctx, tx, w.conn, staged); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	var stored, hb int
-	if err := tx.QueryRowContext(ctx, pgSQL().events, pgPlanEach).Scan(&stored, &hb); err != nil {
-		return 0, 0, err
+	var stored int
+	if err := tx.QueryRowContext(ctx, pgSQL().events, pgPlanEach).Scan(&stored); err != nil {
+		return 0, err
 	}
-	return copied + stored, hb, nil
+	return copied + stored, nil
 }
 
 // copyNewEvents COPYs hist into agent_event under a savepoint and returns

@@ -116,16 +116,16 @@ var stateFromIndex = sync.OnceValue(func() []int {
 	return idx
 })
 
-func (w sqliteIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (stored, hb int, err error) {
+func (w sqliteIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (stored int, err error) {
 	q := sqliteSQL()
 	ins, err := prepare(ctx, tx, w.sql(q.event))
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	defer ins.Close()
 	up, err := prepare(ctx, tx, w.sql(q.state))
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	defer up.Close()
 	from := stateFromIndex()
@@ -137,11 +137,11 @@ func (w sqliteIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRo
 		if e.history {
 			r, err := ins.ExecContext(ctx, args...)
 			if err != nil {
-				return 0, 0, fmt.Errorf("insert agent_event %s: %w", e.EventID, err)
+				return 0, fmt.Errorf("insert agent_event %s: %w", e.EventID, err)
 			}
 			n, err := affected(r)
 			if err != nil {
-				return 0, 0, err
+				return 0, err
 			}
 			stored += int(n)
 		}
@@ -149,20 +149,12 @@ func (w sqliteIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRo
 			for j, k := range from {
 				stArgs[j] = args[k]
 			}
-			r, err := up.ExecContext(ctx, stArgs...)
-			if err != nil {
-				return 0, 0, fmt.Errorf("upsert agent_state %s: %w", e.AgentID, err)
-			}
-			n, err := affected(r)
-			if err != nil {
-				return 0, 0, err
-			}
-			if !e.history {
-				hb += int(n)
+			if _, err := up.ExecContext(ctx, stArgs...); err != nil {
+				return 0, fmt.Errorf("upsert agent_state %s: %w", e.AgentID, err)
 			}
 		}
 	}
-	return stored, hb, nil
+	return stored, nil
 }
 
 func (w sqliteIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (stored int, err error) {

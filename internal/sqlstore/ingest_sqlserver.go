@@ -101,7 +101,6 @@ SELECT ` + prefixed("t.", aeNames) + `
 FROM @t t
 WHERE t.hist = 1
 	AND NOT EXISTS (SELECT 1 FROM agent_event a WITH (UPDLOCK, HOLDLOCK) WHERE a.event_id = t.event_id);
-DECLARE @up TABLE (last_event_id ` + mssqlColType("agent_state", "last_event_id") + `);
 MERGE agent_state WITH (HOLDLOCK) AS s
 USING (SELECT ` + strings.Join(stFrom, ", ") + ` FROM @t t WHERE t.st = 1)
 	AS n (` + strings.Join(stNames, ", ") + `)
@@ -111,10 +110,8 @@ WHEN MATCHED AND (s.last_event_timestamp IS NULL
 		OR (n.last_event_timestamp = s.last_event_timestamp AND n.last_event_id ` + mssqlBin + ` > s.last_event_id ` + mssqlBin + `))
 	THEN UPDATE SET ` + strings.Join(stSets, ", ") + `
 WHEN NOT MATCHED BY TARGET
-	THEN INSERT (` + strings.Join(stNames, ", ") + `) VALUES (` + prefixed("n.", stNames) + `)
-OUTPUT inserted.last_event_id INTO @up (last_event_id);
-SELECT (SELECT COUNT(*) FROM @ins) AS stored,
-	(SELECT COUNT(*) FROM @up u JOIN @t t ON t.event_id = u.last_event_id WHERE t.hist = 0) AS heartbeats;`
+	THEN INSERT (` + strings.Join(stNames, ", ") + `) VALUES (` + prefixed("n.", stNames) + `);
+SELECT COUNT(*) AS stored FROM @ins;`
 }
 
 // mssqlAttrCols are the staged columns of contact_attribute; name_sha256,
@@ -261,16 +258,16 @@ func mssqlRejectedJSON(rs []connectreporting.RejectedRecord) (string, error) {
 	})
 }
 
-func (mssqlIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, int, error) {
+func (mssqlIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	doc, err := mssqlEventsJSON(evs)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	var stored, hb int
-	if err := tx.QueryRowContext(ctx, mssqlSQL().events, doc).Scan(&stored, &hb); err != nil {
-		return 0, 0, err
+	var stored int
+	if err := tx.QueryRowContext(ctx, mssqlSQL().events, doc).Scan(&stored); err != nil {
+		return 0, err
 	}
-	return stored, hb, nil
+	return stored, nil
 }
 
 func (mssqlIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, error) {

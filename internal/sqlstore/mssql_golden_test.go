@@ -32,9 +32,7 @@ func mssqlRespond(level int) func(string, []any) ([]string, [][]driver.Value, er
 			return []string{"name", "level"}, [][]driver.Value{{"AmazonConnect", int64(level)}}, nil
 		case strings.Contains(q, "sp_getapplock"), strings.Contains(q, "sp_releaseapplock"):
 			return []string{"r"}, [][]driver.Value{{int64(0)}}, nil
-		case strings.Contains(q, "AS heartbeats"):
-			return []string{"stored", "heartbeats"}, [][]driver.Value{{int64(1), int64(1)}}, nil
-		case strings.Contains(q, "AS stored FROM @up"):
+		case strings.Contains(q, "AS stored FROM @ins"), strings.Contains(q, "AS stored FROM @up"):
 			return []string{"stored"}, [][]driver.Value{{int64(1)}}, nil
 		case strings.HasPrefix(q, "SELECT version_id, is_applied FROM goose_db_version"):
 			return []string{"version_id", "is_applied"}, [][]driver.Value{{int64(0), true}}, nil // a new database
