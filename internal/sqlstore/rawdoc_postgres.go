@@ -81,10 +81,17 @@ func pgEncodeEvents(evs []eventRow) []pgPart {
 }
 
 // pgPartSQL keeps each part once; an existing row only moves its
-// last_event_timestamp forward. Rows are written in key order, so
-// concurrent batches lock them in the same order.
+// last_event_timestamp forward. A batch's parts are mostly stored already
+// with that day: they are left out before the upsert, which would lock
+// each row it is offered even when its WHERE then leaves it as it is. Rows
+// are written in key order, so concurrent batches lock them in the same
+// order.
 const pgPartSQL = `INSERT INTO agent_event_part AS s (sha256, part, last_event_timestamp)
-SELECT * FROM unnest($1::bytea[], $2::text[], $3::timestamptz[])
+SELECT n.sha256, n.part, n.last_event_timestamp
+FROM unnest($1::bytea[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS n(sha256, part, last_event_timestamp, i)
+LEFT JOIN agent_event_part o ON o.sha256 = n.sha256
+WHERE o.sha256 IS NULL OR o.last_event_timestamp < n.last_event_timestamp
+ORDER BY n.i
 ON CONFLICT (sha256) DO UPDATE SET last_event_timestamp = excluded.last_event_timestamp
 WHERE s.last_event_timestamp < excluded.last_event_timestamp`
 

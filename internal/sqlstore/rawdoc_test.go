@@ -2,9 +2,14 @@ package sqlstore
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
 )
 
 // decodeAgentRaw is what the view agent_event_document does (migration
@@ -214,6 +219,46 @@ func BenchmarkEncodeRealistic(b *testing.B) {
 	for range b.N {
 		if len(pgEncodeEvents(rows)) == 0 {
 			b.Fatal("no parts")
+		}
+	}
+}
+
+// TestPGPartsMoveForwardOnly: a part's row is written when it is new and
+// when an event of a later day names it (its last_event_timestamp moves to
+// that day), and left as it is (not even locked: the same place, the same
+// transaction id) for events of the same or an earlier day.
+func TestPGPartsMoveForwardOnly(t *testing.T) {
+	s, _ := openIngestStorePG(t, Options{})
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	start := day.Add(9 * time.Hour)
+	n := 0
+	store := func(at time.Time) {
+		n++
+		storeEvents(t, s, []connectreporting.AgentEvent{storetest.AgentEvent(fmt.Sprintf("e%d", n),
+			connectreporting.AgentEventStateChange, at, "a1", "Available", start)})
+	}
+	parts := func() []string {
+		var out []string
+		for _, r := range storetest.QueryRows(t, s.DB(), `SELECT last_event_timestamp, ctid::text || '/' || xmin::text || '/' || xmax::text
+FROM agent_event_part ORDER BY sha256`) {
+			out = append(out, r[0]+" "+r[1])
+		}
+		return out
+	}
+	store(start)
+	first := parts()
+	if len(first) != 2 || !strings.HasPrefix(first[0], day.Format("2006-01-02T15:04:05")) {
+		t.Fatalf("parts after the first event: %v, want the configuration and the status of %s", first, day)
+	}
+	store(start.Add(5 * time.Hour))   // the same day
+	store(start.Add(-30 * time.Hour)) // an earlier day
+	if got := parts(); !slices.Equal(got, first) {
+		t.Errorf("events of the same and an earlier day wrote the parts:\n%v\nwas\n%v", got, first)
+	}
+	store(start.Add(24 * time.Hour)) // the next day
+	for _, p := range parts() {
+		if !strings.HasPrefix(p, day.Add(24*time.Hour).Format("2006-01-02T15:04:05")) {
+			t.Errorf("after an event of the next day, part %s", p)
 		}
 	}
 }
