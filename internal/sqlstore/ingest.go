@@ -88,7 +88,9 @@ func stmtRunnerOf(w ingestWriter) stmtRunner {
 // the batch's transaction runs on (PostgreSQL's COPY, which database/sql
 // does not carry).
 type connWriter interface {
-	onConn(*sql.Conn) ingestWriter
+	// onConn prepares conn (outside any transaction) and returns the
+	// writer for the batch's transaction on it.
+	onConn(context.Context, *sql.Conn) (ingestWriter, error)
 }
 
 func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p preparedBatch, also func(*sql.Tx) error) (res connectreporting.BatchResult, err error) {
@@ -99,7 +101,9 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 	}
 	defer conn.Close()
 	if cw, ok := w.(connWriter); ok {
-		w = cw.onConn(conn)
+		if w, err = cw.onConn(ctx, conn); err != nil {
+			return res, fmt.Errorf("store batch: %w", err)
+		}
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {

@@ -15,10 +15,10 @@ import (
 // pgStage is a temporary staging table that a batch's rows reach by binary
 // COPY (pgx's CopyFrom), the fastest way into PostgreSQL: no statement
 // parameters to encode, no arrays to build, no text to parse. It is created
-// by the first batch of a session (CREATE TEMP TABLE IF NOT EXISTS: a
-// temporary table is private to its connection and never written to the
-// WAL) and emptied at every commit (ON COMMIT DELETE ROWS), so a staged
-// row lives only in the transaction that stages it.
+// before the first batch of a session (pgCreateStages; a temporary table
+// is private to its connection and never written to the WAL) and emptied
+// at every commit (ON COMMIT DELETE ROWS), so a staged row lives only in
+// the transaction that stages it.
 //
 // Its columns are the target table's (LIKE, NOT NULL included), so a value
 // the target column cannot take fails the COPY itself with the same class
@@ -60,11 +60,9 @@ func pgColumnType(k colKind) string {
 	return "text"
 }
 
-// fill stages rows in tx, which runs on conn.
-func (st pgStage[T]) fill(ctx context.Context, tx *sql.Tx, conn *sql.Conn, rows []T) error {
-	if err := st.ensure(ctx, tx); err != nil {
-		return err
-	}
+// fill stages rows on conn, in the transaction it is in (pgCreateStages
+// created the table).
+func (st pgStage[T]) fill(ctx context.Context, conn *sql.Conn, rows []T) error {
 	return pgCopy(ctx, conn, st.name, st.names, st.values, rows)
 }
 
@@ -74,6 +72,29 @@ func (st pgStage[T]) ensure(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("staging table %s: %w", st.name, err)
 	}
 	return nil
+}
+
+// pgStagesReady marks, in a connection's CustomData, that its staging
+// tables exist.
+const pgStagesReady = "connect-reporting.ingest-stages"
+
+// pgCreateStages creates the staging tables on conn once per connection,
+// at its first batch, outside any transaction (one that rolled back would
+// take them with it), in one round trip; a connection's later batches
+// send nothing for them.
+func pgCreateStages(ctx context.Context, conn *sql.Conn) error {
+	return withPgx(conn, func(c *pgx.Conn) error {
+		ready := c.PgConn().CustomData()
+		if ready[pgStagesReady] != nil {
+			return nil
+		}
+		creates := pgEventStage.create + ";\n" + pgContactStage.create + ";\n" + pgAttributeStage.create
+		if _, err := c.Exec(ctx, creates); err != nil {
+			return fmt.Errorf("staging tables: %w", err)
+		}
+		ready[pgStagesReady] = true
+		return nil
+	})
 }
 
 // colValues sets the values of cols for CopyFrom (see pgCopyValue).

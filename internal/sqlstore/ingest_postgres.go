@@ -28,7 +28,9 @@ type pgIngest struct {
 	conn *sql.Conn // the connection the batch's transaction runs on
 }
 
-func (pgIngest) onConn(c *sql.Conn) ingestWriter { return pgIngest{conn: c} }
+func (pgIngest) onConn(ctx context.Context, c *sql.Conn) (ingestWriter, error) {
+	return pgIngest{conn: c}, pgCreateStages(ctx, c)
+}
 
 var pgSQL = sync.OnceValue(buildPGIngestSQL)
 
@@ -237,7 +239,7 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	if len(staged) == 0 {
 		return copied, nil
 	}
-	if err := pgEventStage.fill(ctx, tx, w.conn, staged); err != nil {
+	if err := pgEventStage.fill(ctx, w.conn, staged); err != nil {
 		return 0, err
 	}
 	var stored int
@@ -262,7 +264,10 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 // pgCopyAllNew runs copyRows, COPYs of n new rows, under a savepoint and
 // returns n, or -1 when a row was in one of tables already (a unique
 // violation): the transaction is then back at the savepoint, as if nothing
-// was copied, for the caller to take its ON CONFLICT path instead.
+// was copied, for the caller to take its ON CONFLICT path instead. The
+// savepoint is not released, which would be one more round trip: the
+// commit ends it (a later savepoint of the same name is the one a
+// ROLLBACK TO then returns to).
 func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func() error, tables ...string) (int, error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
 		return 0, err
@@ -276,8 +281,7 @@ func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func() error,
 	if err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT ingest_copy")
-	return n, err
+	return n, nil
 }
 
 // pgPlanEach, passed as a statement's first argument, makes pgx send it as

@@ -17,8 +17,8 @@ import (
 
 // TestPGCopyStagingAcrossBatches runs batches of every outcome through one
 // PostgreSQL connection (MaxOpenConns 1), so each meets the staging table
-// the previous one left: a first batch that fails (the transaction that
-// created the staging table rolls back), all-new events (COPY straight into
+// the previous one left: a first batch that fails (the staging tables,
+// created before its transaction, outlive its rollback), all-new events (COPY straight into
 // agent_event), a redelivery mixing stored and new events (the COPY rolls
 // back to its savepoint, the staged batch is inserted with ON CONFLICT),
 // and a batch with heartbeats only. Every count and row is what the batch
