@@ -118,7 +118,7 @@ var reportIntervalCols = []string{"time_zone", "interval_start", "interval_end",
 // writeReportDays inserts the report_interval rows of days (existing rows
 // stay as they are), computes the agent status days of the days that
 // are new (status_day.go) and recomputes agent_day_rollup for them
-// (rollup_agentday.go).
+// (rollup_agentday.go), under the rollups' lock, taken once.
 func (s *Store) writeReportDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) error {
 	var rows [][]any
 	for loc, ds := range days {
@@ -149,12 +149,31 @@ func (s *Store) writeReportDays(ctx context.Context, tx *sql.Tx, days map[*time.
 	if err := u.exec(ctx, tx, s.dialect, rows); err != nil {
 		return err
 	}
-	if sd != nil {
-		if err := sd.fillDays(ctx, tx, fresh); err != nil {
-			return err
-		}
+	if sd == nil { // no absentDays: every day this process had not written yet
+		return rebuildAgentDays(ctx, tx, s.dialect, dayRanges(days))
 	}
-	return rebuildAgentDays(ctx, tx, s.dialect, dayRanges(days))
+	if err := sd.fillDays(ctx, tx, fresh); err != nil {
+		return err
+	}
+	// Only the days report_interval lacked: the rollup keeps the others
+	// itself (after a restart, every day a process writes is one it had not
+	// written yet, but most are stored).
+	return rebuildAgentDays(ctx, tx, s.dialect, freshRanges(days, fresh))
+}
+
+// freshRanges are the UTC spans of the days of fresh, whose zones are
+// among the keys of days.
+func freshRanges(days map[*time.Location][]time.Time, fresh []zoneDay) []timeRange {
+	locs := map[string]*time.Location{}
+	for loc := range days {
+		locs[loc.String()] = loc
+	}
+	out := make([]timeRange, 0, len(fresh))
+	for _, d := range fresh {
+		_, end := report.Day(d.start, locs[d.zone])
+		out = append(out, timeRange{d.start.UTC(), end})
+	}
+	return out
 }
 
 // coverSpan makes report_interval cover sp in its own transaction.

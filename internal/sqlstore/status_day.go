@@ -26,19 +26,21 @@ import (
 //     added to TIME_ZONE): that day is computed for every agent
 //     (pgStatusDays.fillDays).
 //
-// Every writer first takes the rollups' lock (pgStatusDays.lock), so a day
+// Every writer first takes the rollups' lock (dialect.lockRollups; the
+// callers of the methods below take it, once per transaction), so a day
 // added by one batch and an agent's intervals changed by another cannot
-// each miss the other's change. RebuildStatusDays recomputes everything (bulk loads).
+// each miss the other's change. RebuildStatusDays recomputes everything
+// (bulk loads).
 type statusDayKeeper interface {
-	// absentDays takes the lock and returns which of days report_interval
-	// does not hold yet (before they are written).
+	// absentDays returns which of days report_interval does not hold yet
+	// (before they are written).
 	absentDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) ([]zoneDay, error)
 	// fillDays computes the days report_interval just gained.
 	fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) error
-	// agentDays takes the lock and computes again the days of the agents
-	// whose intervals changed from their bound on.
+	// agentDays computes again the days of the agents whose intervals
+	// changed from their bound on.
 	agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error
-	// rebuild takes the lock and computes every day again.
+	// rebuild computes every day again.
 	rebuild(ctx context.Context, tx *sql.Tx) error
 }
 
@@ -78,19 +80,7 @@ ORDER BY days.time_zone, days.local_date, s.agent_id`
 // pgStatusDays is the PostgreSQL implementation.
 type pgStatusDays struct{}
 
-// lock is the report rollups' lock (lockRollups): one lock for every
-// rollup, so that a batch that stores agent events and adds a day and one
-// that stores contacts and adds a day cannot each hold one lock and wait
-// for the other. (Migration 00011's comment names an advisory lock, which
-// the first version took.)
-func (pgStatusDays) lock(ctx context.Context, tx *sql.Tx) error {
-	if err := (postgresDialect{}).lockRollups(ctx, tx); err != nil {
-		return fmt.Errorf("agent status days: %w", err)
-	}
-	return nil
-}
-
-func (p pgStatusDays) absentDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) ([]zoneDay, error) {
+func (pgStatusDays) absentDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) ([]zoneDay, error) {
 	var zones []string
 	var starts []time.Time
 	for loc, ds := range days {
@@ -101,9 +91,6 @@ func (p pgStatusDays) absentDays(ctx context.Context, tx *sql.Tx, days map[*time
 	}
 	if len(zones) == 0 {
 		return nil, nil
-	}
-	if err := p.lock(ctx, tx); err != nil {
-		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT n.z, n.s FROM unnest($1::text[], $2::timestamptz[]) AS n(z, s)
 WHERE NOT EXISTS (SELECT 1 FROM report_interval r WHERE r.time_zone = n.z AND r.interval_start = n.s)`, zones, starts)
@@ -163,12 +150,9 @@ var pgAgentDays = `WITH b AS (
 )
 ` + fmt.Sprintf(statusDayInsert, "agent_id = days.agent_id AND", "unbounded <> 1")
 
-func (p pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
+func (pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
 	if len(bs) == 0 {
 		return nil
-	}
-	if err := p.lock(ctx, tx); err != nil {
-		return err
 	}
 	agents := make([]string, len(bs))
 	from := make([]time.Time, len(bs))
@@ -198,13 +182,15 @@ func (s *Store) RebuildStatusDays(ctx context.Context) error {
 	if sd == nil {
 		return nil
 	}
-	return s.inTx(ctx, "rebuild agent status days", func(tx *sql.Tx) error { return sd.rebuild(ctx, tx) })
+	return s.inTx(ctx, "rebuild agent status days", func(tx *sql.Tx) error {
+		if err := s.dialect.lockRollups(ctx, tx); err != nil {
+			return fmt.Errorf("rebuild agent status days: %w", err)
+		}
+		return sd.rebuild(ctx, tx)
+	})
 }
 
-func (p pgStatusDays) rebuild(ctx context.Context, tx *sql.Tx) error {
-	if err := p.lock(ctx, tx); err != nil {
-		return err
-	}
+func (pgStatusDays) rebuild(ctx context.Context, tx *sql.Tx) error {
 	for _, q := range []string{"DELETE FROM agent_status_day", pgRebuildDays} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("rebuild agent status days: %w", err)

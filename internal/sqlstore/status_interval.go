@@ -217,8 +217,11 @@ func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []even
 		}
 		changed = append(changed, b)
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(changed) == 0 {
 		return err
+	}
+	if err := (postgresDialect{}).lockRollups(ctx, tx); err != nil {
+		return fmt.Errorf("agent status days: %w", err)
 	}
 	return pgStatusDays{}.agentDays(ctx, tx, changed)
 }
