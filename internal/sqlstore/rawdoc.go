@@ -121,42 +121,23 @@ type encodedRaw struct {
 func (e encodedRaw) encoded() bool { return e.keys[0][0] != nil }
 
 // encodeAgentRaw encodes raw, the compact JSON of one agent event stored
-// with the columns cols; keys keys the parts (a batch's cache, or nil). A
-// document it cannot encode (no current configuration object, white space
-// or control bytes, not an object) comes back as it is, not encoded:
-// agent_event then keeps it whole.
-func encodeAgentRaw(raw []byte, cols rawColumns, keys partKeys) encodedRaw {
+// with the columns cols; keys keys the parts and knows the texts they were
+// in the batch's events before (a batch's cache, or nil). A document it
+// cannot encode (no current configuration object, white space or control
+// bytes, not an object) comes back as it is, not encoded: agent_event then
+// keeps it whole.
+func encodeAgentRaw(raw []byte, cols rawColumns, keys *partKeys) encodedRaw {
 	whole := encodedRaw{raw: raw}
-	cuts := make([]rawCut, 0, len(rawMembers)+2*len(rawParts))
-	var parts [2][2]rawCut // [part][slot]; to == 0: none
-	ok := scanObject(raw, 0, func(key []byte, v []byte, at int) bool {
-		for _, m := range rawMembers {
-			if string(key) == m.member {
-				if want := m.value(cols); want != "" && string(v) == want {
-					cuts = append(cuts, rawCut{at, at + len(v), m.mark})
-				}
-				return true
-			}
-		}
-		switch string(key) {
-		case "CurrentAgentSnapshot", "PreviousAgentSnapshot":
-			slot := 0
-			if key[0] == 'P' {
-				slot = 1
-			}
-			return len(v) == 0 || v[0] != '{' || scanObject(raw, at, func(k, pv []byte, pat int) bool {
-				for p, rp := range rawParts {
-					if string(k) == rp.member && parts[p][slot].to == 0 && len(pv) > 0 && pv[0] == '{' {
-						parts[p][slot] = rawCut{pat, pat + len(pv), rp.mark + byte(slot)}
-					}
-				}
-				return true
-			}) > 0
-		}
-		return true
-	}) == len(raw)
+	sc := agentRawScan{raw: raw, cols: cols, keys: keys, cuts: make([]rawCut, 0, len(rawMembers)+2*len(rawParts))}
+	ok := scanObjectHinted(raw, 0, sc.valueEnd, sc.member) == len(raw) && !sc.bad
+	cuts, parts := sc.cuts, sc.parts
 	if !ok || parts[0][0].to == 0 {
 		return whole
+	}
+	for p := range parts {
+		if parts[p][0].to != 0 {
+			keys.remember(cols.agentARN, p, raw[parts[p][0].from:parts[p][0].to])
+		}
 	}
 	var e encodedRaw
 	for p := range parts {
@@ -181,19 +162,120 @@ func encodeAgentRaw(raw []byte, cols rawColumns, keys partKeys) encodedRaw {
 	return e
 }
 
-// partKeys keys a batch's part texts, each distinct text hashed once (a
-// batch's events mostly carry the same few configurations and statuses).
-type partKeys map[string][]byte
+// agentRawScan finds, in one pass over an agent event's compact JSON, the
+// top-level members rawMembers cuts out and the parts of both snapshots.
+type agentRawScan struct {
+	raw   []byte
+	cols  rawColumns
+	keys  *partKeys
+	cuts  []rawCut
+	parts [2][2]rawCut // [part][slot]; to == 0: none
+	bad   bool         // a snapshot object is not compact JSON
+}
 
-func (m partKeys) key(text []byte) []byte {
-	if k, ok := m[string(text)]; ok {
+// member cuts out a top-level member whose value is what the columns give.
+func (sc *agentRawScan) member(key, v []byte, at int) bool {
+	for _, m := range rawMembers {
+		if string(key) == m.member {
+			if want := m.value(sc.cols); want != "" && string(v) == want {
+				sc.cuts = append(sc.cuts, rawCut{at, at + len(v), m.mark})
+			}
+			return true
+		}
+	}
+	return true
+}
+
+// valueEnd is where a top-level value ends when it is a snapshot object,
+// scanned (once) for its parts by snapshot; -1 for any other value.
+func (sc *agentRawScan) valueEnd(key []byte, at int) int {
+	slot := -1
+	switch string(key) {
+	case "CurrentAgentSnapshot":
+		slot = 0
+	case "PreviousAgentSnapshot":
+		slot = 1
+	}
+	if slot < 0 || at >= len(sc.raw) || sc.raw[at] != '{' {
+		return -1
+	}
+	end := scanObjectHinted(sc.raw, at, sc.partEnd, func(k, pv []byte, pat int) bool {
+		for p, rp := range rawParts {
+			if string(k) == rp.member && sc.parts[p][slot].to == 0 && len(pv) > 0 && pv[0] == '{' {
+				sc.parts[p][slot] = rawCut{pat, pat + len(pv), rp.mark + byte(slot)}
+			}
+		}
+		return true
+	})
+	if end < 0 {
+		sc.bad = true
+	}
+	return end
+}
+
+// partEnd is where a part's value ends when it is the event's current part
+// (for the previous snapshot's) or the agent's part in its last event.
+func (sc *agentRawScan) partEnd(key []byte, at int) int {
+	for p, rp := range rawParts {
+		if string(key) == rp.member {
+			c := sc.parts[p][0]
+			return knownEnd(sc.raw, at, sc.raw[c.from:c.to], sc.keys.last(sc.cols.agentARN, p))
+		}
+	}
+	return -1
+}
+
+// partKeys keys a batch's part texts, each distinct text hashed once (a
+// batch's events mostly carry the same few configurations and statuses),
+// and remembers each agent's latest text of each part: where the part of
+// the agent's next event most likely ends. A nil *partKeys keeps nothing.
+type partKeys struct {
+	keys   map[string][]byte
+	recent map[string][len(rawParts)][]byte
+}
+
+func newPartKeys() *partKeys {
+	return &partKeys{keys: map[string][]byte{}, recent: map[string][len(rawParts)][]byte{}}
+}
+
+func (m *partKeys) key(text []byte) []byte {
+	if m == nil {
+		return partKey(text)
+	}
+	if k, ok := m.keys[string(text)]; ok {
 		return k
 	}
 	k := partKey(text)
-	if m != nil {
-		m[string(text)] = k
-	}
+	m.keys[string(text)] = k
 	return k
+}
+
+// last is agent's latest text of part p (nil: none).
+func (m *partKeys) last(agent string, p int) []byte {
+	if m == nil {
+		return nil
+	}
+	return m.recent[agent][p]
+}
+
+func (m *partKeys) remember(agent string, p int, text []byte) {
+	if m != nil {
+		r := m.recent[agent]
+		r[p] = text
+		m.recent[agent] = r
+	}
+}
+
+// knownEnd returns where the value at raw[at] ends when it is one of
+// texts (complete compact JSON values, found by skipValue before: the same
+// bytes end at the same place, so one comparison replaces the scan), or -1.
+func knownEnd(raw []byte, at int, texts ...[]byte) int {
+	for _, t := range texts {
+		if len(t) > 0 && bytes.HasPrefix(raw[at:], t) {
+			return at + len(t)
+		}
+	}
+	return -1
 }
 
 // rawCut replaces raw[from:to] by the marker byte.
@@ -251,6 +333,12 @@ func partKey(text []byte) []byte {
 // returns the offset just past the object, or -1 when b is not a compact
 // object there (or visit stopped).
 func scanObject(b []byte, i int, visit func(key, value []byte, at int) bool) int {
+	return scanObjectHinted(b, i, nil, visit)
+}
+
+// scanObjectHinted is scanObject where hint (when not nil) may tell where
+// a member's value, at its offset, ends (-1: it does not know).
+func scanObjectHinted(b []byte, i int, hint func(key []byte, at int) int, visit func(key, value []byte, at int) bool) int {
 	if i >= len(b) || b[i] != '{' {
 		return -1
 	}
@@ -264,7 +352,13 @@ func scanObject(b []byte, i int, visit func(key, value []byte, at int) bool) int
 		if ke < 0 || b[ks] != '"' || ke >= len(b) || b[ke] != ':' {
 			return -1
 		}
-		ve := skipValue(b, ke+1)
+		ve := -1
+		if hint != nil {
+			ve = hint(b[ks+1:ke-1], ke+1)
+		}
+		if ve < 0 {
+			ve = skipValue(b, ke+1)
+		}
 		if ve < 0 || !visit(b[ks+1:ke-1], b[ke+1:ve], ke+1) {
 			return -1
 		}

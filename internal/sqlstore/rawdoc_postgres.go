@@ -48,7 +48,7 @@ type pgPart struct {
 func pgEncodeEvents(evs []eventRow) []pgPart {
 	var parts []pgPart
 	byKey := map[string]int{}
-	keys := partKeys{}
+	keys := newPartKeys()
 	keep := func(key, text []byte, at time.Time) {
 		at = at.UTC().Truncate(partDay)
 		if i, ok := byKey[string(key)]; ok {
