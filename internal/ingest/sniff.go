@@ -42,17 +42,25 @@ type marks struct {
 	eventID, eventType, contactID, version, method, channel bool
 }
 
+// markNames are the names of the marks, matched as encoding/json matches
+// DetectKind's fields (exactly, else by Unicode case folding: ſ is s, K
+// is k, so a name's length may differ from the mark's).
+var markNames = wire.NewNames("EventId", "EventType", "ContactId", "AWSContactTraceRecordFormatVersion", "InitiationMethod", "Channel")
+
 func (m *marks) set(name []byte, present bool) {
-	for _, f := range []struct {
-		name string
-		p    *bool
-	}{
-		{"EventId", &m.eventID}, {"EventType", &m.eventType}, {"ContactId", &m.contactID},
-		{"AWSContactTraceRecordFormatVersion", &m.version}, {"InitiationMethod", &m.method}, {"Channel", &m.channel},
-	} {
-		if len(name) == len(f.name) && bytes.EqualFold(name, []byte(f.name)) {
-			*f.p = present
-		}
+	switch markNames.Match(name) {
+	case "EventId":
+		m.eventID = present
+	case "EventType":
+		m.eventType = present
+	case "ContactId":
+		m.contactID = present
+	case "AWSContactTraceRecordFormatVersion":
+		m.version = present
+	case "InitiationMethod":
+		m.method = present
+	case "Channel":
+		m.channel = present
 	}
 }
 

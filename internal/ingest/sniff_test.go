@@ -26,6 +26,11 @@ func FuzzSniffKind(f *testing.F) {
 		`{"ContactId":"c","Channel":null,"InitiationMethod":"INBOUND"}`, `{"ContactId":"c","EventId":"e","EventType":"x","Channel":"V"}`,
 		`{"E\u0076entId":"e","EventType":"x"}`, `{"a":{"EventId":"e"},"EventType":"x","EventId":[1,{"b":"}"}]}`,
 		` { "EventId" : "e" , "EventType" : 1 } `, `{"EventId":"e","EventType":"x"} trailing`, `[]`, `{}`, `{"EventId":"e\"","EventType":"x"}`,
+		// Names encoding/json folds to a mark's name though their lengths
+		// differ: ſ (U+017F) is s, K (U+212A) is k.
+		`{"EventId":"e","EventType":"x","ContactId":"c","AWſContactTraceRecordFormatVersion":"1"}`,
+		`{"EventId":"e","EventType":"x","ContactId":"c","AWSContactTraceRecordFormatVerſion":"1"}`,
+		`{"ContactId":"c","Channel":"V","EventId":"e","EventType":"x","Channel":null,"InitiationMethod":null,"AWSContactTraceRecordFormatVersion":"1","AWſContactTraceRecordFormatVersion":null}`,
 	} {
 		f.Add([]byte(s))
 	}
