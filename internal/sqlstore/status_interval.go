@@ -120,8 +120,8 @@ var pgStatusIntervals = `WITH b AS (
             AND s.status_name IS NOT DISTINCT FROM NULLIF(n.name, '') AND s.status_type IS NOT DISTINCT FROM NULLIF(n.kind, ''))
     GROUP BY n.agent_id
 ), d (agent_id, ts, status_name, status_type, next_ts, duration_seconds, unbounded) AS (
-` + fmt.Sprintf(statusDerive, "b", `COLLATE "C"`,
-	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'") + `
+` + pgLateral(fmt.Sprintf(statusDerive, "b", `COLLATE "C"`,
+	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'")) + `
 ), closed AS (
     UPDATE agent_status_interval s
     SET end_timestamp = h.m, duration_seconds = EXTRACT(EPOCH FROM (h.m - s.start_timestamp))::double precision,
@@ -149,6 +149,24 @@ var pgStatusIntervals = `WITH b AS (
 SELECT b.agent_id, b.m FROM b
 WHERE b.agent_id IN (SELECT agent_id FROM closed UNION ALL SELECT agent_id FROM gone UNION ALL SELECT agent_id FROM put)
 ORDER BY b.agent_id COLLATE "C"`
+
+// pgLateral makes the derivation read each agent's events from its bound
+// on by the (agent_id, status_start_timestamp) and LOGOUT indexes, one
+// agent at a time: a batch's bounds are few, but the planner, which cannot
+// tell how many of the batch's boundaries are new, took a hash join over
+// the whole of agent_event (a sequential scan while the table is small).
+// OFFSET 0 keeps the lateral subquery from being flattened into a join.
+func pgLateral(derive string) string {
+	for _, cond := range []string{"e.status_start_timestamp >= b.m", "e.event_type = 'LOGOUT' AND e.event_timestamp >= b.m"} {
+		join := "FROM agent_event e JOIN b ON e.agent_id = b.agent_id AND " + cond
+		if !strings.Contains(derive, join) {
+			panic("pgLateral: the derivation no longer reads " + join)
+		}
+		derive = strings.Replace(derive, join,
+			"FROM b CROSS JOIN LATERAL (SELECT * FROM agent_event e WHERE e.agent_id = b.agent_id AND "+cond+" OFFSET 0) e", 1)
+	}
+	return derive
+}
 
 var sqliteStatusSQL = func() statusIntervalSQL {
 	b := "(SELECT ?1 AS agent_id, ?2 AS m) b"
