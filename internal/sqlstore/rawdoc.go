@@ -129,7 +129,7 @@ func (e encodedRaw) encoded() bool { return e.keys[0][0] != nil }
 func encodeAgentRaw(raw []byte, cols rawColumns, keys *partKeys) encodedRaw {
 	whole := encodedRaw{raw: raw}
 	sc := agentRawScan{raw: raw, cols: cols, keys: keys, cuts: make([]rawCut, 0, len(rawMembers)+2*len(rawParts))}
-	ok := scanObjectHinted(raw, 0, sc.valueEnd, sc.member) == len(raw) && !sc.bad
+	ok := scanObject(raw, 0, sc.valueEnd, sc.member) == len(raw) && !sc.bad
 	cuts, parts := sc.cuts, sc.parts
 	if !ok || parts[0][0].to == 0 {
 		return whole
@@ -199,7 +199,7 @@ func (sc *agentRawScan) valueEnd(key []byte, at int) int {
 	if slot < 0 || at >= len(sc.raw) || sc.raw[at] != '{' {
 		return -1
 	}
-	end := scanObjectHinted(sc.raw, at, sc.partEnd, func(k, pv []byte, pat int) bool {
+	end := scanObject(sc.raw, at, sc.partEnd, func(k, pv []byte, pat int) bool {
 		for p, rp := range rawParts {
 			if string(k) == rp.member && sc.parts[p][slot].to == 0 && len(pv) > 0 && pv[0] == '{' {
 				sc.parts[p][slot] = rawCut{pat, pat + len(pv), rp.mark + byte(slot)}
@@ -329,16 +329,12 @@ func partKey(text []byte) []byte {
 
 // scanObject walks the compact JSON object starting at b[i], calling visit
 // with each member's key (as written, between the quotes), its value's
-// bytes and the value's offset in b; visit returns false to stop. It
-// returns the offset just past the object, or -1 when b is not a compact
-// object there (or visit stopped).
-func scanObject(b []byte, i int, visit func(key, value []byte, at int) bool) int {
-	return scanObjectHinted(b, i, nil, visit)
-}
-
-// scanObjectHinted is scanObject where hint (when not nil) may tell where
-// a member's value, at its offset, ends (-1: it does not know).
-func scanObjectHinted(b []byte, i int, hint func(key []byte, at int) int, visit func(key, value []byte, at int) bool) int {
+// bytes and the value's offset in b; visit returns false to stop. hint
+// (when not nil) may tell where a member's value, at its offset, ends (-1:
+// it does not know; skipValue finds it). It returns the offset just past
+// the object, or -1 when b is not a compact object there (or visit
+// stopped).
+func scanObject(b []byte, i int, hint func(key []byte, at int) int, visit func(key, value []byte, at int) bool) int {
 	if i >= len(b) || b[i] != '{' {
 		return -1
 	}
