@@ -54,10 +54,8 @@ type hierarchyGroups struct {
 	Level1, Level2, Level3, Level4, Level5 *ref
 }
 
-type ref struct {
-	ARN  string
-	Name string
-}
+// ref is the ARN and name of a routing profile, queue or hierarchy group.
+type ref = wire.Ref
 
 type contact struct {
 	ContactId                 string
@@ -239,7 +237,6 @@ var (
 	statusNames        = wire.NewNames("ARN", "Name", "StartTimestamp", "Type")
 	configurationNames = wire.NewNames("Username", "FirstName", "LastName", "RoutingProfile", "AgentHierarchyGroups")
 	levelNames         = wire.NewNames("Level1", "Level2", "Level3", "Level4", "Level5")
-	refNames           = wire.NewNames("ARN", "Name")
 	contactNames       = wire.NewNames("ContactId", "InitialContactId", "Channel", "InitiationMethod", "State", "StateStartTimestamp", "ConnectedToAgentTimestamp", "QueueTimestamp", "Queue")
 )
 
@@ -304,7 +301,7 @@ func (c *configuration) member(r *wire.Reader, name []byte) error {
 	case "LastName":
 		return r.Shared(&c.LastName)
 	case "RoutingProfile":
-		return wire.Struct(r, &c.RoutingProfile, (*ref).member)
+		return wire.Struct(r, &c.RoutingProfile, (*ref).Member)
 	case "AgentHierarchyGroups":
 		return wire.Struct(r, &c.AgentHierarchyGroups, (*hierarchyGroups).member)
 	}
@@ -314,25 +311,15 @@ func (c *configuration) member(r *wire.Reader, name []byte) error {
 func (h *hierarchyGroups) member(r *wire.Reader, name []byte) error {
 	switch levelNames.Match(name) {
 	case "Level1":
-		return wire.Struct(r, &h.Level1, (*ref).member)
+		return wire.Struct(r, &h.Level1, (*ref).Member)
 	case "Level2":
-		return wire.Struct(r, &h.Level2, (*ref).member)
+		return wire.Struct(r, &h.Level2, (*ref).Member)
 	case "Level3":
-		return wire.Struct(r, &h.Level3, (*ref).member)
+		return wire.Struct(r, &h.Level3, (*ref).Member)
 	case "Level4":
-		return wire.Struct(r, &h.Level4, (*ref).member)
+		return wire.Struct(r, &h.Level4, (*ref).Member)
 	case "Level5":
-		return wire.Struct(r, &h.Level5, (*ref).member)
-	}
-	return r.Skip()
-}
-
-func (f *ref) member(r *wire.Reader, name []byte) error {
-	switch refNames.Match(name) {
-	case "ARN":
-		return r.Shared(&f.ARN)
-	case "Name":
-		return r.Shared(&f.Name)
+		return wire.Struct(r, &h.Level5, (*ref).Member)
 	}
 	return r.Skip()
 }
@@ -356,7 +343,7 @@ func (c *contact) member(r *wire.Reader, name []byte) error {
 	case "QueueTimestamp":
 		return r.String(&c.QueueTimestamp)
 	case "Queue":
-		return wire.Struct(r, &c.Queue, (*ref).member)
+		return wire.Struct(r, &c.Queue, (*ref).Member)
 	}
 	return r.Skip()
 }

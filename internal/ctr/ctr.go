@@ -66,10 +66,8 @@ type agent struct {
 	NumberOfHolds                  jsontext.Value
 }
 
-type ref struct {
-	ARN  string
-	Name string
-}
+// ref is the ARN and name of a routing profile, queue or hierarchy group.
+type ref = wire.Ref
 
 type queue struct {
 	ARN              string
@@ -238,7 +236,6 @@ var (
 		"AgentInteractionDuration", "CustomerHoldDuration", "LongestHoldDuration", "AfterContactWorkDuration",
 		"AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp", "NumberOfHolds",
 	)
-	refNames      = wire.NewNames("ARN", "Name")
 	queueNames    = wire.NewNames("ARN", "Name", "EnqueueTimestamp", "DequeueTimestamp", "Duration")
 	endpointNames = wire.NewNames("Address", "Type")
 )
@@ -322,7 +319,7 @@ func (a *agent) member(r *wire.Reader, name []byte) error {
 	case "Username":
 		return r.Shared(&a.Username)
 	case "RoutingProfile":
-		return wire.Struct(r, &a.RoutingProfile, (*ref).member)
+		return wire.Struct(r, &a.RoutingProfile, (*ref).Member)
 	case "ConnectedToAgentTimestamp":
 		return r.String(&a.ConnectedToAgentTimestamp)
 	case "AgentInteractionDuration":
@@ -339,16 +336,6 @@ func (a *agent) member(r *wire.Reader, name []byte) error {
 		return r.String(&a.AfterContactWorkEndTimestamp)
 	case "NumberOfHolds":
 		return r.Value(&a.NumberOfHolds)
-	}
-	return r.Skip()
-}
-
-func (f *ref) member(r *wire.Reader, name []byte) error {
-	switch refNames.Match(name) {
-	case "ARN":
-		return r.Shared(&f.ARN)
-	case "Name":
-		return r.Shared(&f.Name)
 	}
 	return r.Skip()
 }

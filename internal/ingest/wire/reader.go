@@ -365,3 +365,24 @@ func asciiLower(dst, name []byte) ([]byte, bool) {
 
 // Present reports whether v, a value read with Value, is there and not null.
 func Present(v jsontext.Value) bool { return len(v) > 0 && string(v) != "null" }
+
+// Ref is an ARN with a name, as both streams write a routing profile, a
+// queue or a hierarchy group: the decoders' wire structs share it.
+type Ref struct {
+	ARN  string
+	Name string
+}
+
+var refNames = NewNames("ARN", "Name")
+
+// Member reads the member name of a Ref (for Struct). Its values repeat
+// from record to record, so they are read with Shared.
+func (f *Ref) Member(r *Reader, name []byte) error {
+	switch refNames.Match(name) {
+	case "ARN":
+		return r.Shared(&f.ARN)
+	case "Name":
+		return r.Shared(&f.Name)
+	}
+	return r.Skip()
+}
