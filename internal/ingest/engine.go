@@ -27,9 +27,12 @@ const DefaultChunkSize = 500
 // defaults. An Engine is safe for concurrent use if its Store is.
 type Engine struct {
 	Store     connectreporting.IngestStore
-	Logger    *slog.Logger     // default slog.Default()
-	ChunkSize int              // records per StoreBatch call (transaction); default DefaultChunkSize
-	Now       func() time.Time // clock for RejectedRecord.ReceivedAt when a record has no ArrivalTime; default time.Now
+	Logger    *slog.Logger // default slog.Default()
+	ChunkSize int          // records per StoreBatch call (transaction); default DefaultChunkSize
+	// Now is the clock for RejectedRecord.ReceivedAt when a record has no
+	// ArrivalTime; default time.Now. It is called from several goroutines
+	// at once (a chunk is decoded in parts side by side).
+	Now func() time.Time
 }
 
 func (e *Engine) logger() *slog.Logger {
@@ -257,8 +260,8 @@ type item struct {
 	rej  *connectreporting.RejectedRecord
 }
 
-// decodeChunk decodes recs into their items. A chunk of more than
-// 2*minPart records is decoded in parts side by side, one goroutine a
+// decodeChunk decodes recs into their items. A chunk of 2*minPart
+// records or more is decoded in parts side by side, one goroutine a
 // part, as many as GOMAXPROCS: a batch's decoding can take about half as
 // long on 2 cores when the other one is free (a Lambda batch, the first
 // chunk of a file). The items and the counts are the same either way.
