@@ -66,14 +66,6 @@ func (st pgStage[T]) fill(ctx context.Context, conn *sql.Conn, rows []T) error {
 	return pgCopy(ctx, conn, st.name, st.names, st.values, rows)
 }
 
-// ensure creates the staging table in tx's session unless it is there.
-func (st pgStage[T]) ensure(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, st.create); err != nil {
-		return fmt.Errorf("staging table %s: %w", st.name, err)
-	}
-	return nil
-}
-
 // pgStagesReady marks, in a connection's CustomData, that its staging
 // tables exist.
 const pgStagesReady = "connect-reporting.ingest-stages"

@@ -339,12 +339,6 @@ func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRo
 	if len(known) == 0 {
 		return copied, nil
 	}
-	if err := pgContactStage.ensure(ctx, tx); err != nil {
-		return 0, err
-	}
-	if err := pgAttributeStage.ensure(ctx, tx); err != nil {
-		return 0, err
-	}
 	if err := w.copyContacts(ctx, pgContactStage.name, pgAttributeStage.name, known); err != nil {
 		return 0, err
 	}
