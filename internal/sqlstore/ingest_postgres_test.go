@@ -117,6 +117,59 @@ func TestPGContactStagingAcrossBatches(t *testing.T) {
 		"c-1|09:03:20", "c-2|09:01:40", "c-3|09:01:40", "c-4|09:05:00", "c-5|09:05:00")
 }
 
+// TestPGCopySavepointsInOneBatch: a batch whose agent events and contacts
+// both go by COPY straight into their tables opens two savepoints of one
+// name, neither released (pgCopyAllNew). When the contacts' COPY fails on
+// a key (an attribute row left without its record), the transaction must
+// go back to the contacts' savepoint, the newest, not to the events' one:
+// the events copied before stay and count as stored. The second batch
+// takes both fallbacks (events redelivered beside new ones, and an orphan
+// attribute again).
+func TestPGCopySavepointsInOneBatch(t *testing.T) {
+	type res = connectreporting.BatchResult
+	s := openIngestStore(t, DialectPostgres, Options{MaxOpenConns: 1})
+	ctx := context.Background()
+	ev := func(i int) connectreporting.AgentEvent {
+		return agentEvent(fmt.Sprintf("e-%02d", i), connectreporting.AgentEventStateChange, at(10*i), "a1", "Available", at(10*i))
+	}
+	orphan := func(id string) {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, "INSERT INTO contact_attribute VALUES ($1, 'lang', 'en'), ($1, 'old', 'x')", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name   string
+		orphan string
+		b      connectreporting.Batch
+		want   res
+	}{
+		{"new events, orphan attribute", "c-1", connectreporting.Batch{
+			AgentEvents: []connectreporting.AgentEvent{ev(1), ev(2), ev(3)},
+			ContactRecords: []connectreporting.ContactRecord{
+				contactRecord("c-1", at(100), "a1", map[string]string{"lang": "fr"}),
+				contactRecord("c-2", at(100), "a2", map[string]string{"y": "2"})},
+		}, res{Stored: 5}},
+		{"redelivered events, orphan attribute", "c-3", connectreporting.Batch{
+			AgentEvents: []connectreporting.AgentEvent{ev(3), ev(4)},
+			ContactRecords: []connectreporting.ContactRecord{
+				contactRecord("c-3", at(200), "a1", map[string]string{"lang": "de"})},
+		}, res{Stored: 2, Duplicate: 1}},
+	}
+	for _, st := range steps {
+		orphan(st.orphan)
+		got, err := s.StoreBatch(ctx, st.b)
+		if err != nil || got != st.want {
+			t.Fatalf("%s: %+v, %v; want %+v", st.name, got, err, st.want)
+		}
+	}
+	wantRows(t, s, "SELECT count(*), min(event_id), max(event_id) FROM agent_event", "4|e-01|e-04")
+	wantRows(t, s, "SELECT last_event_id FROM agent_state", "e-04")
+	wantRows(t, s, "SELECT contact_id, name, value FROM contact_attribute ORDER BY contact_id, name",
+		"c-1|lang|fr", "c-2|y|2", "c-3|lang|de")
+	wantRows(t, s, "SELECT count(*) FROM contact_record", "3")
+}
+
 // TestPGContactRawCompression: contact_record.raw is compressed as
 // agent_event.raw is (lz4 where the server has it, migration 00019), and a
 // stored contact's raw over the TOAST threshold reads back as the same
