@@ -98,6 +98,8 @@ func decode(data []byte, read func(wire.Doc, *event) error) (connectreporting.Ag
 	return decodeDoc(doc, read)
 }
 
+// decodeDoc decodes the cleaned record doc, which read reads into the
+// wire struct, into its AgentEvent.
 func decodeDoc(doc wire.Doc, read func(wire.Doc, *event) error) (connectreporting.AgentEvent, error) {
 	var w event
 	if err := read(doc, &w); err != nil {

@@ -111,6 +111,8 @@ func decode(data []byte, read func(wire.Doc, *record) error) (connectreporting.C
 	return decodeDoc(doc, read)
 }
 
+// decodeDoc decodes the cleaned record doc, which read reads into the
+// wire struct, into its ContactRecord.
 func decodeDoc(doc wire.Doc, read func(wire.Doc, *record) error) (connectreporting.ContactRecord, error) {
 	var w record
 	if err := read(doc, &w); err != nil {

@@ -122,6 +122,7 @@ func (r *Reader) wrongType(k jsontext.Kind, want string) error {
 	return Malformed(b.String(), "wrong type: JSON "+kindName(k)+" where "+want+" was expected", nil)
 }
 
+// kindName is the name of the JSON kind k in an error.
 func kindName(k jsontext.Kind) string {
 	switch k {
 	case '"':
