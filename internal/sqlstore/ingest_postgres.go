@@ -244,7 +244,7 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	}
 	var stored int
 	if err := tx.QueryRowContext(ctx, pgSQL().events, pgPlanEach).Scan(&stored); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("insert staged events: %w", err)
 	}
 	return copied + stored, nil
 }
@@ -270,13 +270,15 @@ func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow
 // ROLLBACK TO then returns to).
 func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func() error, tables ...string) (int, error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("savepoint before copy: %w", err)
 	}
 	err := copyRows()
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && slices.Contains(tables, pe.TableName) {
-		_, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy")
-		return -1, err
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy"); err != nil {
+			return 0, fmt.Errorf("roll back a copy that met stored rows: %w", err)
+		}
+		return -1, nil
 	}
 	if err != nil {
 		return 0, err
@@ -344,7 +346,7 @@ func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRo
 	}
 	var stored int
 	if err := tx.QueryRowContext(ctx, pgSQL().contacts, pgPlanEach).Scan(&stored); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("upsert staged contacts: %w", err)
 	}
 	return copied + stored, nil
 }
