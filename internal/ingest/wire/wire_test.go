@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -275,4 +276,54 @@ func TestReaderStrings(t *testing.T) {
 	if long := strings.Repeat("x", maxStrLen+1); r.str([]byte(long)) != long || r.strs[long] != "" {
 		t.Errorf("a string longer than %d is kept", maxStrLen)
 	}
+}
+
+// FuzzAttributesMatchesEncodingJSON: Attributes, which reads the map with
+// the streaming Reader, gives for every object a cleaned record can hold
+// the map encoding/json gives (a map of json.RawMessage: strings
+// unquoted, other values compacted, the last of a repeated name, invalid
+// UTF-8 as U+FFFD). The decoders' differential fuzz tests do not cover it:
+// both of their sides call Attributes.
+func FuzzAttributesMatchesEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"a":"1","a":[1, 2],"b":{"c":null}}`, "{\"k\xfe\":\"v\xff\",\"o\":{\"x\":\"\xc3\"}}", `{}`, `{"a":null}`,
+		`{"\u00e9":"x\ty","A":"\ufffd"}`, `{"a" : { "b" : [ 1 , "x y" ] } }`, `{"a":"\ud83d\ude00","a\"b":-0.5e3}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Clean(data)
+		if err != nil || !json.Valid(doc.Data) {
+			return
+		}
+		got, err := Attributes("Attributes", doc.Data)
+		var m map[string]json.RawMessage
+		werr := json.Unmarshal(doc.Data, &m)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("Attributes(%q): error %v, encoding/json's %v", data, err, werr)
+		}
+		if err != nil {
+			return
+		}
+		var want map[string]string
+		for k, v := range m {
+			if want == nil {
+				want = make(map[string]string)
+			}
+			var s string
+			if v[0] == '"' {
+				if err := json.Unmarshal(v, &s); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				var buf bytes.Buffer
+				if err := json.Compact(&buf, v); err != nil {
+					t.Fatal(err)
+				}
+				s = buf.String()
+			}
+			want[k] = s
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Attributes(%q) = %q, encoding/json reads %q", data, got, want)
+		}
+	})
 }
