@@ -13,12 +13,14 @@ import (
 )
 
 // pgStage is a temporary staging table that a batch's rows reach by binary
-// COPY (pgx's CopyFrom), the fastest way into PostgreSQL: no statement
-// parameters to encode, no arrays to build, no text to parse. It is created
-// before the first batch of a session (pgCreateStages; a temporary table
-// is private to its connection and never written to the WAL) and emptied
-// at every commit (ON COMMIT DELETE ROWS), so a staged row lives only in
-// the transaction that stages it.
+// COPY (agent events by pgx's CopyFrom through fill; contacts and their
+// attributes by the store's own COPY BINARY stream, ingest_pgcopy.go,
+// which leaves values unused), the fastest way into PostgreSQL: no
+// statement parameters to encode, no arrays to build, no text to parse.
+// It is created before the first batch of a session (pgCreateStages; a
+// temporary table is private to its connection and never written to the
+// WAL) and emptied at every commit (ON COMMIT DELETE ROWS), so a staged
+// row lives only in the transaction that stages it.
 //
 // Its columns are the target table's (LIKE, NOT NULL included), so a value
 // the target column cannot take fails the COPY itself with the same class
@@ -27,7 +29,7 @@ import (
 type pgStage[T any] struct {
 	name, create string
 	names        []string        // the columns CopyFrom writes
-	values       func(*T, []any) // sets a row's values of names
+	values       func(*T, []any) // sets a row's values of names (fill)
 }
 
 // newPGStage describes the staging table name: the columns of table
