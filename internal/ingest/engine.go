@@ -175,11 +175,11 @@ func (r *run) pipe(ctx context.Context, next func() []Record) (failed int, err e
 	}()
 	t := time.Now()
 	for d := range chunks {
-		r.st.waiting += time.Since(t)
 		r.st.addDecoding(d.st)
 		if err != nil {
 			continue // draining: the decoder stops at its next chunk
 		}
+		r.st.waiting += time.Since(t)
 		if err = ctx.Err(); err == nil {
 			var br connectreporting.BatchResult
 			t = time.Now()
