@@ -5,7 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/maphash"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -46,9 +49,9 @@ type pgPart struct {
 // as history (the others never reach agent_event), and returns the parts
 // they name, in key order, each once.
 func pgEncodeEvents(evs []eventRow) []pgPart {
+	encodeEvents(evs)
 	var parts []pgPart
 	byKey := map[string]int{}
-	keys := newPartKeys()
 	keep := func(key, text []byte, at time.Time) {
 		at = at.UTC().Truncate(partDay)
 		if i, ok := byKey[string(key)]; ok {
@@ -62,12 +65,6 @@ func pgEncodeEvents(evs []eventRow) []pgPart {
 	}
 	for i := range evs {
 		ev := &evs[i]
-		if !ev.history {
-			ev.stored = encodedRaw{raw: ev.Raw}
-			continue
-		}
-		ev.stored = encodeAgentRaw(ev.Raw, rawColumns{eventID: ev.EventID, eventType: ev.EventType,
-			agentARN: ev.AgentARN, eventTime: ev.EventTimestamp}, keys)
 		for p := range ev.stored.keys {
 			for slot, key := range ev.stored.keys[p] {
 				if key != nil {
@@ -79,6 +76,47 @@ func pgEncodeEvents(evs []eventRow) []pgPart {
 	slices.SortFunc(parts, func(a, b pgPart) int { return bytes.Compare(a.key, b.key) })
 	return parts
 }
+
+// minEncodeShare is the fewest events worth a goroutine of encodeEvents.
+const minEncodeShare = 64
+
+// encodeEvents sets each event's stored raw. A batch of 2*minEncodeShare
+// events or more is shared out among up to GOMAXPROCS goroutines by agent,
+// so each agent's events stay in order on one of them (the partKeys hints
+// follow an agent through the batch) and each writes only its own events:
+// the encoding is most of the client's share of a batch, and the server
+// waits for it with a core free.
+func encodeEvents(evs []eventRow) {
+	n := min(runtime.GOMAXPROCS(0), len(evs)/minEncodeShare)
+	if n <= 1 {
+		encodeShare(evs, 0, 1)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() { encodeShare(evs, w, n) })
+	}
+	wg.Wait()
+}
+
+// encodeShare encodes the events of evs whose agent falls to share w of n.
+func encodeShare(evs []eventRow, w, n int) {
+	keys := newPartKeys()
+	for i := range evs {
+		ev := &evs[i]
+		if n > 1 && maphash.String(encodeSeed, ev.AgentARN)%uint64(n) != uint64(w) {
+			continue
+		}
+		if !ev.history {
+			ev.stored = encodedRaw{raw: ev.Raw}
+			continue
+		}
+		ev.stored = encodeAgentRaw(ev.Raw, rawColumns{eventID: ev.EventID, eventType: ev.EventType,
+			agentARN: ev.AgentARN, eventTime: ev.EventTimestamp}, keys)
+	}
+}
+
+var encodeSeed = maphash.MakeSeed()
 
 // pgPartSQL keeps each part once; an existing row only moves its
 // last_event_timestamp forward. A batch's parts are mostly stored already

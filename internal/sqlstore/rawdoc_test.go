@@ -3,12 +3,15 @@ package sqlstore
 import (
 	"bytes"
 	"fmt"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/agentevents"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
 )
 
@@ -279,5 +282,50 @@ FROM agent_event_part ORDER BY sha256`) {
 		if !strings.HasPrefix(p, day.Add(24*time.Hour).Format("2006-01-02T15:04:05")) {
 			t.Errorf("after an event of the next day, part %s", p)
 		}
+	}
+}
+
+// TestEncodeEventsShared: a realistic batch encoded by agent on several
+// goroutines (encodeEvents) stores the same raw, keys and part texts for
+// every event, and names the same parts, as the events encoded one after
+// the other on one; events kept out of history stay whole either way.
+func TestEncodeEventsShared(t *testing.T) {
+	pool, err := realistic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]eventRow, benchBatchSize)
+	for i := range rows {
+		ev, err := agentevents.Decode(pool.events[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows[i] = eventRow{AgentEvent: &ev, history: i%7 != 3}
+	}
+	want := slices.Clone(rows)
+	encodeShare(want, 0, 1)
+	wantParts := func() []pgPart {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		return pgEncodeEvents(slices.Clone(rows))
+	}()
+	for _, procs := range []int{2, 3, 8} {
+		got := slices.Clone(rows)
+		var parts []pgPart
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			encodeEvents(got)
+			parts = pgEncodeEvents(slices.Clone(rows))
+		}()
+		for i := range got {
+			if !reflect.DeepEqual(got[i].stored, want[i].stored) {
+				t.Fatalf("GOMAXPROCS %d: event %d (%s) stored differently than encoded alone", procs, i, got[i].EventID)
+			}
+		}
+		if !reflect.DeepEqual(parts, wantParts) {
+			t.Fatalf("GOMAXPROCS %d: %d parts, want the %d of one goroutine", procs, len(parts), len(wantParts))
+		}
+	}
+	if !want[0].stored.encoded() || want[3].stored.encoded() {
+		t.Fatalf("the batch should hold encoded history events and whole state-only ones")
 	}
 }
