@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/connect-reporting/connect-reporting/internal/ingest/wire"
 )
 
 // DefaultMaxRecordSize bounds one record read from a file (Kinesis records
@@ -191,8 +193,6 @@ func (s *Scanner) max() int {
 	return DefaultMaxRecordSize
 }
 
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
-
 // next returns the bytes of the next record, complete or broken, and its
 // size (more than len(data) when it was larger than MaxRecordSize and only
 // its start was kept), or an error (io.EOF at the end).
@@ -203,7 +203,7 @@ func (s *Scanner) next() (data []byte, size int, err error) {
 			return nil, 0, err
 		}
 		switch {
-		case isSpace(b):
+		case wire.IsSpace(b):
 			continue
 		case s.inArray && b == ',':
 			continue

@@ -78,8 +78,9 @@ func DetectKind(data []byte) (Kind, error) {
 	if err := wire.Unmarshal(data, &p); err != nil {
 		return KindUnknown, err
 	}
-	agent := present(p.EventType) && present(p.EventId)
-	contact := present(p.ContactId) && (present(p.AWSContactTraceRecordFormatVersion) || present(p.InitiationMethod) || present(p.Channel))
+	m := marks{eventID: present(p.EventId), eventType: present(p.EventType), contactID: present(p.ContactId),
+		version: present(p.AWSContactTraceRecordFormatVersion), method: present(p.InitiationMethod), channel: present(p.Channel)}
+	agent, contact := m.agent(), m.contact()
 	switch {
 	case agent && !contact:
 		return KindAgentEvent, nil

@@ -15,10 +15,7 @@ import (
 // object, an escaped field name, a record Clean refuses): the caller then
 // asks DetectKind, which also explains what is wrong.
 func sniffKind(data []byte) (kind Kind, doc wire.Doc, ok bool) {
-	i := 0
-	for i < len(data) && isSpace(data[i]) {
-		i++
-	}
+	i := wire.SkipSpace(data, 0)
 	if i == len(data) || data[i] != '{' {
 		return KindUnknown, doc, false
 	}
@@ -64,11 +61,16 @@ func (m *marks) set(name []byte, present bool) {
 	}
 }
 
+// agent and contact are the rule of both DetectKind and sniffKind: an
+// agent event has EventType and EventId, a contact record ContactId with
+// AWSContactTraceRecordFormatVersion, InitiationMethod or Channel.
+func (m marks) agent() bool   { return m.eventType && m.eventID }
+func (m marks) contact() bool { return m.contactID && (m.version || m.method || m.channel) }
+
 // kind is DetectKind's rule; a record of both or neither kind is left to
 // DetectKind, which explains it.
 func (m marks) kind() (Kind, bool) {
-	agent := m.eventType && m.eventID
-	contact := m.contactID && (m.version || m.method || m.channel)
+	agent, contact := m.agent(), m.contact()
 	switch {
 	case agent && !contact:
 		return KindAgentEvent, true

@@ -79,7 +79,7 @@ func CleanTop(data []byte, top func(name []byte, null bool)) (Doc, error) {
 				return Doc{}, err
 			}
 			i = j - 1
-		case isSpace(c):
+		case IsSpace(c):
 			s.doc.spaced = true
 		}
 	}
@@ -94,16 +94,18 @@ func CleanTop(data []byte, top func(name []byte, null bool)) (Doc, error) {
 // member tells top of the string data[i:end] when it is a name: a colon
 // follows it.
 func member(data []byte, i, end int, top func(name []byte, null bool)) {
-	k := skipSpace(data, end+1)
+	k := SkipSpace(data, end+1)
 	if k >= len(data) || data[k] != ':' {
 		return
 	}
-	v := skipSpace(data, k+1)
+	v := SkipSpace(data, k+1)
 	top(data[i:end], bytes.HasPrefix(data[v:], []byte("null")))
 }
 
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && isSpace(data[i]) {
+// SkipSpace returns the index of the first byte of data from i on that is
+// not JSON white space (len(data) when there is none).
+func SkipSpace(data []byte, i int) int {
+	for i < len(data) && IsSpace(data[i]) {
 		i++
 	}
 	return i
@@ -150,7 +152,8 @@ func (s *scan) str(i int) int {
 	return len(data)
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+// IsSpace reports whether c is JSON white space.
+func IsSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // badEscape looks at the \u escape at the start of b: n is how many bytes
 // to step over (6, or 12 for a surrogate pair), bad is true when the first
