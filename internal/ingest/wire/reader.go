@@ -145,14 +145,7 @@ func kindName(k jsontext.Kind) string {
 // object: Object returns false. Any other value is an error naming the
 // field.
 func (r *Reader) Object(member func(name []byte) error) (bool, error) {
-	switch k := r.dec.PeekKind(); k {
-	case 'n':
-		return false, r.dec.SkipValue()
-	case '{':
-	default:
-		return false, r.wrongType(k, "an object")
-	}
-	if _, err := r.dec.ReadToken(); err != nil {
+	if ok, err := r.open('{', "an object"); !ok {
 		return false, err
 	}
 	for r.dec.PeekKind() != '}' {
@@ -168,17 +161,25 @@ func (r *Reader) Object(member func(name []byte) error) (bool, error) {
 	return true, err
 }
 
-// Array reads an array element by element: elem gets each index and must
-// read the element. null is no array: Array returns false.
-func (r *Reader) Array(elem func(i int) error) (bool, error) {
+// open reads the start of an object or array (delim '{' or '[', what
+// naming it for the error). ok is false when the value is null, read and
+// no error, or when err says why it could not start.
+func (r *Reader) open(delim jsontext.Kind, what string) (ok bool, err error) {
 	switch k := r.dec.PeekKind(); k {
 	case 'n':
 		return false, r.dec.SkipValue()
-	case '[':
+	case delim:
 	default:
-		return false, r.wrongType(k, "an array")
+		return false, r.wrongType(k, what)
 	}
-	if _, err := r.dec.ReadToken(); err != nil {
+	_, err = r.dec.ReadToken()
+	return err == nil, err
+}
+
+// Array reads an array element by element: elem gets each index and must
+// read the element. null is no array: Array returns false.
+func (r *Reader) Array(elem func(i int) error) (bool, error) {
+	if ok, err := r.open('[', "an array"); !ok {
 		return false, err
 	}
 	for i := 0; r.dec.PeekKind() != ']'; i++ {
