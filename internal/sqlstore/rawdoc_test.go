@@ -11,7 +11,6 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
-	"github.com/connect-reporting/connect-reporting/internal/agentevents"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
 )
 
@@ -294,13 +293,10 @@ func TestEncodeEventsShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := make([]eventRow, benchBatchSize)
+	evs := pool.decodeEvents(t, 0)
+	rows := make([]eventRow, len(evs))
 	for i := range rows {
-		ev, err := agentevents.Decode(pool.events[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows[i] = eventRow{AgentEvent: &ev, history: i%7 != 3}
+		rows[i] = eventRow{AgentEvent: &evs[i], history: i%7 != 3}
 	}
 	want := slices.Clone(rows)
 	encodeShare(want, 0, 1)

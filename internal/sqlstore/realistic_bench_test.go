@@ -74,7 +74,7 @@ func realisticRecords(b *testing.B) *realisticPool {
 }
 
 // batch returns the i-th 500-record batch of one stream, as ingest records.
-func (p *realisticPool) batch(b *testing.B, contacts bool, i int) []ingest.Record {
+func (p *realisticPool) batch(b testing.TB, contacts bool, i int) []ingest.Record {
 	b.Helper()
 	src := p.events
 	if contacts {
@@ -137,16 +137,22 @@ func benchBatches(b *testing.B, run func(i int)) {
 }
 
 // decodeEvents decodes batch i of the pool's agent events.
-func (p *realisticPool) decodeEvents(b *testing.B, i int) []connectreporting.AgentEvent {
-	var evs []connectreporting.AgentEvent
-	for _, r := range p.batch(b, false, i) {
-		ev, err := agentevents.Decode(r.Data)
+func (p *realisticPool) decodeEvents(tb testing.TB, i int) []connectreporting.AgentEvent {
+	return decodeBatch(tb, p, false, i, agentevents.Decode)
+}
+
+// decodeBatch decodes batch i of the pool's contact records or agent
+// events with decode.
+func decodeBatch[T any](tb testing.TB, p *realisticPool, contacts bool, i int, decode func([]byte) (T, error)) []T {
+	var out []T
+	for _, r := range p.batch(tb, contacts, i) {
+		v, err := decode(r.Data)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
-		evs = append(evs, ev)
+		out = append(out, v)
 	}
-	return evs
+	return out
 }
 
 // benchStoreEvents stores batches of decoded agent events with StoreBatch.
@@ -168,14 +174,7 @@ func benchStoreContacts(b *testing.B, dialect string, pool *realisticPool) {
 	s := openIngestStore(b, dialect, Options{})
 	benchBatches(b, func(i int) {
 		b.StopTimer()
-		var crs []connectreporting.ContactRecord
-		for _, r := range pool.batch(b, true, i) {
-			cr, err := ctr.Decode(r.Data)
-			if err != nil {
-				b.Fatal(err)
-			}
-			crs = append(crs, cr)
-		}
+		crs := decodeBatch(b, pool, true, i, ctr.Decode)
 		b.StartTimer()
 		if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{ContactRecords: crs}); err != nil {
 			b.Fatal(err)
