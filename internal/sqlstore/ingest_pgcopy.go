@@ -139,23 +139,13 @@ func pgCopyAttrs(attrs []attrRow) *pgCopyReader {
 // columns names of table on conn, inside the transaction conn is in: one
 // COPY … FROM STDIN BINARY, no statement to describe first.
 func pgCopyStream(ctx context.Context, conn *sql.Conn, table string, names []string, data *pgCopyReader) error {
-	if conn == nil {
-		return fmt.Errorf("postgres ingest: no connection to COPY on")
-	}
 	cols := make([]string, len(names))
 	for i, c := range names {
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
 	q := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN BINARY"
-	err := withPgx(conn, func(c *pgx.Conn) error {
+	return pgCopyOn(conn, table, data.n, func(c *pgx.Conn) (int64, error) {
 		tag, err := c.PgConn().CopyFrom(ctx, data, q)
-		if err == nil && tag.RowsAffected() != int64(data.n) {
-			err = fmt.Errorf("copied %d of %d rows", tag.RowsAffected(), data.n)
-		}
-		return err
+		return tag.RowsAffected(), err
 	})
-	if err != nil {
-		return fmt.Errorf("copy into %s: %w", table, err)
-	}
-	return nil
 }

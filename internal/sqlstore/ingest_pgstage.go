@@ -108,14 +108,23 @@ func pgCopyCols[T any](ctx context.Context, conn *sql.Conn, table string, cols [
 // pgCopy writes the columns names of rows (values sets a row's values)
 // into table by binary COPY on conn, inside the transaction conn is in.
 func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, names []string, values func(*T, []any), rows []T) error {
+	src := &pgCopySource[T]{rows: rows, i: -1, values: values, vals: make([]any, len(names))}
+	return pgCopyOn(conn, table, len(rows), func(c *pgx.Conn) (int64, error) {
+		return c.CopyFrom(ctx, pgx.Identifier{table}, names, src)
+	})
+}
+
+// pgCopyOn runs copyRows, a COPY of n rows into table, on the pgx
+// connection under conn (inside the transaction conn is in), and checks
+// that it stored all n.
+func pgCopyOn(conn *sql.Conn, table string, n int, copyRows func(*pgx.Conn) (int64, error)) error {
 	if conn == nil {
 		return errors.New("postgres ingest: no connection to COPY on")
 	}
-	src := &pgCopySource[T]{rows: rows, i: -1, values: values, vals: make([]any, len(names))}
 	err := withPgx(conn, func(c *pgx.Conn) error {
-		n, err := c.CopyFrom(ctx, pgx.Identifier{table}, names, src)
-		if err == nil && n != int64(len(rows)) {
-			err = fmt.Errorf("copied %d of %d rows", n, len(rows))
+		copied, err := copyRows(c)
+		if err == nil && copied != int64(n) {
+			err = fmt.Errorf("copied %d of %d rows", copied, n)
 		}
 		return err
 	})
