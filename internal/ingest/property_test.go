@@ -206,7 +206,20 @@ func checkNoStoreError(t testing.TB, s *sqlstore.Store, recs []Record) []string 
 		seqs = append(seqs, r.seq)
 	}
 	slices.Sort(seqs)
+	checkDocuments(t, s)
 	return seqs
+}
+
+// checkDocuments checks that every stored contact's raw reads as a JSON
+// document from contact_record_document (on PostgreSQL raw is text and the
+// view casts it to jsonb, which fails on what jsonb does not take).
+func checkDocuments(t testing.TB, s *sqlstore.Store) {
+	t.Helper()
+	var stored, docs int
+	err := s.DB().QueryRow("SELECT count(*), count(document) FROM contact_record_document").Scan(&stored, &docs)
+	if err != nil || docs != stored {
+		t.Errorf("contact_record_document: %d documents of %d contacts, %v", docs, stored, err)
+	}
 }
 
 func atoi(s string) int {

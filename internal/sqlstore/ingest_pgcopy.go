@@ -21,7 +21,7 @@ import (
 // COPY of their attributes. The format is PostgreSQL's own (the COPY
 // BINARY file format: a header, then per row a field count and per field
 // its length, -1 for NULL, and its binary value), for the few types the
-// contact tables have: text, timestamptz, bigint and jsonb.
+// contact tables have: text, timestamptz and bigint.
 
 // pgBinaryHeader opens a COPY BINARY stream: the signature, no flags, no
 // header extension.
@@ -44,8 +44,8 @@ func (w *pgCopyBuf) text(s string) {
 }
 
 // value writes v, a value of a column of kind k as colArg reads it: ""
-// text, a zero time, a nil *int64 and empty JSON are NULL; kRaw is jsonb
-// (version 1, then the text), the type of contact_record.raw.
+// text, a zero time, a nil *int64 and empty JSON are NULL; kRaw is the
+// JSON as text, the type of contact_record.raw (migration 00020).
 func (w *pgCopyBuf) value(k colKind, v any) {
 	switch k {
 	case kText:
@@ -72,8 +72,8 @@ func (w *pgCopyBuf) value(k colKind, v any) {
 		}
 	case kRaw:
 		if b := v.([]byte); len(b) > 0 {
-			w.b = binary.BigEndian.AppendUint32(w.b, uint32(len(b)+1))
-			w.b = append(append(w.b, 1), b...)
+			w.b = binary.BigEndian.AppendUint32(w.b, uint32(len(b)))
+			w.b = append(w.b, b...)
 			return
 		}
 	default:

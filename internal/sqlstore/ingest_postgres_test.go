@@ -170,26 +170,27 @@ func TestPGCopySavepointsInOneBatch(t *testing.T) {
 	wantRows(t, s, "SELECT count(*) FROM contact_record", "3")
 }
 
-// TestPGContactRawCompression: contact_record.raw is compressed as
-// agent_event.raw is (lz4 where the server has it, migration 00019), and a
-// stored contact's raw over the TOAST threshold reads back as the same
-// document.
+// TestPGContactRawCompression: contact_record.raw is text compressed as
+// agent_event.raw is (lz4 where the server has it, migrations 00019 and
+// 00020), and a stored contact's raw over the TOAST threshold reads back
+// as the same text, and as jsonb from contact_record_document.
 func TestPGContactRawCompression(t *testing.T) {
 	s := openIngestStore(t, DialectPostgres, Options{})
 	ctx := context.Background()
-	wantRows(t, s, `SELECT c.attname, c.attcompression = e.attcompression, c.attcompression <> ''
+	wantRows(t, s, `SELECT c.attname, format_type(c.atttypid, c.atttypmod), c.attcompression = e.attcompression, c.attcompression <> ''
 		FROM pg_attribute c, pg_attribute e
 		WHERE c.attrelid = 'contact_record'::regclass AND c.attname = 'raw'
-			AND e.attrelid = 'agent_event'::regclass AND e.attname = 'raw'`, "raw|1|1")
+			AND e.attrelid = 'agent_event'::regclass AND e.attname = 'raw'`, "raw|text|1|1")
 	c := contactRecord("c-big", at(100), "a1", nil)
 	c.Raw = []byte(`{"ContactId":"c-big","Note":"` + strings.Repeat("0123456789", 400) + `"}`)
 	if _, err := s.StoreBatch(ctx, connectreporting.Batch{ContactRecords: []connectreporting.ContactRecord{c}}); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, s, `SELECT pg_column_compression(c.raw) = CASE a.attcompression WHEN 'l' THEN 'lz4' ELSE 'pglz' END,
-			length(c.raw->>'Note')
-		FROM contact_record c, pg_attribute a WHERE a.attrelid = 'contact_record'::regclass AND a.attname = 'raw'`,
-		"1|4000")
+			octet_length(c.raw), length(d.document->>'Note')
+		FROM contact_record c JOIN contact_record_document d USING (contact_id), pg_attribute a
+		WHERE a.attrelid = 'contact_record'::regclass AND a.attname = 'raw'`,
+		fmt.Sprintf("1|%d|4000", len(c.Raw)))
 }
 
 // TestPGPipeline: the statements of a pipeline run in order in the
@@ -238,7 +239,7 @@ func TestPGPipeline(t *testing.T) {
 // TestPGContactCopyEncoding: the COPY BINARY stream written for contacts
 // (pgCopyRows, pgCopyAttrs) stores exactly what pgx's CopyFrom stores from
 // the same rows: NULL for "" text, zero times and nil numbers, times to
-// the microsecond, negative numbers, any UTF-8, the raw document as jsonb,
+// the microsecond, negative numbers, any UTF-8, the raw document as text,
 // and an attribute's empty value as "". 300 more contacts make the streams
 // longer than one read of the connection (64 KiB).
 func TestPGContactCopyEncoding(t *testing.T) {
@@ -281,9 +282,10 @@ func TestPGContactCopyEncoding(t *testing.T) {
 		(SELECT count(*) FROM (SELECT * FROM cr_pgx EXCEPT SELECT * FROM cr_own UNION ALL SELECT * FROM cr_own EXCEPT SELECT * FROM cr_pgx) d),
 		(SELECT count(*) FROM (SELECT * FROM ca_pgx EXCEPT SELECT * FROM ca_own UNION ALL SELECT * FROM ca_own EXCEPT SELECT * FROM ca_pgx) d)`,
 		"302|302|0|0")
-	wantRows(t, s, `SELECT contact_id, queue_name, number_of_holds, to_char(last_update_timestamp, 'US'), raw->'N' FROM cr_own
+	wantRows(t, s, `SELECT contact_id, queue_name, number_of_holds, to_char(last_update_timestamp, 'US'), raw, raw::jsonb->'N' FROM cr_own
 		WHERE contact_id IN ('c-bare', 'c-full') ORDER BY contact_id`,
-		"c-bare|NULL|NULL|NULL|[1, 2.5, null, true]", "c-full|Ventes – Québec 📞|-42|123456|NULL")
+		`c-bare|NULL|NULL|NULL|{"ContactId":"c-bare","N":[1,2.5,null,true]}|[1, 2.5, null, true]`,
+		"c-full|Ventes – Québec 📞|-42|123456|"+string(full.Raw)+"|NULL")
 	wantRows(t, s, "SELECT contact_id, name, value FROM ca_own WHERE contact_id = 'c-full' ORDER BY name", "c-full|a|ünï\tcode ✓", "c-full|b|")
 }
 
@@ -320,4 +322,37 @@ func TestPGCopyReaderReads(t *testing.T) {
 			t.Errorf("reads of %d bytes: %d bytes, want the %d of one read", size, len(got), len(whole))
 		}
 	}
+}
+
+// TestPGContactRawMigration: migration 00020 turns contact_record.raw from
+// jsonb into text, keeping the documents stored before (as jsonb renders
+// them) and kpi_contact, which reads contact_record.*; its Down migration
+// turns it back.
+func TestPGContactRawMigration(t *testing.T) {
+	s := openIngestStore(t, DialectPostgres, Options{})
+	ctx := context.Background()
+	p, err := s.provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 19); err != nil {
+		t.Fatal(err)
+	}
+	const typeQ = "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'contact_record'::regclass AND attname = 'raw'"
+	wantRows(t, s, typeQ, "jsonb")
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO contact_record (contact_id, channel, initiation_timestamp, raw)
+		VALUES ('c-old', 'VOICE', '2026-03-02T09:00:00Z', '{"b":1,"a":"x\u00e9"}')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, s, typeQ, "text")
+	wantRows(t, s, `SELECT c.raw, d.document->>'a', k.channel FROM contact_record c
+		JOIN contact_record_document d USING (contact_id) JOIN kpi_contact k USING (contact_id)`, `{"a": "xé", "b": 1}|xé|VOICE`)
+	if _, err := p.DownTo(ctx, 19); err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, s, typeQ, "jsonb")
+	wantRows(t, s, "SELECT c.raw->>'a', k.channel FROM contact_record c JOIN kpi_contact k USING (contact_id)", "xé|VOICE")
 }

@@ -59,6 +59,7 @@ func TestIntegrationMaintain(t *testing.T) {
 			wantRows(t, s, "SELECT contact_id FROM contact_attribute ORDER BY contact_id", "c-d01", "c-d10")
 			wantRows(t, s, "SELECT sequence_number FROM rejected_record ORDER BY sequence_number", "d01", "d10")
 			wantRows(t, s, "SELECT event_id, CASE WHEN document IS NULL THEN 'none' ELSE 'document' END FROM agent_event_document ORDER BY event_id", "e-d01|document", "e-d10|none")
+			wantRows(t, s, "SELECT contact_id, CASE WHEN document IS NULL THEN 'none' ELSE 'document' END FROM contact_record_document ORDER BY contact_id", "c-d01|document", "c-d10|none")
 			if dialect == DialectPostgres {
 				checkPartsKept(t, s, res.Deleted["agent_event_part"])
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	connectreporting "github.com/connect-reporting/connect-reporting"
+	"github.com/connect-reporting/connect-reporting/internal/ctr"
 	"github.com/connect-reporting/connect-reporting/internal/ingest"
 	"github.com/connect-reporting/connect-reporting/internal/simingest"
 	"github.com/connect-reporting/connect-reporting/internal/simulator"
@@ -21,8 +24,9 @@ import (
 // agent event byte for byte from the view agent_event_document (on
 // PostgreSQL raw is stored encoded, each configuration kept once, since
 // migration 00012), and each contact record's newest version byte for byte
-// from raw, except on PostgreSQL, where contact_record.raw is jsonb and
-// gives back the same JSON document (jsonb orders keys and spaces them).
+// from raw (text on PostgreSQL too since migration 00020), and as the same
+// JSON document from contact_record_document (jsonb on PostgreSQL, which
+// orders keys and spaces them).
 func TestRawLossless(t *testing.T) {
 	cfg := simulator.DefaultConfig(11, 6, 2)
 	cfg.CTRRedeliveryRate = 0.3
@@ -66,7 +70,8 @@ func TestRawLossless(t *testing.T) {
 			s := openIngestStore(t, dialect, Options{StoreHeartbeats: true})
 			ingestAll(t, s, evRecs, crRecs)
 			const q = "SELECT 'e:' || event_id, document FROM agent_event_document UNION ALL SELECT 'c:' || contact_id, CAST(raw AS text) FROM contact_record"
-			checkRaw(t, dialect, readRaw(t, s, q), want)
+			checkRaw(t, readRaw(t, s, q), want)
+			checkContactDocuments(t, s, want)
 			if dialect == DialectPostgres {
 				checkEncoded(t, s, len(evRecs))
 			}
@@ -74,7 +79,7 @@ func TestRawLossless(t *testing.T) {
 			slices.Reverse(evRecs)
 			slices.Reverse(crRecs)
 			ingestAll(t, s, evRecs, crRecs)
-			checkRaw(t, dialect, readRaw(t, s, q), want)
+			checkRaw(t, readRaw(t, s, q), want)
 		})
 	}
 }
@@ -91,18 +96,26 @@ func ingestAll(t *testing.T, s *Store, evRecs, crRecs []ingest.Record) {
 }
 
 // checkRaw compares the stored documents with the records.
-func checkRaw(t *testing.T, dialect string, got, want map[string][]byte) {
+func checkRaw(t *testing.T, got, want map[string][]byte) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%d raw documents stored, want %d", len(got), len(want))
 	}
 	for k, w := range want {
-		same := bytes.Equal(got[k], w)
-		if dialect == DialectPostgres && strings.HasPrefix(k, "c:") {
-			same = sameJSON(t, got[k], w) // contact_record.raw is jsonb there
-		}
-		if !same {
+		if !bytes.Equal(got[k], w) {
 			t.Errorf("%s: document is\n%.300s\nwant\n%.300s", k, got[k], w)
+		}
+	}
+}
+
+// checkContactDocuments checks that contact_record_document gives each
+// contact's document (want's "c:" entries) as the same JSON.
+func checkContactDocuments(t *testing.T, s *Store, want map[string][]byte) {
+	t.Helper()
+	got := readRaw(t, s, "SELECT 'c:' || contact_id, CAST(document AS text) FROM contact_record_document")
+	for k, w := range want {
+		if strings.HasPrefix(k, "c:") && !sameJSON(t, got[k], w) {
+			t.Errorf("%s: contact_record_document has\n%.300s\nwant\n%.300s", k, got[k], w)
 		}
 	}
 }
@@ -160,4 +173,54 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 		t.Fatal(err)
 	}
 	return reflect.DeepEqual(x, y)
+}
+
+// TestContactDocuments: contact records with the escapes and values JSON
+// allows but jsonb or a column does not take as they are (\u0000, lone
+// surrogates, an escaped backslash before u0000, invalid UTF-8, numbers at
+// float64's edges, a repeated name), and the decoder's fixtures
+// (../ctr/testdata), are stored with raw exactly as the decoder cleaned
+// them, and every one reads as the same JSON document from
+// contact_record_document: on PostgreSQL, where raw is text since
+// migration 00020, raw::jsonb never fails on what the store wrote.
+func TestContactDocuments(t *testing.T) {
+	docs := []string{
+		`{"ContactId":"c-nul","Attributes":{"a":"x\u0000y","\u0000":"z"}}`,
+		`{"ContactId":"c-surrogate","Attributes":{"lone":"\ud800","low":"\udc00x\ud83d\ude00","pair":"\ud83d\ude00"}}`,
+		`{"ContactId":"c-backslash","Attributes":{"a":"\\u0000","b":"\\\u0000","q":"\"quoted\"","c":"\u00e9\u212A\t"}}`,
+		"{\"ContactId\":\"c-utf8\",\"Attributes\":{\"bad\":\"bad\xff\xfeutf8\",\"rtl\":\"\u202eRTL\"}}",
+		`{"ContactId":"c-numbers","N":[1e308,-1e-308,0.1,-0,1E+2,123456789012345678901234567890],"Queue":{"Duration":12.5}}`,
+		`{"ContactId":"c-repeat","a":1,"a":2,"Attributes":{"k":"1","k":"2"}}`,
+	}
+	fixtures, err := filepath.Glob("../ctr/testdata/*.json")
+	if err != nil || len(fixtures) == 0 {
+		t.Fatalf("fixtures: %v, %v", fixtures, err)
+	}
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(b))
+	}
+	var crs []connectreporting.ContactRecord
+	want := map[string][]byte{}
+	for _, d := range docs {
+		c, err := ctr.Decode([]byte(d))
+		if err != nil {
+			t.Fatalf("decode %.80s: %v", d, err)
+		}
+		crs = append(crs, c)
+		want["c:"+c.ContactID] = c.Raw
+	}
+	for _, dialect := range ingestDialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			s := openIngestStore(t, dialect, Options{})
+			if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{ContactRecords: crs}); err != nil {
+				t.Fatal(err)
+			}
+			checkRaw(t, readRaw(t, s, "SELECT 'c:' || contact_id, raw FROM contact_record"), want)
+			checkContactDocuments(t, s, want)
+		})
+	}
 }
