@@ -103,37 +103,43 @@ const statusCols = "agent_id, start_timestamp, status_name, status_type, end_tim
 // is there and its name stays (the earliest event carrying the start has
 // that name, or the batch's event, which has it too). Most stored events
 // are such (a contact changing state, the same status since login), so
-// each agent's bound b.m is its earliest other boundary: a LOGOUT, or a
+// each agent's bound m is its earliest other boundary: a LOGOUT, or a
 // status start that is new or named differently; an agent without one is
-// left alone. From b.m on, the intervals are derived again (d) from
-// agent_event, the interval holding b.m closed at it (closed), the derived
-// rows that differ from the stored ones upserted (put: an unchanged row is
-// not even offered, which would lock it) and the rest deleted (gone); only
-// rows that change are written. It returns the agents whose intervals
+// left alone. b also finds, by the primary key, the start p of the stored
+// interval holding m (m when there is none) and whether any stored
+// interval starts at or after m (later).
+//
+// From p on, the intervals are derived again (d) from agent_event: the
+// interval holding m comes out closed at m if m comes first, the others
+// as their events define them. The derived rows that differ from the
+// stored ones are upserted (put: an unchanged row is not even offered,
+// which would lock it) and the stored rows from m on that d lacks are
+// deleted (gone, only for the agents with a later row: a batch of new
+// status starts, later than all stored, deletes nothing and reads nothing
+// for it). Only rows that change are written; each step reads the table
+// by the primary key, agent by agent (a join of b with the table was a
+// hash join over all of it: the planner cannot tell how few of the
+// batch's boundaries are new). It returns the agents whose intervals
 // changed, with their bounds, in agent order. It is planned at each
 // execution (see pgPlanEach).
-var pgStatusIntervals = `WITH b AS (
+var pgStatusIntervals = `WITH f AS (
     SELECT n.agent_id, MIN(n.ts) AS m
     FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[]) AS n(agent_id, ts, name, kind, logout)
     WHERE n.logout OR NOT EXISTS (SELECT 1 FROM agent_status_interval s
         WHERE s.agent_id = n.agent_id AND s.start_timestamp = n.ts
             AND s.status_name IS NOT DISTINCT FROM NULLIF(n.name, '') AND s.status_type IS NOT DISTINCT FROM NULLIF(n.kind, ''))
     GROUP BY n.agent_id
+), b AS (
+    SELECT f.agent_id, f.m, COALESCE((SELECT MAX(p.start_timestamp) FROM agent_status_interval p
+            WHERE p.agent_id = f.agent_id AND p.start_timestamp < f.m), f.m) AS p,
+        EXISTS (SELECT 1 FROM agent_status_interval l WHERE l.agent_id = f.agent_id AND l.start_timestamp >= f.m) AS later
+    FROM f
 ), d (agent_id, ts, status_name, status_type, next_ts, duration_seconds, unbounded) AS (
 ` + pgLateral(fmt.Sprintf(statusDerive, "b", `COLLATE "C"`,
-	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'")) + `
-), closed AS (
-    UPDATE agent_status_interval s
-    SET end_timestamp = h.m, duration_seconds = EXTRACT(EPOCH FROM (h.m - s.start_timestamp))::double precision,
-        unbounded = CASE WHEN h.m - s.start_timestamp > interval '23 hours' THEN 1 ELSE 0 END
-    FROM (SELECT b.agent_id, b.m, (SELECT MAX(p.start_timestamp) FROM agent_status_interval p
-            WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m) AS start_timestamp FROM b) h
-    WHERE s.agent_id = h.agent_id AND s.start_timestamp = h.start_timestamp
-        AND (s.end_timestamp IS NULL OR s.end_timestamp > h.m)
-    RETURNING s.agent_id
+	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'"), "b.p") + `
 ), gone AS (
     DELETE FROM agent_status_interval s USING b
-    WHERE s.agent_id = b.agent_id AND s.start_timestamp >= b.m
+    WHERE b.later AND s.agent_id = b.agent_id AND s.start_timestamp >= b.m
         AND NOT EXISTS (SELECT 1 FROM d WHERE d.agent_id = s.agent_id AND d.ts = s.start_timestamp)
     RETURNING s.agent_id
 ), put AS (
@@ -147,7 +153,7 @@ var pgStatusIntervals = `WITH b AS (
     RETURNING s.agent_id
 )
 SELECT b.agent_id, b.m FROM b
-WHERE b.agent_id IN (SELECT agent_id FROM closed UNION ALL SELECT agent_id FROM gone UNION ALL SELECT agent_id FROM put)
+WHERE b.agent_id IN (SELECT agent_id FROM gone UNION ALL SELECT agent_id FROM put)
 ORDER BY b.agent_id COLLATE "C"`
 
 // pgLateral makes the derivation read each agent's events from its bound
@@ -156,14 +162,15 @@ ORDER BY b.agent_id COLLATE "C"`
 // tell how many of the batch's boundaries are new, took a hash join over
 // the whole of agent_event (a sequential scan while the table is small).
 // OFFSET 0 keeps the lateral subquery from being flattened into a join.
-func pgLateral(derive string) string {
-	for _, cond := range []string{"e.status_start_timestamp >= b.m", "e.event_type = 'LOGOUT' AND e.event_timestamp >= b.m"} {
-		join := "FROM agent_event e JOIN b ON e.agent_id = b.agent_id AND " + cond
+// from is the column of b the derivation starts at.
+func pgLateral(derive, from string) string {
+	for _, cond := range []string{"e.status_start_timestamp >= ", "e.event_type = 'LOGOUT' AND e.event_timestamp >= "} {
+		join := "FROM agent_event e JOIN b ON e.agent_id = b.agent_id AND " + cond + "b.m"
 		if !strings.Contains(derive, join) {
 			panic("pgLateral: the derivation no longer reads " + join)
 		}
 		derive = strings.Replace(derive, join,
-			"FROM b CROSS JOIN LATERAL (SELECT * FROM agent_event e WHERE e.agent_id = b.agent_id AND "+cond+" OFFSET 0) e", 1)
+			"FROM b CROSS JOIN LATERAL (SELECT * FROM agent_event e WHERE e.agent_id = b.agent_id AND "+cond+from+" OFFSET 0) e", 1)
 	}
 	return derive
 }
