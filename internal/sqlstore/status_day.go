@@ -54,13 +54,14 @@ type zoneDay struct {
 // days(time_zone, local_date, day_start, day_end[, agent_id]); %[1]s is the
 // agent condition and %[2]s the closed-interval test. Bounded intervals (at
 // most 23 hours) are found by their start, long ones by their end. For a
-// whole day the test is unbounded = 0, the leading column of
-// agent_status_interval_unbounded_idx; for one agent's day it is
+// whole day the test is unbounded = 0 (the day's range read through
+// agent_status_interval_start_idx); for one agent's day it is
 // unbounded <> 1, the same rows (unbounded is 0 or 1) without an equality
-// that makes the planner take that index and filter out every other
-// agent's intervals of the day (1,421 rows an agent on a fresh table's
-// statistics, 75 of a batch's 80 ms in BenchmarkStoreBatch) instead of the
-// primary key (agent_id, start_timestamp). The rows go in
+// that made the planner take agent_status_interval_unbounded_idx (dropped
+// by migration 00021) and filter out every other agent's intervals of the
+// day (1,421 rows an agent on a fresh table's statistics, 75 of a batch's
+// 80 ms in BenchmarkStoreBatch) instead of the primary key
+// (agent_id, start_timestamp). The rows go in
 // in day order, so a day's rows share pages (a hash aggregate's order
 // spread one day's 2,000 rows over 350 of a month's 470 pages).
 const statusDayInsert = `INSERT INTO agent_status_day (time_zone, local_date, agent_id, status_name, status_type, seconds)
