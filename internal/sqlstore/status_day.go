@@ -50,33 +50,42 @@ type zoneDay struct {
 	start time.Time
 }
 
-// statusDayInsert computes agent_status_day rows for the relation
-// days(time_zone, local_date, day_start, day_end[, agent_id]); %[1]s is the
-// agent condition and %[2]s the closed-interval test. Bounded intervals (at
-// most 23 hours) are found by their start, long ones by their end. For a
-// whole day the test is unbounded = 0 (the day's range read through
+// statusDaySelect computes agent_status_day rows for the relation
+// days(time_zone, local_date, day_start, day_end[, agent_id, lo]); %[1]s is
+// the agent condition, %[2]s the closed-interval test and %[3]s the
+// earliest start counted (NULL: any; GREATEST and the long intervals'
+// COALESCE skip it). Bounded intervals (at most 23 hours) are found by
+// their start, long ones by their end. For a whole day the test is
+// unbounded = 0 (the day's range read through
 // agent_status_interval_start_idx); for one agent's day it is
 // unbounded <> 1, the same rows (unbounded is 0 or 1) without an equality
 // that made the planner take agent_status_interval_unbounded_idx (dropped
 // by migration 00021) and filter out every other agent's intervals of the
 // day (1,421 rows an agent on a fresh table's statistics, 75 of a batch's
 // 80 ms in BenchmarkStoreBatch) instead of the primary key
-// (agent_id, start_timestamp). The rows go in
-// in day order, so a day's rows share pages (a hash aggregate's order
-// spread one day's 2,000 rows over 350 of a month's 470 pages).
-const statusDayInsert = `INSERT INTO agent_status_day (time_zone, local_date, agent_id, status_name, status_type, seconds)
-SELECT days.time_zone, days.local_date, s.agent_id, s.status_name, MAX(s.status_type),
-    SUM(EXTRACT(EPOCH FROM (LEAST(s.end_timestamp, days.day_end) - GREATEST(s.start_timestamp, days.day_start))))
+// (agent_id, start_timestamp).
+const statusDaySelect = `SELECT days.time_zone, days.local_date, s.agent_id, s.status_name, MAX(s.status_type) AS status_type,
+    SUM(EXTRACT(EPOCH FROM (LEAST(s.end_timestamp, days.day_end) - GREATEST(s.start_timestamp, days.day_start)))) AS seconds
 FROM days CROSS JOIN LATERAL (
     SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
-    WHERE %[1]s %[2]s AND start_timestamp >= days.day_start - interval '1 day'
+    WHERE %[1]s %[2]s AND start_timestamp >= GREATEST(days.day_start - interval '1 day', %[3]s)
         AND start_timestamp < days.day_end AND end_timestamp > days.day_start
     UNION ALL
     SELECT agent_id, start_timestamp, end_timestamp, status_name, status_type FROM agent_status_interval
     WHERE %[1]s unbounded = 1 AND end_timestamp > days.day_start AND start_timestamp < days.day_end
+        AND start_timestamp >= COALESCE(%[3]s, '-infinity')
 ) s
-GROUP BY days.time_zone, days.local_date, s.agent_id, s.status_name
-ORDER BY days.time_zone, days.local_date, s.agent_id`
+GROUP BY days.time_zone, days.local_date, s.agent_id, s.status_name`
+
+const statusDayCols = "time_zone, local_date, agent_id, status_name, status_type, seconds"
+
+// statusDayInsert inserts statusDaySelect's rows (whole days, every
+// agent). The rows go in in day order, so a day's rows share pages (a
+// hash aggregate's order spread one day's 2,000 rows over 350 of a
+// month's 470 pages).
+var statusDayInsert = "INSERT INTO agent_status_day (" + statusDayCols + ")\n" +
+	fmt.Sprintf(statusDaySelect, "", "unbounded = 0", "NULL::timestamptz") +
+	"\nORDER BY days.time_zone, days.local_date, s.agent_id"
 
 // pgStatusDays is the PostgreSQL implementation.
 type pgStatusDays struct{}
@@ -118,7 +127,7 @@ var pgNewDays = `WITH days AS (
 ), gone AS (
     DELETE FROM agent_status_day r USING days WHERE r.time_zone = days.time_zone AND r.local_date = days.local_date
 )
-` + fmt.Sprintf(statusDayInsert, "", "unbounded = 0")
+` + statusDayInsert
 
 func (pgStatusDays) fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) error {
 	if len(days) == 0 {
@@ -135,32 +144,63 @@ func (pgStatusDays) fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) er
 	return nil
 }
 
-// pgAgentDays computes again, for each agent ($1) and its bound ($2), every
-// day ending after the start of the interval that holds the bound (or the
-// bound): run after the agent's intervals were rewritten from the bound on.
+// pgAgentDays brings the days of the agents whose intervals changed up to
+// date, run after their intervals were rewritten. Two kinds of agents:
+//
+//   - $1 agents, $2 bounds: every day ending after the start of the
+//     interval that holds the bound (or the bound) is computed again
+//     (its rows deleted and inserted);
+//   - $3 agents, $4 from: the batch only added intervals from 'from' on
+//     (pgStatusIntervals' added: nothing stored was deleted or changed,
+//     except an open interval closed, which no day counted), so the closed
+//     intervals starting at or after 'from' are added to the days' rows:
+//     seconds summed (numeric: exact, the same as computing the day
+//     again) and status_type the greater. A day's rows are then read by
+//     the new intervals only, not by all of the agent's day.
+//
+// Writers hold the rollups' lock, so no other transaction writes these
+// rows in between.
 var pgAgentDays = `WITH b AS (
-    SELECT b.agent_id, LEAST(b.m, COALESCE((SELECT MAX(p.start_timestamp) FROM agent_status_interval p
+    SELECT b.agent_id, NULL::timestamptz AS lo, LEAST(b.m, COALESCE((SELECT MAX(p.start_timestamp) FROM agent_status_interval p
         WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m), b.m)) AS p
     FROM unnest($1::text[], $2::timestamptz[]) AS b(agent_id, m)
+    UNION ALL
+    SELECT a.agent_id, a.lo, a.lo FROM unnest($3::text[], $4::timestamptz[]) AS a(agent_id, lo)
 ), days AS (
-    SELECT b.agent_id, d.time_zone, d.local_date, d.day_start, d.day_end
+    SELECT b.agent_id, b.lo, d.time_zone, d.local_date, d.day_start, d.day_end
     FROM b JOIN report_interval d ON d.interval_start = d.day_start AND d.day_end > b.p
 ), gone AS (
     DELETE FROM agent_status_day r USING days
-    WHERE r.agent_id = days.agent_id AND r.time_zone = days.time_zone AND r.local_date = days.local_date
+    WHERE days.lo IS NULL AND r.agent_id = days.agent_id AND r.time_zone = days.time_zone AND r.local_date = days.local_date
+), x AS (
+` + fmt.Sprintf(statusDaySelect, "agent_id = days.agent_id AND", "unbounded <> 1", "days.lo") + `
+), added AS (
+    UPDATE agent_status_day r SET seconds = r.seconds + x.seconds, status_type = GREATEST(r.status_type, x.status_type)
+    FROM x JOIN b ON b.agent_id = x.agent_id AND b.lo IS NOT NULL
+    WHERE r.time_zone = x.time_zone AND r.local_date = x.local_date AND r.agent_id = x.agent_id
+        AND r.status_name IS NOT DISTINCT FROM x.status_name
+    RETURNING r.time_zone, r.local_date, r.agent_id, r.status_name
 )
-` + fmt.Sprintf(statusDayInsert, "agent_id = days.agent_id AND", "unbounded <> 1")
+INSERT INTO agent_status_day (` + statusDayCols + `)
+SELECT ` + statusDayCols + ` FROM x
+WHERE NOT EXISTS (SELECT 1 FROM added a WHERE a.time_zone = x.time_zone AND a.local_date = x.local_date
+    AND a.agent_id = x.agent_id AND a.status_name IS NOT DISTINCT FROM x.status_name)
+ORDER BY time_zone, local_date, agent_id`
 
 func (pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
 	if len(bs) == 0 {
 		return nil
 	}
-	agents := make([]string, len(bs))
-	from := make([]time.Time, len(bs))
-	for i, b := range bs {
-		agents[i], from[i] = b.agentID, b.from
+	var agents, added []string
+	var from, addedFrom []time.Time
+	for _, b := range bs {
+		if b.added.IsZero() {
+			agents, from = append(agents, b.agentID), append(from, b.from)
+		} else {
+			added, addedFrom = append(added, b.agentID), append(addedFrom, b.added)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, pgAgentDays, agents, from); err != nil {
+	if _, err := tx.ExecContext(ctx, pgAgentDays, agents, from, added, addedFrom); err != nil {
 		return fmt.Errorf("agent status days of %d agents: %w", len(bs), err)
 	}
 	return nil
@@ -170,7 +210,7 @@ func (pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound)
 var pgRebuildDays = `WITH days AS (
     SELECT time_zone, local_date, day_start, day_end FROM report_interval WHERE interval_start = day_start
 )
-` + fmt.Sprintf(statusDayInsert, "", "unbounded = 0")
+` + statusDayInsert
 
 // RebuildStatusDays recomputes the agent status day rollup (the closed
 // status intervals per zone and local day that kpi_agent_status_day reads)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -333,4 +334,61 @@ FROM agent_status_interval WHERE end_timestamp IS NOT NULL AND status_name <> 'O
 		}
 	}
 	checkStatusDays(t, s)
+}
+
+// TestStatusDaysAddNewIntervals: a batch that only adds an agent's status
+// intervals (new starts later than all stored, the open interval closed)
+// adds them to the agent's day rows: the rows of statuses it does not
+// touch stay where they are (a day computed again moves them all), the
+// figures equal the recomputation, and status_type stays the greater of a
+// status's types.
+func TestStatusDaysAddNewIntervals(t *testing.T) {
+	s, _ := openIngestStorePG(t, Options{TimeZones: statusDayZones(t, "UTC")})
+	day := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	n := 0
+	batch := func(agent string, steps ...any) []connectreporting.AgentEvent {
+		var out []connectreporting.AgentEvent
+		for i := 0; i < len(steps); i += 3 {
+			n++
+			at := day.Add(steps[i].(time.Duration))
+			e := storetest.AgentEvent(fmt.Sprintf("a%07x-0000-4000-8000-%012d", n, n), connectreporting.AgentEventStateChange,
+				at, agent, steps[i+1].(string), at)
+			e.StatusType = steps[i+2].(string)
+			out = append(out, e)
+		}
+		return out
+	}
+	h := time.Hour
+	rows := func(agent string) map[string]string {
+		out := map[string]string{}
+		for _, r := range storetest.QueryRows(t, s.DB(), `SELECT status_name, ctid::text || ' ' || status_type || ' ' || seconds::float8::text
+FROM agent_status_day WHERE agent_id = $1 AND local_date = '2026-03-03'`, agent) {
+			out[r[0]] = r[1]
+		}
+		return out
+	}
+	storeEvents(t, s, append(batch("agent-01", 8*h, "Available", "CUSTOM", 9*h, "Break", "CUSTOM", 9*h+15*time.Minute,
+		"Available", "CUSTOM", 10*h, "Training", "CUSTOM"), batch("agent-02", 8*h, "Available", "ROUTABLE", 9*h, "Break", "CUSTOM")...))
+	checkStatusDays(t, s) // which rebuilds the rollup: the rows are read after it
+	before, other := rows("agent-01"), rows("agent-02")
+	storeEvents(t, s, batch("agent-01", 12*h, "Lunch", "CUSTOM", 13*h, "Available", "ROUTABLE"))
+	after := rows("agent-01")
+	for _, st := range []string{"Available", "Break"} {
+		if after[st] != before[st] {
+			t.Errorf("%s: %q before the batch that only added Training and Lunch, %q after", st, before[st], after[st])
+		}
+	}
+	if after["Training"] == "" || after["Lunch"] == "" {
+		t.Errorf("the added intervals are not in the day's rows: %v", after)
+	}
+	if got := rows("agent-02"); !maps.Equal(got, other) {
+		t.Errorf("agent-02, in none of the batches: %v, was %v", got, other)
+	}
+	checkStatusDays(t, s)
+	storeEvents(t, s, batch("agent-01", 14*h, "Break", "CUSTOM"))
+	checkStatusDays(t, s)
+	after = rows("agent-01")
+	if got := after["Available"][strings.Index(after["Available"], " ")+1:]; got != "ROUTABLE 9900" {
+		t.Errorf("Available after 08:00-09:00 and 09:15-10:00 as CUSTOM and 13:00-14:00 as ROUTABLE: %q, want ROUTABLE 9900", got)
+	}
 }

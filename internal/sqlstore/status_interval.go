@@ -29,9 +29,12 @@ import (
 // agent and time for LOGOUT). That is what writeStatusIntervals does.
 
 // statusBound is an agent whose intervals from 'from' on are derived again.
+// added, when set (PostgreSQL), says the change only added intervals from
+// that start on (see pgStatusIntervals).
 type statusBound struct {
 	agentID string
 	from    time.Time
+	added   time.Time
 }
 
 // eachBoundary calls f with each boundary the events kept as agent_event
@@ -63,7 +66,7 @@ func statusBounds(evs []eventRow) []statusBound {
 	})
 	out := make([]statusBound, 0, len(first))
 	for a, t := range first {
-		out = append(out, statusBound{a, t.UTC()})
+		out = append(out, statusBound{agentID: a, from: t.UTC()})
 	}
 	slices.SortFunc(out, func(a, b statusBound) int { return strings.Compare(a.agentID, b.agentID) })
 	return out
@@ -107,7 +110,11 @@ const statusCols = "agent_id, start_timestamp, status_name, status_type, end_tim
 // status start that is new or named differently; an agent without one is
 // left alone. b also finds, by the primary key, the start p of the stored
 // interval holding m (m when there is none) and whether any stored
-// interval starts at or after m (later).
+// interval starts at or after m (later). When none does and the interval
+// holding m was open (or m is in none: the agent's first, or after one
+// that ended), the batch only adds intervals: from p when it closes the
+// open one (which no day counted), else from m; b.added says from where,
+// so the agent's days need only the new intervals added (pgAgentDays).
 //
 // From p on, the intervals are derived again (d) from agent_event: the
 // interval holding m comes out closed at m if m comes first, the others
@@ -120,7 +127,7 @@ const statusCols = "agent_id, start_timestamp, status_name, status_type, end_tim
 // by the primary key, agent by agent (a join of b with the table was a
 // hash join over all of it: the planner cannot tell how few of the
 // batch's boundaries are new). It returns the agents whose intervals
-// changed, with their bounds, in agent order. It is planned at each
+// changed, with their bounds and b.added, in agent order. It is planned at each
 // execution (see pgPlanEach).
 var pgStatusIntervals = `WITH f AS (
     SELECT n.agent_id, MIN(n.ts) AS m
@@ -129,11 +136,16 @@ var pgStatusIntervals = `WITH f AS (
         WHERE s.agent_id = n.agent_id AND s.start_timestamp = n.ts
             AND s.status_name IS NOT DISTINCT FROM NULLIF(n.name, '') AND s.status_type IS NOT DISTINCT FROM NULLIF(n.kind, ''))
     GROUP BY n.agent_id
-), b AS (
-    SELECT f.agent_id, f.m, COALESCE((SELECT MAX(p.start_timestamp) FROM agent_status_interval p
-            WHERE p.agent_id = f.agent_id AND p.start_timestamp < f.m), f.m) AS p,
+), h AS (
+    SELECT f.agent_id, f.m, p.start_timestamp AS p, p.end_timestamp AS p_end,
         EXISTS (SELECT 1 FROM agent_status_interval l WHERE l.agent_id = f.agent_id AND l.start_timestamp >= f.m) AS later
-    FROM f
+    FROM f LEFT JOIN LATERAL (SELECT p.start_timestamp, p.end_timestamp FROM agent_status_interval p
+        WHERE p.agent_id = f.agent_id AND p.start_timestamp < f.m ORDER BY p.start_timestamp DESC LIMIT 1) p ON true
+), b AS (
+    SELECT h.agent_id, h.m, COALESCE(h.p, h.m) AS p, h.later,
+        CASE WHEN h.later THEN NULL WHEN h.p IS NOT NULL AND h.p_end IS NULL THEN h.p
+            WHEN h.p IS NULL OR h.p_end <= h.m THEN h.m END AS added
+    FROM h
 ), d (agent_id, ts, status_name, status_type, next_ts, duration_seconds, unbounded) AS (
 ` + pgLateral(fmt.Sprintf(statusDerive, "b", `COLLATE "C"`,
 	"EXTRACT(EPOCH FROM (next_ts - ts))::double precision", "next_ts - ts > interval '23 hours'"), "b.p") + `
@@ -152,7 +164,7 @@ var pgStatusIntervals = `WITH f AS (
         duration_seconds = excluded.duration_seconds, unbounded = excluded.unbounded
     RETURNING s.agent_id
 )
-SELECT b.agent_id, b.m FROM b
+SELECT b.agent_id, b.m, b.added FROM b
 WHERE b.agent_id IN (SELECT agent_id FROM gone UNION ALL SELECT agent_id FROM put)
 ORDER BY b.agent_id COLLATE "C"`
 
@@ -237,9 +249,11 @@ func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []even
 	var changed []statusBound
 	for rows.Next() {
 		var b statusBound
-		if err := rows.Scan(&b.agentID, &b.from); err != nil {
+		var added sql.NullTime
+		if err := rows.Scan(&b.agentID, &b.from, &added); err != nil {
 			return err
 		}
+		b.added = added.Time
 		changed = append(changed, b)
 	}
 	if err := rows.Err(); err != nil || len(changed) == 0 {
