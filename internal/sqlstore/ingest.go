@@ -236,8 +236,10 @@ type eventRow struct {
 	history bool
 	// state: the newest event of its agent in this batch, offered to agent_state.
 	state bool
-	// stored is raw as PostgreSQL stores it (rawdoc.go), set by pgEncodeEvents.
-	stored encodedRaw
+	// stored is raw as PostgreSQL stores it (rawdoc.go), set by
+	// encodeEvent (encoded: it was).
+	stored  encodedRaw
+	encoded bool
 }
 
 // contactRow is the newest version of one contact in a batch.

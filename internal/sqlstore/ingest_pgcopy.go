@@ -43,6 +43,29 @@ func (w *pgCopyBuf) text(s string) {
 	w.b = append(w.b, s...)
 }
 
+// bytes writes b as it is, NULL when empty: a bytea's binary value, or a
+// text column's (agent_event.raw) when b is its UTF-8.
+func (w *pgCopyBuf) bytes(b []byte) {
+	if len(b) == 0 {
+		w.null()
+		return
+	}
+	w.b = binary.BigEndian.AppendUint32(w.b, uint32(len(b)))
+	w.b = append(w.b, b...)
+}
+
+// int4 writes v as an integer column's value. A v outside its range goes
+// as 8 bytes, which the server refuses (SQLSTATE 22P03, a data error), as
+// it refused the out-of-range parameter before.
+func (w *pgCopyBuf) int4(v int64) {
+	if v != int64(int32(v)) {
+		w.value(kInt, v)
+		return
+	}
+	w.b = binary.BigEndian.AppendUint32(w.b, 4)
+	w.b = binary.BigEndian.AppendUint32(w.b, uint32(int32(v)))
+}
+
 // value writes v, a value of a column of kind k as colArg reads it: ""
 // text, a zero time, a nil *int64 and empty JSON are NULL; kRaw is the
 // JSON as text, the type of contact_record.raw (migration 00020).
@@ -139,13 +162,55 @@ func pgCopyAttrs(attrs []attrRow) *pgCopyReader {
 // columns names of table on conn, inside the transaction conn is in: one
 // COPY … FROM STDIN BINARY, no statement to describe first.
 func pgCopyStream(ctx context.Context, conn *sql.Conn, table string, names []string, data *pgCopyReader) error {
+	return pgCopyStreamAfter(ctx, conn, "", table, names, data)
+}
+
+// pgCopyStreamAfter is pgCopyStream with the statements before (each ended
+// by ";") sent ahead of the COPY in the same query, one round trip: the
+// server runs them, then reads the stream (pgconn's CopyFrom sends the
+// stream at once and reads the server's answers until the COPY's).
+func pgCopyStreamAfter(ctx context.Context, conn *sql.Conn, before, table string, names []string, data *pgCopyReader) error {
 	cols := make([]string, len(names))
 	for i, c := range names {
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
-	q := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN BINARY"
+	q := before + "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN BINARY"
 	return pgCopyOn(conn, table, data.n, func(c *pgx.Conn) (int64, error) {
 		tag, err := c.PgConn().CopyFrom(ctx, data, q)
 		return tag.RowsAffected(), err
+	})
+}
+
+// pgCopyEvents is the COPY BINARY stream of the events evs[idx[k]], with
+// the columns pgEventCols and then, when flags is set, the staging table's
+// flags hist (history and keepHist: false when the event is in agent_event
+// already) and st. Each event is encoded (enc) only when the stream
+// reaches it; nil enc: the events are encoded already (eventEncoder.finish).
+func pgCopyEvents(evs []eventRow, idx []int, enc *eventEncoder, flags, keepHist bool) *pgCopyReader {
+	fields := len(pgEventCols)
+	if flags {
+		fields += 2
+	}
+	return newPGCopyReader(len(idx), func(w *pgCopyBuf, k int) {
+		i := idx[k]
+		if enc != nil && !enc.at(i) {
+			return // the COPY is over (its connection broke): nothing is read any more
+		}
+		e := &evs[i]
+		w.row(fields)
+		for _, c := range pgEventCols {
+			switch {
+			case c.kind == kRaw || c.kind == kBytes: // raw (text, encoded) and the part keys (bytea)
+				w.bytes(c.get(e).([]byte))
+			case c.name == "contact_count": // integer
+				w.int4(c.get(e).(int64))
+			default:
+				w.value(c.kind, c.get(e))
+			}
+		}
+		if flags {
+			w.value(kInt, boolInt(e.history && keepHist))
+			w.value(kInt, boolInt(e.state))
+		}
 	})
 }

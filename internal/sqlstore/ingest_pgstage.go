@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // pgStage is a temporary staging table that a batch's rows reach by binary
-// COPY (agent events by pgx's CopyFrom through fill; contacts and their
-// attributes by the store's own COPY BINARY stream, ingest_pgcopy.go,
-// which leaves values unused), the fastest way into PostgreSQL: no
+// COPY (the store's own COPY BINARY stream, ingest_pgcopy.go: pgCopyEvents
+// for agent events, pgCopyRows and pgCopyAttrs for contacts and their
+// attributes), the fastest way into PostgreSQL: no
 // statement parameters to encode, no arrays to build, no text to parse.
 // It is created before the first batch of a session (pgCreateStages; a
 // temporary table is private to its connection and never written to the
@@ -28,14 +27,13 @@ import (
 // parameters; the flag columns a statement needs besides are typed by kind.
 type pgStage[T any] struct {
 	name, create string
-	names        []string        // the columns CopyFrom writes
-	values       func(*T, []any) // sets a row's values of names (fill)
+	names        []string // the columns its COPY writes
 }
 
 // newPGStage describes the staging table name: the columns of table
 // (LIKE table, the compression of each column included, so a compressed
 // document moves on to table as it is, not compressed twice), then extra,
-// typed by kind. CopyFrom writes cols, then extra.
+// typed by kind. Its COPY writes cols, then extra.
 func newPGStage[T any](name, table string, cols, extra []ingestCol[T]) pgStage[T] {
 	defs := []string{"LIKE " + table + " INCLUDING COMPRESSION"}
 	for _, c := range extra {
@@ -46,7 +44,6 @@ func newPGStage[T any](name, table string, cols, extra []ingestCol[T]) pgStage[T
 		name:   name,
 		create: "CREATE TEMP TABLE IF NOT EXISTS " + name + " (" + strings.Join(defs, ", ") + ") ON COMMIT DELETE ROWS",
 		names:  colNames(all),
-		values: colValues(all),
 	}
 }
 
@@ -60,12 +57,6 @@ func pgColumnType(k colKind) string {
 		return "bytea"
 	}
 	return "text"
-}
-
-// fill stages rows on conn, in the transaction it is in (pgCreateStages
-// created the table).
-func (st pgStage[T]) fill(ctx context.Context, conn *sql.Conn, rows []T) error {
-	return pgCopy(ctx, conn, st.name, st.names, st.values, rows)
 }
 
 // pgStagesReady marks, in a connection's CustomData, that its staging
@@ -88,29 +79,6 @@ func pgCreateStages(ctx context.Context, conn *sql.Conn) error {
 		}
 		ready[pgStagesReady] = true
 		return nil
-	})
-}
-
-// colValues sets the values of cols for CopyFrom (see pgCopyValue).
-func colValues[T any](cols []ingestCol[T]) func(*T, []any) {
-	return func(r *T, vals []any) {
-		for i, c := range cols {
-			vals[i] = pgCopyValue(c.kind, c.get(r))
-		}
-	}
-}
-
-// pgCopyCols writes cols of rows into table by binary COPY on conn.
-func pgCopyCols[T any](ctx context.Context, conn *sql.Conn, table string, cols []ingestCol[T], rows []T) error {
-	return pgCopy(ctx, conn, table, colNames(cols), colValues(cols), rows)
-}
-
-// pgCopy writes the columns names of rows (values sets a row's values)
-// into table by binary COPY on conn, inside the transaction conn is in.
-func pgCopy[T any](ctx context.Context, conn *sql.Conn, table string, names []string, values func(*T, []any), rows []T) error {
-	src := &pgCopySource[T]{rows: rows, i: -1, values: values, vals: make([]any, len(names))}
-	return pgCopyOn(conn, table, len(rows), func(c *pgx.Conn) (int64, error) {
-		return c.CopyFrom(ctx, pgx.Identifier{table}, names, src)
 	})
 }
 
@@ -144,38 +112,4 @@ func withPgx(conn *sql.Conn, f func(*pgx.Conn) error) error {
 		}
 		return f(c.Conn())
 	})
-}
-
-// pgCopySource hands rows to CopyFrom one at a time, reusing one slice of
-// values (CopyFrom encodes a row before it asks for the next).
-type pgCopySource[T any] struct {
-	rows   []T
-	i      int
-	values func(*T, []any)
-	vals   []any
-}
-
-func (s *pgCopySource[T]) Next() bool { s.i++; return s.i < len(s.rows) }
-
-func (s *pgCopySource[T]) Values() ([]any, error) {
-	s.values(&s.rows[s.i], s.vals)
-	return s.vals, nil
-}
-
-func (s *pgCopySource[T]) Err() error { return nil }
-
-// pgCopyValue is a column value as CopyFrom takes it: colArg's NULLs, a
-// time as itself, and JSON as its bytes (no copy into a string).
-func pgCopyValue(k colKind, v any) any {
-	if b, ok := v.([]byte); ok && (k == kRaw || k == kBytes) && len(b) > 0 {
-		return b
-	}
-	return colArg(k, v, pgCopyTime)
-}
-
-func pgCopyTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
 }

@@ -207,39 +207,46 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// writeEvents first keeps the parts the events' raw names (pgEncodeEvents),
-// then COPYs the events kept as history straight into agent_event,
-// the fastest way in, under a savepoint: when one of them is there already
-// (a redelivery: the COPY fails on agent_event's key), it rolls back to the
-// savepoint and stages the whole batch instead, which the events statement
-// inserts with ON CONFLICT DO NOTHING. Either way the events statement then
-// offers agent_state the newest event of each agent from the staging table.
+// writeEvents COPYs the events kept as history straight into
+// agent_event, the fastest way in, under a savepoint, encoding each raw
+// (rawdoc.go) as the stream reaches it: when one of them is there already
+// (a redelivery: the COPY fails on agent_event's key), it rolls back to
+// the savepoint and stages the whole batch instead, which the events
+// statement inserts with ON CONFLICT DO NOTHING. Then it keeps the parts
+// the encoded raws name (agent_event_part: no key refers to it, and the
+// transaction commits both or neither). Either way the events statement
+// offers agent_state the newest event of each agent from the staging
+// table.
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
-	if err := pgWriteParts(ctx, tx, pgEncodeEvents(evs)); err != nil {
-		return 0, err
-	}
-	var hist, state []eventRow
-	for _, e := range evs {
-		if e.history {
-			hist = append(hist, e)
+	var hist, state []int
+	for i := range evs {
+		if evs[i].history {
+			hist = append(hist, i)
 		}
-		if e.state {
-			e.history = false // already in agent_event when the COPY succeeds
-			state = append(state, e)
+		if evs[i].state {
+			state = append(state, i)
 		}
 	}
-	copied, err := w.copyNewEvents(ctx, tx, hist)
+	enc := newEventEncoder(evs)
+	copied, err := w.copyNewEvents(ctx, tx, evs, hist, enc)
+	enc.finish()
 	if err != nil {
 		return 0, err
 	}
-	staged := state
-	if copied < 0 { // not all new: the statement inserts what is
-		staged, copied = evs, 0
+	if err := pgWriteParts(ctx, tx, pgEventParts(evs)); err != nil {
+		return 0, err
+	}
+	staged, keepHist := state, false // the history rows are in agent_event already
+	if copied < 0 {                  // not all new: the statement inserts what is
+		staged, keepHist, copied = make([]int, len(evs)), true, 0
+		for i := range staged {
+			staged[i] = i
+		}
 	}
 	if len(staged) == 0 {
 		return copied, nil
 	}
-	if err := pgEventStage.fill(ctx, w.conn, staged); err != nil {
+	if err := pgCopyStream(ctx, w.conn, pgEventStage.name, pgEventStage.names, pgCopyEvents(evs, staged, nil, true, keepHist)); err != nil {
 		return 0, err
 	}
 	var stored int
@@ -249,30 +256,30 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	return copied + stored, nil
 }
 
-// copyNewEvents COPYs hist into agent_event under a savepoint and returns
-// how many it stored, or -1 when one of them was stored already (the
-// transaction is then back at the savepoint, as if nothing was copied).
-func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, hist []eventRow) (int, error) {
+// copyNewEvents COPYs the events evs[hist[k]] into agent_event under a
+// savepoint and returns how many it stored, or -1 when one of them was
+// stored already (the transaction is then back at the savepoint, as if
+// nothing was copied).
+func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, evs []eventRow, hist []int, enc *eventEncoder) (int, error) {
 	if len(hist) == 0 {
 		return 0, nil
 	}
-	return pgCopyAllNew(ctx, tx, len(hist), func() error {
-		return pgCopyCols(ctx, w.conn, "agent_event", pgEventCols, hist)
+	return pgCopyAllNew(ctx, tx, len(hist), func(savepoint string) error {
+		return pgCopyStreamAfter(ctx, w.conn, savepoint, "agent_event", colNames(pgEventCols), pgCopyEvents(evs, hist, enc, false, false))
 	}, "agent_event")
 }
 
 // pgCopyAllNew runs copyRows, COPYs of n new rows, under a savepoint and
 // returns n, or -1 when a row was in one of tables already (a unique
 // violation): the transaction is then back at the savepoint, as if nothing
-// was copied, for the caller to take its ON CONFLICT path instead. The
-// savepoint is not released, which would be one more round trip: the
+// was copied, for the caller to take its ON CONFLICT path instead.
+// copyRows sends savepoint, the statement that sets the savepoint, ahead
+// of its first COPY in the same query (pgCopyStreamAfter): no round trip
+// of its own. The savepoint is not released, which would be one more: the
 // commit ends it (a later savepoint of the same name is the one a
 // ROLLBACK TO then returns to).
-func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func() error, tables ...string) (int, error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT ingest_copy"); err != nil {
-		return 0, fmt.Errorf("savepoint before copy: %w", err)
-	}
-	err := copyRows()
+func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func(savepoint string) error, tables ...string) (int, error) {
+	err := copyRows(pgSavepoint)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == pgUniqueViolation && slices.Contains(tables, pe.TableName) {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ingest_copy"); err != nil {
@@ -285,6 +292,10 @@ func pgCopyAllNew(ctx context.Context, tx *sql.Tx, n int, copyRows func() error,
 	}
 	return n, nil
 }
+
+// pgSavepoint sets the savepoint a COPY straight into a table goes back to
+// when it meets a stored row (pgCopyAllNew).
+const pgSavepoint = "SAVEPOINT ingest_copy;\n"
 
 // pgPlanEach, passed as a statement's first argument, makes pgx send it as
 // an unnamed statement that PostgreSQL plans at every execution. The
@@ -341,7 +352,7 @@ func (w pgIngest) writeContacts(ctx context.Context, tx *sql.Tx, crs []contactRo
 	if len(known) == 0 {
 		return copied, nil
 	}
-	if err := w.copyContacts(ctx, pgContactStage.name, pgAttributeStage.name, known); err != nil {
+	if err := w.copyContacts(ctx, "", pgContactStage.name, pgAttributeStage.name, known); err != nil {
 		return 0, err
 	}
 	var stored int
@@ -369,15 +380,16 @@ func (w pgIngest) copyNewContacts(ctx context.Context, tx *sql.Tx, crs []contact
 	if len(crs) == 0 {
 		return 0, nil
 	}
-	return pgCopyAllNew(ctx, tx, len(crs), func() error {
-		return w.copyContacts(ctx, "contact_record", "contact_attribute", crs)
+	return pgCopyAllNew(ctx, tx, len(crs), func(savepoint string) error {
+		return w.copyContacts(ctx, savepoint, "contact_record", "contact_attribute", crs)
 	}, "contact_record", "contact_attribute")
 }
 
 // copyContacts COPYs crs into the table records and their attributes into
-// attrs: contact_record and contact_attribute, or their staging tables.
-func (w pgIngest) copyContacts(ctx context.Context, records, attrs string, crs []contactRow) error {
-	err := pgCopyStream(ctx, w.conn, records, colNames(contactRecordCols), pgCopyRows(contactRecordCols, crs))
+// attrs: contact_record and contact_attribute, or their staging tables;
+// the statements before go ahead of the first COPY (pgCopyStreamAfter).
+func (w pgIngest) copyContacts(ctx context.Context, before, records, attrs string, crs []contactRow) error {
+	err := pgCopyStreamAfter(ctx, w.conn, before, records, colNames(contactRecordCols), pgCopyRows(contactRecordCols, crs))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -355,4 +356,102 @@ func TestPGContactRawMigration(t *testing.T) {
 	}
 	wantRows(t, s, typeQ, "jsonb")
 	wantRows(t, s, "SELECT c.raw->>'a', k.channel FROM contact_record c JOIN kpi_contact k USING (contact_id)", "xé|VOICE")
+}
+
+// TestPGLazyEncodingStoresEager: the agent events' COPY encodes each raw
+// as the stream reaches it (eventEncoder). What it stores is exactly what
+// the events encoded beforehand (pgEncodeEvents) and copied by pgx's
+// CopyFrom store, row for row and column for column, and every document
+// reads back as it arrived (agent_event_document), also when the COPY
+// meets stored events (a redelivery: the rows encoded by the stream before
+// it failed and those encoded after it are staged and inserted with ON
+// CONFLICT). An
+// integer out of contact_count's range is a data error, as it was as a
+// parameter.
+func TestPGLazyEncodingStoresEager(t *testing.T) {
+	pool, err := realistic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := pool.decodeEvents(t, 0)
+	slices.SortFunc(evs, func(a, b connectreporting.AgentEvent) int { return strings.Compare(a.EventID, b.EventID) })
+	s := openIngestStore(t, DialectPostgres, Options{})
+	ctx := context.Background()
+	heartbeats := 0
+	for _, e := range evs {
+		if e.EventType == connectreporting.AgentEventHeartBeat {
+			heartbeats++
+		}
+	}
+	// The COPY of the whole batch meets them after 20 rows: the stream has
+	// encoded a read's worth of rows when the server stops it, the rest are
+	// encoded after it.
+	last := evs[20:60]
+	if _, err := s.StoreBatch(ctx, connectreporting.Batch{AgentEvents: last}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.StoreBatch(ctx, connectreporting.Batch{AgentEvents: evs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastKept := 0
+	for _, e := range last {
+		if e.EventType != connectreporting.AgentEventHeartBeat {
+			lastKept++
+		}
+	}
+	want := connectreporting.BatchResult{Stored: len(evs) - heartbeats - lastKept, Duplicate: lastKept, Heartbeat: heartbeats}
+	if got != want {
+		t.Fatalf("redelivery: %+v, want %+v", got, want)
+	}
+	p := prepareBatch(connectreporting.Batch{AgentEvents: evs}, false)
+	pgEncodeEvents(p.events)
+	var hist []eventRow
+	for _, e := range p.events {
+		if e.history {
+			hist = append(hist, e)
+		}
+	}
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE ae_eager (LIKE agent_event)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgCopyCols(ctx, conn, "ae_eager", pgEventCols, hist); err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, s, `SELECT (SELECT count(*) FROM agent_event), (SELECT count(*) FROM agent_event WHERE configuration_sha256 IS NOT NULL),
+		(SELECT count(*) FROM (SELECT * FROM agent_event EXCEPT SELECT * FROM ae_eager UNION ALL SELECT * FROM ae_eager EXCEPT SELECT * FROM agent_event) d)`,
+		fmt.Sprintf("%d|%d|0", len(hist), len(hist)))
+	docs := map[string]string{}
+	for _, e := range hist {
+		docs[e.EventID] = string(e.Raw)
+	}
+	rows, err := s.DB().QueryContext(ctx, "SELECT event_id, document FROM agent_event_document")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc != docs[id] {
+			t.Fatalf("event %s reads back as\n%s\nwant\n%s", id, doc, docs[id])
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n != len(hist) {
+		t.Fatalf("%d documents, %v; want %d", n, err, len(hist))
+	}
+	big := agentEvent("e-big", connectreporting.AgentEventStateChange, at(1), "a1", "Available", at(1))
+	big.ContactCount = 1 << 40
+	if _, err := s.StoreBatch(ctx, connectreporting.Batch{AgentEvents: []connectreporting.AgentEvent{big}}); !errors.Is(err, connectreporting.ErrData) {
+		t.Fatalf("contact_count 2^40: err = %v, want a data error", err)
+	}
 }

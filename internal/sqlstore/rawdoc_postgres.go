@@ -47,9 +47,15 @@ type pgPart struct {
 
 // pgEncodeEvents sets each event's stored raw: encoded for the events kept
 // as history (the others never reach agent_event), and returns the parts
-// they name, in key order, each once.
+// they name (pgEventParts).
 func pgEncodeEvents(evs []eventRow) []pgPart {
 	encodeEvents(evs)
+	return pgEventParts(evs)
+}
+
+// pgEventParts are the parts the encoded events of evs name, in key order,
+// each once, with the newest day of the events naming it.
+func pgEventParts(evs []eventRow) []pgPart {
 	var parts []pgPart
 	byKey := map[string]int{}
 	keep := func(key, text []byte, at time.Time) {
@@ -83,9 +89,10 @@ const minEncodeShare = 64
 // encodeEvents sets each event's stored raw. A batch of 2*minEncodeShare
 // events or more is shared out among up to GOMAXPROCS goroutines by agent,
 // so each agent's events stay in order on one of them (the partKeys hints
-// follow an agent through the batch) and each writes only its own events:
-// the encoding is most of the client's share of a batch, and the server
-// waits for it with a core free.
+// follow an agent through the batch) and each writes only its own events.
+// The PostgreSQL writer does not use it: it encodes each event as its COPY
+// stream reaches it (eventEncoder), so the encoding overlaps the server's
+// work instead of preceding it.
 func encodeEvents(evs []eventRow) {
 	n := min(runtime.GOMAXPROCS(0), len(evs)/minEncodeShare)
 	if n <= 1 {
@@ -103,16 +110,69 @@ func encodeEvents(evs []eventRow) {
 func encodeShare(evs []eventRow, w, n int) {
 	keys := newPartKeys()
 	for i := range evs {
-		ev := &evs[i]
-		if n > 1 && maphash.String(encodeSeed, ev.AgentARN)%uint64(n) != uint64(w) {
+		if n > 1 && maphash.String(encodeSeed, evs[i].AgentARN)%uint64(n) != uint64(w) {
 			continue
 		}
-		if !ev.history {
-			ev.stored = encodedRaw{raw: ev.Raw}
-			continue
+		encodeEvent(&evs[i], keys)
+	}
+}
+
+// encodeEvent sets ev's stored raw: encoded when ev is kept as history,
+// else whole (it never reaches agent_event, only the staging table).
+func encodeEvent(ev *eventRow, keys *partKeys) {
+	ev.encoded = true
+	if !ev.history {
+		ev.stored = encodedRaw{raw: ev.Raw}
+		return
+	}
+	ev.stored = encodeAgentRaw(ev.Raw, rawColumns{eventID: ev.EventID, eventType: ev.EventType,
+		agentARN: ev.AgentARN, eventTime: ev.EventTimestamp}, keys)
+}
+
+// eventEncoder encodes a batch's events one at a time, in batch order, as
+// the COPY stream of agent_event reaches them (on the connection's COPY
+// goroutine: the client encodes the next rows while the server stores the
+// ones sent), then, once the COPY is over (finish), those it did not reach:
+// the events kept out of history, and all after a row the COPY failed on.
+// An event is encoded once whatever path the batch then takes (the staged
+// fallback, a retry of the transaction): its stored raw is kept in the
+// batch. The events encoded in batch order with one partKeys store exactly
+// what encodeShare(evs, 0, 1) stores.
+type eventEncoder struct {
+	mu   sync.Mutex
+	evs  []eventRow
+	keys *partKeys
+	done bool // finish was called: the COPY's goroutine encodes nothing more
+}
+
+func newEventEncoder(evs []eventRow) *eventEncoder {
+	return &eventEncoder{evs: evs, keys: newPartKeys()}
+}
+
+// at encodes evs[i] (unless it is encoded already) and reports whether it
+// may be read; false once finish was called (a COPY whose connection broke
+// can leave its goroutine reading after CopyFrom returned).
+func (e *eventEncoder) at(i int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return false
+	}
+	if !e.evs[i].encoded {
+		encodeEvent(&e.evs[i], e.keys)
+	}
+	return true
+}
+
+// finish ends the COPY's share and encodes every event not encoded yet.
+func (e *eventEncoder) finish() {
+	e.mu.Lock()
+	e.done = true
+	e.mu.Unlock()
+	for i := range e.evs {
+		if !e.evs[i].encoded {
+			encodeEvent(&e.evs[i], e.keys)
 		}
-		ev.stored = encodeAgentRaw(ev.Raw, rawColumns{eventID: ev.EventID, eventType: ev.EventType,
-			agentARN: ev.AgentARN, eventTime: ev.EventTimestamp}, keys)
 	}
 }
 

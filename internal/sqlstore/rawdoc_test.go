@@ -287,7 +287,9 @@ FROM agent_event_part ORDER BY sha256`) {
 // TestEncodeEventsShared: a realistic batch encoded by agent on several
 // goroutines (encodeEvents) stores the same raw, keys and part texts for
 // every event, and names the same parts, as the events encoded one after
-// the other on one; events kept out of history stay whole either way.
+// the other on one; events kept out of history stay whole either way. So
+// does the PostgreSQL writer's eventEncoder, whatever number of events its
+// COPY stream encoded before the rest were encoded by finish.
 func TestEncodeEventsShared(t *testing.T) {
 	pool, err := realistic()
 	if err != nil {
@@ -323,5 +325,23 @@ func TestEncodeEventsShared(t *testing.T) {
 	}
 	if !want[0].stored.encoded() || want[3].stored.encoded() {
 		t.Fatalf("the batch should hold encoded history events and whole state-only ones")
+	}
+	for _, cut := range []int{0, 1, 137, len(rows)} {
+		got := slices.Clone(rows)
+		enc := newEventEncoder(got)
+		for i := range cut {
+			if !enc.at(i) {
+				t.Fatalf("cut %d: event %d not encoded before finish", cut, i)
+			}
+		}
+		enc.finish()
+		if enc.at(0) {
+			t.Fatalf("cut %d: the encoder still encodes after finish", cut)
+		}
+		for i := range got {
+			if !got[i].encoded || !reflect.DeepEqual(got[i].stored, want[i].stored) {
+				t.Fatalf("cut %d: event %d (%s) stored differently than encoded in one pass", cut, i, got[i].EventID)
+			}
+		}
 	}
 }
