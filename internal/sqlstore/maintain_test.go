@@ -28,7 +28,8 @@ func TestIntegrationMaintain(t *testing.T) {
 			for _, age := range []int{40, 10, 1} {
 				at := now.AddDate(0, 0, -age)
 				id := fmt.Sprintf("d%02d", age)
-				b.AgentEvents = append(b.AgentEvents, agentEvent("e-"+id, "STATE_CHANGE", at, "agent-"+id, "Available", at))
+				// Each in a status started before the event: a status part of its own.
+				b.AgentEvents = append(b.AgentEvents, agentEvent("e-"+id, "STATE_CHANGE", at, "agent-"+id, "Available", at.Add(-time.Minute)))
 				b.ContactRecords = append(b.ContactRecords, contactRecord("c-"+id, at, "agent-"+id, map[string]string{"k": "v"}))
 				r := rejected(id, "x")
 				r.ReceivedAt = at

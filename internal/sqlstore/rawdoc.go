@@ -18,7 +18,9 @@ import (
 // holds (RFC 8259 allows none outside strings, and strings must escape
 // them), so the stored text says unambiguously where each piece goes back.
 // The view agent_event_document puts them back with replace(): the
-// document comes back byte for byte as the decoder handed it over.
+// document comes back byte for byte as the decoder handed it over. It puts
+// the parts in before the columns' values, so a part may hold those
+// markers too: a status keeps the event's own time marked (partText).
 //
 // Markers and what each stands for:
 const (
@@ -146,20 +148,44 @@ func encodeAgentRaw(raw []byte, cols rawColumns, keys *partKeys) encodedRaw {
 			continue // a previous part without a current one stays in raw
 		}
 		cuts = append(cuts, cur)
-		e.texts[p][0] = raw[cur.from:cur.to]
+		text := raw[cur.from:cur.to]
+		e.texts[p][0] = partText(p, text, cols)
 		e.keys[p][0] = keys.key(e.texts[p][0])
 		if prev.to == 0 {
 			continue
 		}
-		if text := raw[prev.from:prev.to]; bytes.Equal(text, e.texts[p][0]) {
+		if prevText := raw[prev.from:prev.to]; bytes.Equal(prevText, text) {
 			prev.mark = cur.mark
 		} else {
-			e.texts[p][1], e.keys[p][1] = text, keys.key(text)
+			e.texts[p][1] = partText(p, prevText, cols)
+			e.keys[p][1] = keys.key(e.texts[p][1])
 		}
 		cuts = append(cuts, prev)
 	}
 	e.raw = applyCuts(raw, cuts, []byte(instanceARN(cols.agentARN)))
 	return e
+}
+
+// statusPart is the index in rawParts of AgentStatus.
+const statusPart = 1
+
+// partText is the text part p is kept as. A status's StartTimestamp is the
+// event's own time when the event is the one that changed it (every event
+// of a batch of new status starts): such a status text is named by that
+// event alone, a part row for each event, unless the time is marked as
+// the top-level EventTimestamp is (markEventTimestamp: agent_event_document
+// replaces the marker after it put the parts in, so every occurrence of
+// the quoted time comes back as it was). The marked text is the same for
+// every event that changed the agent to that status.
+func partText(p int, text []byte, cols rawColumns) []byte {
+	if p != statusPart {
+		return text
+	}
+	at := quoted(connectTime(cols.eventTime))
+	if at == "" || !bytes.Contains(text, []byte(at)) {
+		return text
+	}
+	return bytes.ReplaceAll(text, []byte(at), []byte{markEventTimestamp})
 }
 
 // agentRawScan finds, in one pass over an agent event's compact JSON, the

@@ -97,6 +97,43 @@ func TestEncodeAgentRaw(t *testing.T) {
 	}
 }
 
+// TestEncodeStatusStartMarked: a status that started at the event's own
+// time (the event that changed it) is kept with that time marked, so the
+// events that changed agents to the same status at different times name
+// one part; a status that started before the event keeps its time. Each
+// document comes back byte for byte.
+func TestEncodeStatusStartMarked(t *testing.T) {
+	status := func(at string) string {
+		return strings.Replace(testState, `"Name"`, `"StartTimestamp":`+at+`,"Name"`, 1)
+	}
+	keys := newPartKeys()
+	encode := func(at time.Time, statusStart string) encodedRaw {
+		t.Helper()
+		doc := strings.Replace(testEvent(testCfg, testCfg), testState, status(`"`+statusStart+`"`), 2)
+		doc = strings.Replace(doc, `"EventTimestamp":"2024-03-04T07:17:17.078Z"`, `"EventTimestamp":"`+connectTime(at)+`"`, 1)
+		cols := testColumns("e-1")
+		cols.eventTime = at
+		e := encodeAgentRaw([]byte(doc), cols, keys)
+		if got := decodeAgentRaw(e, cols); string(got) != doc {
+			t.Fatalf("document back\n%s\nwant\n%s", got, doc)
+		}
+		return e
+	}
+	t1, t2 := time.Date(2024, 3, 4, 7, 17, 17, 78e6, time.UTC), time.Date(2024, 3, 4, 9, 0, 0, 5e6, time.UTC)
+	a, b := encode(t1, connectTime(t1)), encode(t2, connectTime(t2))
+	if got, want := string(a.texts[statusPart][0]), status("\x08"); got != want {
+		t.Errorf("status part %q, want %q", got, want)
+	}
+	if !bytes.Equal(a.keys[statusPart][0], b.keys[statusPart][0]) || a.keys[statusPart][1] != nil {
+		t.Errorf("statuses started by their events at %s and %s keyed %x and %x (previous %x)", t1, t2,
+			a.keys[statusPart][0], b.keys[statusPart][0], a.keys[statusPart][1])
+	}
+	later := encode(t2, connectTime(t1))
+	if got, want := string(later.texts[statusPart][0]), status(`"`+connectTime(t1)+`"`); got != want {
+		t.Errorf("status started before its event kept as %q, want %q", got, want)
+	}
+}
+
 func testColumns(eventID string) rawColumns {
 	return rawColumns{eventID: eventID, eventType: "STATE_CHANGE", agentARN: testARN,
 		eventTime: time.Date(2024, 3, 4, 7, 17, 17, 78e6, time.UTC)}
@@ -266,7 +303,7 @@ FROM agent_event_part ORDER BY sha256`) {
 		}
 		return out
 	}
-	store(start)
+	store(start.Add(time.Hour)) // not the status's own event: its start is kept in the part
 	first := parts()
 	if len(first) != 2 || !strings.HasPrefix(first[0], day.Format("2006-01-02T15:04:05")) {
 		t.Fatalf("parts after the first event: %v, want the configuration and the status of %s", first, day)
@@ -342,6 +379,29 @@ func TestEncodeEventsShared(t *testing.T) {
 			if !got[i].encoded || !reflect.DeepEqual(got[i].stored, want[i].stored) {
 				t.Fatalf("cut %d: event %d (%s) stored differently than encoded in one pass", cut, i, got[i].EventID)
 			}
+		}
+	}
+}
+
+// TestPGStatusPartsShared: events that each changed their agent's status
+// at their own time (a batch of new status starts) name one status part
+// per distinct status, not a part each, and every document comes back
+// byte for byte.
+func TestPGStatusPartsShared(t *testing.T) {
+	s, _ := openIngestStorePG(t, Options{})
+	var evs []connectreporting.AgentEvent
+	want := map[string]string{}
+	for i := range 40 {
+		at := storetest.T0.Add(time.Duration(i) * time.Minute)
+		e := storetest.AgentEvent(fmt.Sprintf("s%02d", i), connectreporting.AgentEventStateChange, at,
+			fmt.Sprintf("agent-%d", i%4), []string{"Available", "Break"}[i/4%2], at)
+		evs, want[e.EventID] = append(evs, e), string(e.Raw)
+	}
+	storeEvents(t, s, evs)
+	wantRows(t, s, "SELECT count(*) FROM agent_event_part", "6") // 4 configurations, 2 statuses
+	for _, r := range storetest.QueryRows(t, s.DB(), "SELECT event_id, document FROM agent_event_document") {
+		if r[1] != want[r[0]] {
+			t.Errorf("%s: document\n%s\nwant\n%s", r[0], r[1], want[r[0]])
 		}
 	}
 }
