@@ -82,8 +82,8 @@ func kpiContacts(base time.Time, version int) []connectreporting.ContactRecord {
 		c := connectreporting.ContactRecord{ContactID: "k-" + kind, Channel: "VOICE", InitiationMethod: "INBOUND",
 			InitiationTimestamp: init, DisconnectTimestamp: init.Add(9 * time.Minute),
 			LastUpdateTimestamp: init.Add(time.Duration(10+version) * time.Minute),
-			QueueID:             "q1", QueueName: "Queue 1", EnqueueTimestamp: init.Add(time.Second), QueueDurationSeconds: i64(int64(5 + i)),
-			Raw: []byte(fmt.Sprintf(`{"ContactId":"k-%s","v":%d}`, kind, version))}
+			Raw:                 []byte(fmt.Sprintf(`{"ContactId":"k-%s","v":%d}`, kind, version))}
+		c.QueueID, c.QueueName, c.EnqueueTimestamp, c.QueueDurationSeconds = "q1", "Queue 1", init.Add(time.Second), i64(int64(5+i))
 		answered := kind != "abandoned" || version > 1 // the abandoned one is answered in version 2
 		switch kind {
 		case "callback":
