@@ -145,7 +145,7 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 		for i := range p.contacts {
 			touched.add(p.contacts[i].InitiationTimestamp, p.contacts[i].AgentID)
 		}
-		if err := refreshContactRollups(ctx, tx, d, stmtRunnerOf(w), intervalRanges(touched.at), touched.agentList()); err != nil {
+		if err := refreshContactRollups(ctx, tx, d, w, intervalRanges(touched.at), touched.agentList()); err != nil {
 			return res, fmt.Errorf("store batch: %w", err)
 		}
 		// Every contact new to the table is stored; the rest of what was

@@ -29,7 +29,8 @@ import (
 // the source. For contacts the touched intervals are those of the stored
 // versions the batch may replace and those of the batch's versions, so a
 // replay, a duplicate, an older version or a contact whose initiation moved
-// leaves the rollups exactly equal to a recomputation. Writers of a source
+// leaves the rollups exactly equal to a recomputation (on PostgreSQL a
+// contact batch does it in one statement, rollup_postgres.go). Writers of a source
 // take turns on its rollups (dialect.lockRollups) from before they read
 // what they replace until they commit, so concurrent batches cannot
 // interleave.
@@ -241,10 +242,15 @@ const agentsPerStatement = 500
 // (the other agents' cells hold none of the batch's contacts, old or new,
 // so they cannot change), keeping agent_day_rollup by difference
 // (rollup_agentday.go). Its statements, a handful for a batch, run
-// through run in the order they are made.
-func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, run stmtRunner, ranges []timeRange, agents []string) error {
+// through w's runner (stmtRunnerOf) in the order they are made; a
+// contactRollupWriter makes one statement per chunk of ranges instead.
+func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, w ingestWriter, ranges []timeRange, agents []string) error {
 	var stmts []stmt
 	eachChunk(ranges, d, func(n int, args []any) {
+		if cw, ok := w.(contactRollupWriter); ok {
+			stmts = append(stmts, cw.contactRollups(n, args, agents))
+			return
+		}
 		stmts = refreshChunk(stmts, d, []rollup{queueRollup}, n, args, "")
 		for lo := 0; lo < len(agents); lo += agentsPerStatement {
 			stmts = refreshAgents(stmts, d, n, args, agents[lo:min(lo+agentsPerStatement, len(agents))])
@@ -253,7 +259,13 @@ func refreshContactRollups(ctx context.Context, tx *sql.Tx, d dialect, run stmtR
 	if len(stmts) > 0 && len(agents) > 0 {
 		stmts = append(stmts, dropEmptyAgentDays)
 	}
-	return run(ctx, tx, stmts)
+	return stmtRunnerOf(w)(ctx, tx, stmts)
+}
+
+// contactRollupWriter is an ingestWriter with its own statement for
+// refreshContactRollups' chunks (PostgreSQL: rollup_postgres.go).
+type contactRollupWriter interface {
+	contactRollups(n int, args []any, agents []string) stmt
 }
 
 // refreshAgents appends the statements that move agent_day_rollup by the

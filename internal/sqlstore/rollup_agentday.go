@@ -48,19 +48,25 @@ func agentDaySelect(from, having string) string {
 // ranges less the stored ones (args: the range bounds, then the ids of the
 // condition in with one %s for the agent column), where they differ.
 func addAgentDayDifference(d dialect, n int, args []any, in string) stmt {
+	recomputed := fmt.Sprintf(agentIntervalSelect, "("+rangeCond("k.initiation_timestamp", n)+")"+fmt.Sprintf(in, "k.agent_id"))
+	q := agentDayDifferenceSQL(d, recomputed, "("+rangeCond("interval_start", n)+")"+fmt.Sprintf(in, "agent_id"))
+	return stmt{"agent_day_rollup", d.bind(q), append(slices.Clone(args), args...)}
+}
+
+// agentDayDifferenceSQL adds to agent_day_rollup the rows of recomputed
+// (agent_interval_rollup's columns) less the stored agent_interval_rollup
+// rows that match where, per zone, day and agent, where they differ.
+func agentDayDifferenceSQL(d dialect, recomputed, where string) string {
 	neg := make([]string, len(agentDayCols))
 	changed := make([]string, len(agentDayCols))
 	for i, c := range agentDayCols {
 		neg[i] = "-" + c
 		changed[i] = "SUM(a." + c + ") <> 0"
 	}
-	recomputed := fmt.Sprintf(agentIntervalSelect, "("+rangeCond("k.initiation_timestamp", n)+")"+fmt.Sprintf(in, "k.agent_id"))
-	stored := "SELECT interval_start, agent_id, " + strings.Join(neg, ", ") + " FROM agent_interval_rollup WHERE (" +
-		rangeCond("interval_start", n) + ")" + fmt.Sprintf(in, "agent_id")
+	stored := "SELECT interval_start, agent_id, " + strings.Join(neg, ", ") + " FROM agent_interval_rollup WHERE " + where
 	sel := agentDaySelect("FROM ("+recomputed+"\nUNION ALL\n"+stored+") a\nJOIN report_interval r ON r.interval_start = a.interval_start",
 		strings.Join(changed, " OR "))
-	q := d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)
-	return stmt{"agent_day_rollup", d.bind(q), append(slices.Clone(args), args...)}
+	return d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)
 }
 
 // dropEmptyAgentDays deletes the agent days left without contacts (a

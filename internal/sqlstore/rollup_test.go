@@ -95,6 +95,18 @@ func TestIntegrationRollupsEqualRecomputation(t *testing.T) {
 	c2later := contact("c2", 2, "q1", "a2", base.Add(3*time.Minute), 19)
 	c3answered := contact("c3", 3, "q2", "a1", base.Add(20*time.Minute), 40)
 	iv := base.Truncate(15 * time.Minute)
+	// A wide batch: 620 contacts 30 minutes apart (620 ranges: more than
+	// three statements' worth, rangesPerStatement) of 620 agents (more
+	// than agentsPerStatement), then newer versions of every other one
+	// with another agent, 15 minutes later.
+	var wide, wideMoved []connectreporting.ContactRecord
+	for i := range 620 {
+		at := base.Add(48*time.Hour + time.Duration(i)*30*time.Minute)
+		wide = append(wide, contact(fmt.Sprintf("w%03d", i), 1, "q1", fmt.Sprintf("wa%03d", i), at, int64(i%50)))
+		if i%2 == 0 {
+			wideMoved = append(wideMoved, contact(fmt.Sprintf("w%03d", i), 2, "q2", fmt.Sprintf("wb%03d", i), at.Add(15*time.Minute), int64(i%30)))
+		}
+	}
 
 	type step struct {
 		batches [][]connectreporting.ContactRecord
@@ -152,6 +164,15 @@ func TestIntegrationRollupsEqualRecomputation(t *testing.T) {
 			if kept, want := rollupSnapshot(t, s), recomputed(t, s); !equalSnapshots(kept, want) {
 				t.Fatalf("after the threshold changed: kept %v, want %v", kept, want)
 			}
+			for _, b := range [][]connectreporting.ContactRecord{wide, wideMoved} {
+				if _, err := s.StoreBatch(ctx, connectreporting.Batch{ContactRecords: b}); err != nil {
+					t.Fatal(err)
+				}
+				if kept, want := rollupSnapshot(t, s), recomputed(t, s); !equalSnapshots(kept, want) {
+					t.Fatalf("wide batch of %d contacts: rollups kept at ingest differ from a recomputation", len(b))
+				}
+			}
+			checkScalars(t, s, "SELECT COUNT(DISTINCT agent_id), SUM(contacts_handled) FROM agent_day_rollup WHERE agent_id LIKE 'w%'", 620, 1240) // two zones
 		})
 	}
 }
