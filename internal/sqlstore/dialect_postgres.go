@@ -52,11 +52,14 @@ func (d postgresDialect) upsertSQL(u upsert, n int) string { return onConflictSQ
 // HOLDLOCK (see sqlserverDialect.updateLockHint): overlapping writers of
 // the table take turns.
 func (postgresDialect) lockForUpdate(ctx context.Context, tx *sql.Tx, table string) error {
-	if _, err := tx.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+	if _, err := tx.ExecContext(ctx, pgLockSQL(table)); err != nil {
 		return fmt.Errorf("lock %s: %w", table, err)
 	}
 	return nil
 }
+
+// pgLockSQL is lockForUpdate's statement.
+func pgLockSQL(table string) string { return "LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE" }
 
 func (postgresDialect) ping(ctx context.Context, s *Store, _ DSN) error {
 	return s.db.PingContext(ctx)

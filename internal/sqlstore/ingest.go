@@ -131,10 +131,7 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 	if len(p.contacts) > 0 {
 		// The rollups' writers take turns from before the stored versions
 		// are read until commit (rollup.go).
-		if err := d.lockRollups(ctx, tx); err != nil {
-			return res, fmt.Errorf("store batch: %w", err)
-		}
-		existing, touched, err := existingContacts(ctx, tx, d, p.contacts)
+		existing, touched, err := lockAndProbe(ctx, tx, d, w, p.contacts)
 		if err != nil {
 			return res, fmt.Errorf("store batch: %w", err)
 		}
@@ -171,6 +168,25 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 	return res, nil
 }
 
+// contactProber is an ingestWriter that takes the rollups' lock and reads
+// the stored versions of a batch's contacts (existingContacts) in one
+// round trip (PostgreSQL).
+type contactProber interface {
+	lockAndProbe(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, touchedCells, error)
+}
+
+// lockAndProbe takes the rollups' lock, then reads what existingContacts
+// does.
+func lockAndProbe(ctx context.Context, tx *sql.Tx, d dialect, w ingestWriter, crs []contactRow) (int, touchedCells, error) {
+	if p, ok := w.(contactProber); ok {
+		return p.lockAndProbe(ctx, tx, crs)
+	}
+	if err := d.lockRollups(ctx, tx); err != nil {
+		return 0, touchedCells{}, err
+	}
+	return existingContacts(ctx, tx, d, crs)
+}
+
 // existingContacts counts the contacts of crs that contact_record already
 // holds, so a batch tells new contacts (Stored) from newer versions
 // (Updated), marks them (contactRow.stored: a writer may insert the others
@@ -194,7 +210,12 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 			args = append(args, crs[i].ContactID)
 		}
 		q.WriteString(")")
-		k, err := scanStored(ctx, tx, q.String(), args, crs[lo:hi], &tc)
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return 0, tc, fmt.Errorf("read stored contacts: %w", err)
+		}
+		k, err := scanStored(rows, crs[lo:hi], &tc)
+		rows.Close()
 		if err != nil {
 			return 0, tc, fmt.Errorf("read stored contacts: %w", err)
 		}
@@ -203,15 +224,17 @@ func existingContacts(ctx context.Context, tx *sql.Tx, d dialect, crs []contactR
 	return n, tc, nil
 }
 
+// rowReader is what scanStored reads: database/sql's or pgx's rows.
+type rowReader interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
 // scanStored reads the (contact_id, initiation_timestamp, agent_id) rows
 // of a query: it marks the contact of crs (sorted by contact_id) each row
 // is, adds the row's cell to tc, and returns how many it read.
-func scanStored(ctx context.Context, tx *sql.Tx, q string, args []any, crs []contactRow, tc *touchedCells) (int, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
+func scanStored(rows rowReader, crs []contactRow, tc *touchedCells) (int, error) {
 	n := 0
 	for rows.Next() {
 		var id string
