@@ -36,6 +36,10 @@ import (
 // Any other error is a connection or transient failure: the caller retries.
 func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
 	w := s.dialect.ingestWriter()
+	if pw, ok := w.(pgIngest); ok {
+		pw.parts = &pgBatchParts{known: &s.parts}
+		w = pw
+	}
 	p := prepareBatch(b, s.storeHeartbeats())
 	if p.empty() && b.Checkpoint == nil {
 		return p.res, nil
@@ -57,6 +61,9 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 		return connectreporting.BatchResult{}, asDataError(err)
 	}
 	s.markDays(days)
+	if c, ok := w.(interface{ committed() }); ok {
+		c.committed()
+	}
 	s.logger().DebugContext(ctx, "stored batch", res.LogAttrs()...)
 	return res, nil
 }

@@ -25,12 +25,17 @@ import (
 // parameter per column (pgx encodes Go slices as binary arrays) that unnest
 // turns back into rows.
 type pgIngest struct {
-	conn *sql.Conn // the connection the batch's transaction runs on
+	conn  *sql.Conn     // the connection the batch's transaction runs on
+	parts *pgBatchParts // the Store's known parts (nil: every part is upserted)
 }
 
-func (pgIngest) onConn(ctx context.Context, c *sql.Conn) (ingestWriter, error) {
-	return pgIngest{conn: c}, pgCreateStages(ctx, c)
+func (w pgIngest) onConn(ctx context.Context, c *sql.Conn) (ingestWriter, error) {
+	w.conn = c
+	return w, pgCreateStages(ctx, c)
 }
+
+// committed tells the writer its batch committed.
+func (w pgIngest) committed() { w.parts.committed() }
 
 var pgSQL = sync.OnceValue(buildPGIngestSQL)
 
@@ -214,7 +219,8 @@ func boolInt(b bool) int64 {
 // the savepoint and stages the whole batch instead, which the events
 // statement inserts with ON CONFLICT DO NOTHING. Then it keeps the parts
 // the encoded raws name (agent_event_part: no key refers to it, and the
-// transaction commits both or neither). Either way the events statement
+// transaction commits both or neither), those the Store does not know
+// stored already (pgKnownParts). Either way the events statement
 // offers agent_state the newest event of each agent from the staging
 // table.
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
@@ -233,7 +239,7 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	if err != nil {
 		return 0, err
 	}
-	if err := pgWriteParts(ctx, tx, pgEventParts(evs)); err != nil {
+	if err := pgWriteParts(ctx, tx, w.parts.toWrite(pgEventParts(evs))); err != nil {
 		return 0, err
 	}
 	staged, keepHist := state, false // the history rows are in agent_event already

@@ -142,6 +142,7 @@ func (s *Store) deleteParts(ctx context.Context, cutoff time.Time, deleted map[s
 		return fmt.Errorf("maintain: delete agent event parts: %w", err)
 	}
 	deleted["agent_event_part"] = n
+	s.parts.forget()
 	return nil
 }
 

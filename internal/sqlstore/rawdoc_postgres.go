@@ -193,6 +193,85 @@ ORDER BY n.i
 ON CONFLICT (sha256) DO UPDATE SET last_event_timestamp = excluded.last_event_timestamp
 WHERE s.last_event_timestamp < excluded.last_event_timestamp`
 
+// pgKnownParts are the parts a Store's batches committed to
+// agent_event_part, each with the newest day it was stored with: a part
+// known with its batch's day or a later one is in the table with that day
+// or a later one (its row only moves forward), so the batch leaves it out
+// of the upsert, and a batch whose parts are all known sends none. A
+// realistic batch names mostly the parts of the batches before it (an
+// agent's configuration and status change rarely).
+//
+// Only maintain deletes parts, those whose day is more than a day before
+// its cutoff: a Store forgets every part when it runs maintain; another
+// process's maintain deletes only parts known with a day that old, which a
+// batch leaves out only for events older still, whose raw maintain clears
+// anyway (their document reads as NULL meanwhile, like a cleared raw).
+type pgKnownParts struct {
+	mu   sync.Mutex
+	days map[string]time.Time
+}
+
+// maxKnownParts bounds pgKnownParts: past it, it starts again empty.
+const maxKnownParts = 1 << 16
+
+// unknown returns the parts of ps not known with their day or a later one.
+func (k *pgKnownParts) unknown(ps []pgPart) []pgPart {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []pgPart
+	for _, p := range ps {
+		if d, ok := k.days[string(p.key)]; !ok || d.Before(p.last) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// add records ps, upserted by a transaction that committed.
+func (k *pgKnownParts) add(ps []pgPart) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.days == nil || len(k.days)+len(ps) > maxKnownParts {
+		k.days = make(map[string]time.Time, len(ps))
+	}
+	for _, p := range ps {
+		if d, ok := k.days[string(p.key)]; !ok || d.Before(p.last) {
+			k.days[string(p.key)] = p.last
+		}
+	}
+}
+
+// forget drops every known part (maintain deleted some).
+func (k *pgKnownParts) forget() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.days = nil
+}
+
+// pgBatchParts are a batch's dealings with its Store's known parts: the
+// parts its transaction upserted, made known when it commits.
+type pgBatchParts struct {
+	known   *pgKnownParts
+	written []pgPart
+}
+
+// toWrite are the parts of ps the batch upserts (all of them without a
+// Store's known parts); a retried transaction writes them again.
+func (b *pgBatchParts) toWrite(ps []pgPart) []pgPart {
+	if b == nil {
+		return ps
+	}
+	b.written = b.known.unknown(ps)
+	return b.written
+}
+
+// committed makes the parts the batch upserted known.
+func (b *pgBatchParts) committed() {
+	if b != nil {
+		b.known.add(b.written)
+	}
+}
+
 // pgWriteParts stores a batch's parts, in the transaction that stores the
 // events naming them.
 func pgWriteParts(ctx context.Context, tx *sql.Tx, parts []pgPart) error {

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -318,6 +320,60 @@ FROM agent_event_part ORDER BY sha256`) {
 		if !strings.HasPrefix(p, day.Add(24*time.Hour).Format("2006-01-02T15:04:05")) {
 			t.Errorf("after an event of the next day, part %s", p)
 		}
+	}
+}
+
+// TestPGKnownParts: a Store leaves out of a batch's upsert the parts its
+// committed batches stored with that day or a later one (pgKnownParts),
+// and only those: the parts of a batch that rolled back (after its upsert:
+// its checkpoint's lease was lost) are written by the next batch naming
+// them, and after maintain (which deletes parts)
+// every part is written again. Rows deleted behind the Store's back show
+// which batches wrote parts.
+func TestPGKnownParts(t *testing.T) {
+	s, _ := openIngestStorePG(t, Options{})
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	n := 0
+	ev := func(at time.Time, status string) connectreporting.AgentEvent {
+		n++
+		return storetest.AgentEvent(fmt.Sprintf("e%d", n), connectreporting.AgentEventStateChange, at, "a1", status, start.Add(-time.Hour))
+	}
+	count := func() string { return storetest.QueryRows(t, s.DB(), "SELECT count(*) FROM agent_event_part")[0][0] }
+	forgetRows := func() {
+		if _, err := s.DB().ExecContext(ctx, "DELETE FROM agent_event_part"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost := &connectreporting.ShardCheckpoint{Stream: "s", ShardID: "shard-1", SequenceNumber: "1", Owner: "not-the-holder"}
+	if _, err := s.StoreBatch(ctx, connectreporting.Batch{AgentEvents: []connectreporting.AgentEvent{ev(start, "Available")},
+		Checkpoint: lost}); !errors.Is(err, connectreporting.ErrLeaseLost) {
+		t.Fatalf("batch fenced on a lease it does not hold: err = %v, want ErrLeaseLost", err)
+	}
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(start, "Available")})
+	if got := count(); got != "2" {
+		t.Fatalf("after a batch rolled back, the next batch naming its parts stored %s parts, want 2", got)
+	}
+	forgetRows()
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(start.Add(time.Hour), "Available")})
+	if got := count(); got != "0" {
+		t.Fatalf("known parts of the same day: %s parts written, want none", got)
+	}
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(start.Add(time.Hour), "Break")})
+	if got := count(); got != "1" {
+		t.Fatalf("a new status: %s parts written, want 1", got)
+	}
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(start.Add(24*time.Hour), "Break")})
+	if got := count(); got != "2" {
+		t.Fatalf("known parts of a later day: %s parts, want 2", got)
+	}
+	forgetRows()
+	if _, err := s.Maintain(ctx, MaintainOptions{RawDays: 36500}); err != nil {
+		t.Fatal(err)
+	}
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(start.Add(24*time.Hour), "Break")})
+	if got := count(); got != "2" {
+		t.Fatalf("after maintain: %s parts written, want 2", got)
 	}
 }
 

@@ -54,6 +54,7 @@ type Store struct {
 	opts       Options
 	now        func() time.Time
 	coverage   reportCoverage
+	parts      pgKnownParts // PostgreSQL: the agent_event_part rows its batches stored
 }
 
 var _ connectreporting.Store = (*Store)(nil)
