@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Contact records reach PostgreSQL by binary COPY written here rather than
@@ -170,15 +171,38 @@ func pgCopyStream(ctx context.Context, conn *sql.Conn, table string, names []str
 // server runs them, then reads the stream (pgconn's CopyFrom sends the
 // stream at once and reads the server's answers until the COPY's).
 func pgCopyStreamAfter(ctx context.Context, conn *sql.Conn, before, table string, names []string, data *pgCopyReader) error {
-	cols := make([]string, len(names))
-	for i, c := range names {
-		cols[i] = pgx.Identifier{c}.Sanitize()
-	}
-	q := before + "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN BINARY"
+	q := before + pgCopyQuery(table, names)
 	return pgCopyOn(conn, table, data.n, func(c *pgx.Conn) (int64, error) {
 		tag, err := c.PgConn().CopyFrom(ctx, data, q)
 		return tag.RowsAffected(), err
 	})
+}
+
+// pgCopyThen COPYs data into the columns names of table on conn and then
+// runs then, a statement without parameters, in the same query: one round
+// trip, and then is planned at this execution, as every statement of a
+// simple query is (see pgPlanEach). It returns then's command tag: pgconn
+// keeps the last one and reads no result rows.
+func pgCopyThen(ctx context.Context, conn *sql.Conn, table string, names []string, data *pgCopyReader, then string) (pgconn.CommandTag, error) {
+	q := pgCopyQuery(table, names) + ";\n" + then
+	var tag pgconn.CommandTag
+	// The COPY's own count is not seen (the tag is then's): then counts
+	// what the staged rows became.
+	err := pgCopyOn(conn, table, 0, func(c *pgx.Conn) (int64, error) {
+		var err error
+		tag, err = c.PgConn().CopyFrom(ctx, data, q)
+		return 0, err
+	})
+	return tag, err
+}
+
+// pgCopyQuery is the COPY … FROM STDIN BINARY of the columns names of table.
+func pgCopyQuery(table string, names []string) string {
+	cols := make([]string, len(names))
+	for i, c := range names {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN BINARY"
 }
 
 // pgCopyEvents is the COPY BINARY stream of the events evs[idx[k]], with

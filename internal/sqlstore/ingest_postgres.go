@@ -73,7 +73,10 @@ func buildPGIngestSQL() pgIngestSQL {
 
 	// Agent events: the staging table holds every agent_event column plus
 	// the two flags hist (kept as an agent_event row) and st (offered to
-	// agent_state). Rows are written in key order (lock order).
+	// agent_state). Rows are written in key order (lock order). The
+	// statement's command tag counts the agent_event rows it inserted: it
+	// runs after the staging COPY in the same query (pgCopyThen), which
+	// keeps no result rows.
 	evNames := colNames(pgEventCols)
 	stNames := make([]string, len(agentStateCols))
 	stFrom := make([]string, len(agentStateCols))
@@ -84,14 +87,7 @@ func buildPGIngestSQL() pgIngestSQL {
 			stSets = append(stSets, c.name+" = excluded."+c.name)
 		}
 	}
-	q.events = `WITH ins AS (
-	INSERT INTO agent_event (` + strings.Join(evNames, ", ") + `)
-	SELECT ` + strings.Join(evNames, ", ") + ` FROM ` + pgEventStage.name + ` WHERE hist = 1
-	ORDER BY event_id COLLATE "C"
-	ON CONFLICT (event_id) DO NOTHING
-	RETURNING event_id
-),
-up AS (
+	q.events = `WITH up AS (
 	INSERT INTO agent_state (` + strings.Join(stNames, ", ") + `)
 	SELECT ` + strings.Join(stFrom, ", ") + ` FROM ` + pgEventStage.name + ` WHERE st = 1
 	ORDER BY agent_id COLLATE "C"
@@ -100,7 +96,10 @@ up AS (
 		OR (excluded.last_event_timestamp, excluded.last_event_id COLLATE "C")
 			> (agent_state.last_event_timestamp, agent_state.last_event_id COLLATE "C")
 )
-SELECT count(*) FROM ins`
+INSERT INTO agent_event (` + strings.Join(evNames, ", ") + `)
+SELECT ` + strings.Join(evNames, ", ") + ` FROM ` + pgEventStage.name + ` WHERE hist = 1
+ORDER BY event_id COLLATE "C"
+ON CONFLICT (event_id) DO NOTHING`
 
 	// Contact records and their attributes, from their staging tables.
 	crNames := colNames(contactRecordCols)
@@ -222,7 +221,7 @@ func boolInt(b bool) int64 {
 // transaction commits both or neither), those the Store does not know
 // stored already (pgKnownParts). Either way the events statement
 // offers agent_state the newest event of each agent from the staging
-// table.
+// table, in the query that stages them (one round trip).
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	var hist, state []int
 	for i := range evs {
@@ -252,14 +251,11 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	if len(staged) == 0 {
 		return copied, nil
 	}
-	if err := pgCopyStream(ctx, w.conn, pgEventStage.name, pgEventStage.names, pgCopyEvents(evs, staged, nil, true, keepHist)); err != nil {
-		return 0, err
+	tag, err := pgCopyThen(ctx, w.conn, pgEventStage.name, pgEventStage.names, pgCopyEvents(evs, staged, nil, true, keepHist), pgSQL().events)
+	if err != nil {
+		return 0, fmt.Errorf("stage events and insert them: %w", err)
 	}
-	var stored int
-	if err := tx.QueryRowContext(ctx, pgSQL().events, pgPlanEach).Scan(&stored); err != nil {
-		return 0, fmt.Errorf("insert staged events: %w", err)
-	}
-	return copied + stored, nil
+	return copied + int(tag.RowsAffected()), nil
 }
 
 // copyNewEvents COPYs the events evs[hist[k]] into agent_event under a
