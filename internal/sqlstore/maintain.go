@@ -59,7 +59,7 @@ var maintainedTables = []string{"agent_event", "contact_record", "contact_attrib
 	"queue_realtime_snapshot", "agent_realtime_snapshot", "queue_interval_metric", "agent_interval_metric"}
 
 // pgMaintainedTables are maintainedTables and those only PostgreSQL has.
-var pgMaintainedTables = append(slices.Clone(maintainedTables), "agent_event_part", "contact_kpi")
+var pgMaintainedTables = append(slices.Clone(maintainedTables), "agent_event_part")
 
 // Maintain applies the retention settings, then maintains indexes and
 // statistics the way the dialect needs (see maintainIndexes): what the
