@@ -61,6 +61,9 @@ func (postgresDialect) lockForUpdate(ctx context.Context, tx *sql.Tx, table stri
 // pgLockSQL is lockForUpdate's statement.
 func pgLockSQL(table string) string { return "LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE" }
 
+// pgLockRollups is lockRollups' statement, for a pipeline.
+var pgLockRollups = stmt{what: "lock " + rollupLockTable, query: pgLockSQL(rollupLockTable)}
+
 func (postgresDialect) ping(ctx context.Context, s *Store, _ DSN) error {
 	return s.db.PingContext(ctx)
 }
@@ -92,10 +95,14 @@ func (postgresDialect) maintainIndexes(ctx context.Context, s *Store) ([]string,
 // keywordDSN reads an Npgsql string (npgsqlDSN).
 func (postgresDialect) keywordDSN(kw keywords) (DSN, error) { return npgsqlDSN(kw) }
 
+// rollupLockTable is the table whose lock the rollups' writers take turns
+// on (lockRollups).
+const rollupLockTable = "queue_interval_rollup"
+
 // lockRollups makes the writers of the rollups' sources take turns (see
 // rollup.go); readers are not blocked.
 func (d postgresDialect) lockRollups(ctx context.Context, tx *sql.Tx) error {
-	return d.lockForUpdate(ctx, tx, "queue_interval_rollup")
+	return d.lockForUpdate(ctx, tx, rollupLockTable)
 }
 
 func (postgresDialect) intCast(expr string) string { return "CAST(" + expr + " AS integer)" }

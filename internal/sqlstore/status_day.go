@@ -187,10 +187,15 @@ WHERE NOT EXISTS (SELECT 1 FROM added a WHERE a.time_zone = x.time_zone AND a.lo
     AND a.agent_id = x.agent_id AND a.status_name IS NOT DISTINCT FROM x.status_name)
 ORDER BY time_zone, local_date, agent_id`
 
-func (pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
+func (d pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
 	if len(bs) == 0 {
 		return nil
 	}
+	return execEach(ctx, tx, []stmt{d.agentDaysStmt(bs)})
+}
+
+// agentDaysStmt is the statement agentDays runs.
+func (pgStatusDays) agentDaysStmt(bs []statusBound) stmt {
 	var agents, added []string
 	var from, addedFrom []time.Time
 	for _, b := range bs {
@@ -200,10 +205,8 @@ func (pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound)
 			added, addedFrom = append(added, b.agentID), append(addedFrom, b.added)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, pgAgentDays, agents, from, added, addedFrom); err != nil {
-		return fmt.Errorf("agent status days of %d agents: %w", len(bs), err)
-	}
-	return nil
+	return stmt{what: fmt.Sprintf("agent status days of %d agents", len(bs)), query: pgAgentDays,
+		args: []any{agents, from, added, addedFrom}}
 }
 
 // pgRebuildDays computes agent_status_day from scratch.

@@ -231,7 +231,7 @@ func (q statusIntervalSQL) exec(ctx context.Context, tx *sql.Tx, args ...any) er
 	return nil
 }
 
-func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
+func (w pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
 	var agents, names, kinds []string
 	var ts []time.Time
 	var logout []bool
@@ -259,10 +259,8 @@ func (pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []even
 	if err := rows.Err(); err != nil || len(changed) == 0 {
 		return err
 	}
-	if err := (postgresDialect{}).lockRollups(ctx, tx); err != nil {
-		return fmt.Errorf("agent status days: %w", err)
-	}
-	return pgStatusDays{}.agentDays(ctx, tx, changed)
+	// The rollups' lock and the agent days in one round trip.
+	return w.pipeline(ctx, tx, []stmt{pgLockRollups, pgStatusDays{}.agentDaysStmt(changed)})
 }
 
 func (w sqliteIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
