@@ -48,20 +48,25 @@ func pgContactRollupSQL(n int) string {
 
 // rollupTo is the two CTEs p+"u" and p+"d" that bring the rows of table
 // matching where to those of the CTE p+"n" (columns cols, key keys): an
-// upsert of p+"n", and a delete of the rows whose key p+"n" lacks.
+// upsert of p+"n" that leaves rows with the same figures as they are, and
+// a delete of the rows whose key p+"n" lacks.
 func rollupTo(p, table, cols string, keys []string, where string) string {
 	on := make([]string, len(keys))
 	for i, k := range keys {
 		on[i] = "n." + k + " = o." + k
 	}
-	var sets []string
+	var sets, olds, news []string
 	for _, c := range strings.Split(cols, ", ") {
 		if !slices.Contains(keys, c) {
 			sets = append(sets, c+" = excluded."+c)
+			olds, news = append(olds, table+"."+c), append(news, "excluded."+c)
 		}
 	}
+	// A cell whose figures stay the same (another queue's or agent's cell
+	// in a touched interval) is not written again.
+	changed := "(" + strings.Join(olds, ", ") + ") IS DISTINCT FROM (" + strings.Join(news, ", ") + ")"
 	return p + "u AS (INSERT INTO " + table + " (" + cols + ") SELECT * FROM " + p + "n ON CONFLICT (" + strings.Join(keys, ", ") +
-		") DO UPDATE SET " + strings.Join(sets, ", ") + "),\n" +
+		") DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + changed + "),\n" +
 		p + "d AS (DELETE FROM " + table + " o WHERE " + where + " AND NOT EXISTS (SELECT 1 FROM " + p + "n n WHERE " + strings.Join(on, " AND ") + "))"
 }
 

@@ -229,3 +229,33 @@ func TestPGContactWritersTakeTurns(t *testing.T) {
 	}
 	checkScalars(t, first, "SELECT COUNT(*) FROM contact_record", 160)
 }
+
+// TestPGRollupsKeepUnchangedCells: a batch recomputes every queue cell of
+// the intervals it touches; the cells whose figures stay the same (here
+// q1's, beside q2's changed contact) are not written again (their row
+// stays where it was), the changed one is, and the rollups equal their
+// recomputation.
+func TestPGRollupsKeepUnchangedCells(t *testing.T) {
+	s, _ := openIngestStorePG(t, Options{})
+	at := time.Date(2026, 3, 2, 9, 1, 0, 0, time.UTC)
+	c1 := contactRecord("c-1", at, "a1", nil)
+	c2 := contactRecord("c-2", at.Add(time.Minute), "a2", nil)
+	c2.QueueID, c2.QueueName = "q2", "Q2"
+	c2newer := c2
+	c2newer.LastUpdateTimestamp = c2.LastUpdateTimestamp.Add(time.Minute)
+	c2newer.QueueDurationSeconds = new(int64)
+	const q = "SELECT queue_id, ctid::text FROM queue_interval_rollup"
+	for i, b := range [][]connectreporting.ContactRecord{{c1, c2}, {c2newer}} {
+		before := rowIDs(t, s, q)
+		if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{ContactRecords: b}); err != nil {
+			t.Fatal(err)
+		}
+		after := rowIDs(t, s, q)
+		if i == 1 && (after["q-sales"] != before["q-sales"] || after["q2"] == before["q2"]) {
+			t.Errorf("queue cells moved from %v to %v: want q-sales's kept, q2's written", before, after)
+		}
+	}
+	if kept, want := rollupSnapshot(t, s), recomputed(t, s); !equalSnapshots(kept, want) {
+		t.Fatalf("rollups differ from a recomputation\nkept: %v\nwant: %v", kept, want)
+	}
+}
