@@ -55,6 +55,10 @@ func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (conne
 		})
 	})
 	if err != nil {
+		// A failed batch may be the database going away: a failover to a
+		// replica without the latest commits, a restore. The parts known
+		// may be gone with them, so the next batch upserts all its parts.
+		s.parts.forget()
 		s.logger().ErrorContext(ctx, "store batch failed",
 			"agent_events", len(b.AgentEvents), "contact_records", len(b.ContactRecords),
 			"rejected", len(b.Rejected), "err", err)

@@ -201,7 +201,9 @@ WHERE s.last_event_timestamp < excluded.last_event_timestamp`
 // realistic batch names mostly the parts of the batches before it (an
 // agent's configuration and status change rarely).
 //
-// Only maintain deletes parts, those whose day is more than a day before
+// A Store forgets every part when one of its batches fails (the database
+// may have gone back in time: a failover, a restore). Only maintain
+// deletes parts, those whose day is more than a day before
 // its cutoff: a Store forgets every part when it runs maintain; another
 // process's maintain deletes only parts known with a day that old, which a
 // batch leaves out only for events older still, whose raw maintain clears

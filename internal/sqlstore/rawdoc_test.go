@@ -375,6 +375,17 @@ func TestPGKnownParts(t *testing.T) {
 	if got := count(); got != "2" {
 		t.Fatalf("after maintain: %s parts written, want 2", got)
 	}
+	// A failed batch forgets too: the parts may have gone with the
+	// database's latest commits (a failover, a restore).
+	forgetRows()
+	if _, err := s.StoreBatch(ctx, connectreporting.Batch{AgentEvents: []connectreporting.AgentEvent{ev(start.Add(24*time.Hour), "Break")},
+		Checkpoint: lost}); !errors.Is(err, connectreporting.ErrLeaseLost) {
+		t.Fatalf("batch fenced on a lease it does not hold: err = %v, want ErrLeaseLost", err)
+	}
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(start.Add(24*time.Hour), "Break")})
+	if got := count(); got != "2" {
+		t.Fatalf("after a failed batch: %s parts written, want 2", got)
+	}
 }
 
 // TestEncodeEventsShared: a realistic batch encoded by agent on several
