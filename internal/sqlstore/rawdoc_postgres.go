@@ -202,12 +202,12 @@ WHERE s.last_event_timestamp < excluded.last_event_timestamp`
 // agent's configuration and status change rarely).
 //
 // A Store forgets every part when one of its batches fails (the database
-// may have gone back in time: a failover, a restore). Only maintain
-// deletes parts, those whose day is more than a day before
-// its cutoff: a Store forgets every part when it runs maintain; another
-// process's maintain deletes only parts known with a day that old, which a
-// batch leaves out only for events older still, whose raw maintain clears
-// anyway (their document reads as NULL meanwhile, like a cleared raw).
+// may have gone back in time: a failover, a restore). Only maintain deletes
+// parts, those whose day is more than a day before its cutoff: a Store
+// forgets every part when it runs maintain; another process's maintain
+// deletes only parts known with a day that old, which a batch leaves out
+// only for events older still, whose raw maintain clears anyway (their
+// document reads as NULL meanwhile, like a cleared raw).
 type pgKnownParts struct {
 	mu   sync.Mutex
 	days map[string]time.Time
