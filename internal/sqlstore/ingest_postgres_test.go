@@ -360,7 +360,7 @@ func TestPGContactRawMigration(t *testing.T) {
 
 // TestPGLazyEncodingStoresEager: the agent events' COPY encodes each raw
 // as the stream reaches it (eventEncoder). What it stores is exactly what
-// the events encoded beforehand (pgEncodeEvents) and copied by pgx's
+// the events encoded beforehand (encodeAll) and copied by pgx's
 // CopyFrom store, row for row and column for column, and every document
 // reads back as it arrived (agent_event_document), also when the COPY
 // meets stored events (a redelivery: the rows encoded by the stream before
@@ -405,7 +405,7 @@ func TestPGLazyEncodingStoresEager(t *testing.T) {
 		t.Fatalf("redelivery: %+v, want %+v", got, want)
 	}
 	p := prepareBatch(connectreporting.Batch{AgentEvents: evs}, false)
-	pgEncodeEvents(p.events)
+	encodeAll(p.events)
 	var hist []eventRow
 	for _, e := range p.events {
 		if e.history {

@@ -5,8 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/maphash"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -18,7 +16,7 @@ var pgPartCols = [4]string{"configuration_sha256", "previous_configuration_sha25
 	"agent_status_sha256", "previous_agent_status_sha256"}
 
 // pgEventCols are agent_event's columns as PostgreSQL's ingest writes them:
-// agentEventCols with raw encoded, then the part keys (pgEncodeEvents sets
+// agentEventCols with raw encoded, then the part keys (encodeEvent sets
 // both in eventRow.stored).
 var pgEventCols = func() []ingestCol[eventRow] {
 	cols := slices.Clone(agentEventCols)
@@ -43,14 +41,6 @@ const partDay = 24 * time.Hour
 type pgPart struct {
 	key, text []byte
 	last      time.Time
-}
-
-// pgEncodeEvents sets each event's stored raw: encoded for the events kept
-// as history (the others never reach agent_event), and returns the parts
-// they name (pgEventParts).
-func pgEncodeEvents(evs []eventRow) []pgPart {
-	encodeEvents(evs)
-	return pgEventParts(evs)
 }
 
 // pgEventParts are the parts the encoded events of evs name, in key order,
@@ -83,40 +73,6 @@ func pgEventParts(evs []eventRow) []pgPart {
 	return parts
 }
 
-// minEncodeShare is the fewest events worth a goroutine of encodeEvents.
-const minEncodeShare = 64
-
-// encodeEvents sets each event's stored raw. A batch of 2*minEncodeShare
-// events or more is shared out among up to GOMAXPROCS goroutines by agent,
-// so each agent's events stay in order on one of them (the partKeys hints
-// follow an agent through the batch) and each writes only its own events.
-// The PostgreSQL writer does not use it: it encodes each event as its COPY
-// stream reaches it (eventEncoder), so the encoding overlaps the server's
-// work instead of preceding it.
-func encodeEvents(evs []eventRow) {
-	n := min(runtime.GOMAXPROCS(0), len(evs)/minEncodeShare)
-	if n <= 1 {
-		encodeShare(evs, 0, 1)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range n {
-		wg.Go(func() { encodeShare(evs, w, n) })
-	}
-	wg.Wait()
-}
-
-// encodeShare encodes the events of evs whose agent falls to share w of n.
-func encodeShare(evs []eventRow, w, n int) {
-	keys := newPartKeys()
-	for i := range evs {
-		if n > 1 && maphash.String(encodeSeed, evs[i].AgentARN)%uint64(n) != uint64(w) {
-			continue
-		}
-		encodeEvent(&evs[i], keys)
-	}
-}
-
 // encodeEvent sets ev's stored raw: encoded when ev is kept as history,
 // else whole (it never reaches agent_event, only the staging table).
 func encodeEvent(ev *eventRow, keys *partKeys) {
@@ -136,8 +92,8 @@ func encodeEvent(ev *eventRow, keys *partKeys) {
 // the events kept out of history, and all after a row the COPY failed on.
 // An event is encoded once whatever path the batch then takes (the staged
 // fallback, a retry of the transaction): its stored raw is kept in the
-// batch. The events encoded in batch order with one partKeys store exactly
-// what encodeShare(evs, 0, 1) stores.
+// batch. Every event is encoded by encodeEvent with the batch's one
+// partKeys, in batch order, however far the COPY reached.
 type eventEncoder struct {
 	mu   sync.Mutex
 	evs  []eventRow
@@ -175,8 +131,6 @@ func (e *eventEncoder) finish() {
 		}
 	}
 }
-
-var encodeSeed = maphash.MakeSeed()
 
 // pgPartSQL keeps each part once; an existing row only moves its
 // last_event_timestamp forward. A batch's parts are mostly stored already
@@ -243,7 +197,7 @@ func (k *pgKnownParts) add(ps []pgPart) {
 	}
 }
 
-// forget drops every known part (maintain deleted some).
+// forget drops every known part (maintain deleted some, or a batch failed).
 func (k *pgKnownParts) forget() {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -265,8 +264,8 @@ func hasControl(b []byte) bool {
 }
 
 // BenchmarkEncodeRealistic encodes the raw of 500 realistic agent events
-// (pgEncodeEvents: parts cut out and keyed), the client's share of storing
-// them on PostgreSQL.
+// (encodeAll: parts cut out and keyed), the client's share of storing them
+// on PostgreSQL.
 func BenchmarkEncodeRealistic(b *testing.B) {
 	pool := realisticRecords(b)
 	evs := pool.decodeEvents(b, 0)
@@ -277,7 +276,7 @@ func BenchmarkEncodeRealistic(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if len(pgEncodeEvents(rows)) == 0 {
+		if len(encodeAll(slices.Clone(rows))) == 0 {
 			b.Fatal("no parts")
 		}
 	}
@@ -388,13 +387,19 @@ func TestPGKnownParts(t *testing.T) {
 	}
 }
 
-// TestEncodeEventsShared: a realistic batch encoded by agent on several
-// goroutines (encodeEvents) stores the same raw, keys and part texts for
-// every event, and names the same parts, as the events encoded one after
-// the other on one; events kept out of history stay whole either way. So
-// does the PostgreSQL writer's eventEncoder, whatever number of events its
-// COPY stream encoded before the rest were encoded by finish.
-func TestEncodeEventsShared(t *testing.T) {
+// encodeAll encodes every event of evs in turn, as a batch's eventEncoder
+// does when its COPY reached none of them, and returns the parts they name.
+func encodeAll(evs []eventRow) []pgPart {
+	newEventEncoder(evs).finish()
+	return pgEventParts(evs)
+}
+
+// TestEventEncoder: the PostgreSQL writer's eventEncoder stores the same
+// raw, keys and part texts for every event, and names the same parts, as
+// encodeEvent on each event in turn with one partKeys, whatever number of
+// events its COPY stream encoded before the rest were encoded by finish;
+// events kept out of history stay whole.
+func TestEventEncoder(t *testing.T) {
 	pool, err := realistic()
 	if err != nil {
 		t.Fatal(err)
@@ -405,28 +410,11 @@ func TestEncodeEventsShared(t *testing.T) {
 		rows[i] = eventRow{AgentEvent: &evs[i], history: i%7 != 3}
 	}
 	want := slices.Clone(rows)
-	encodeShare(want, 0, 1)
-	wantParts := func() []pgPart {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-		return pgEncodeEvents(slices.Clone(rows))
-	}()
-	for _, procs := range []int{2, 3, 8} {
-		got := slices.Clone(rows)
-		var parts []pgPart
-		func() {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			encodeEvents(got)
-			parts = pgEncodeEvents(slices.Clone(rows))
-		}()
-		for i := range got {
-			if !reflect.DeepEqual(got[i].stored, want[i].stored) {
-				t.Fatalf("GOMAXPROCS %d: event %d (%s) stored differently than encoded alone", procs, i, got[i].EventID)
-			}
-		}
-		if !reflect.DeepEqual(parts, wantParts) {
-			t.Fatalf("GOMAXPROCS %d: %d parts, want the %d of one goroutine", procs, len(parts), len(wantParts))
-		}
+	keys := newPartKeys()
+	for i := range want {
+		encodeEvent(&want[i], keys)
 	}
+	wantParts := pgEventParts(want)
 	if !want[0].stored.encoded() || want[3].stored.encoded() {
 		t.Fatalf("the batch should hold encoded history events and whole state-only ones")
 	}
@@ -446,6 +434,9 @@ func TestEncodeEventsShared(t *testing.T) {
 			if !got[i].encoded || !reflect.DeepEqual(got[i].stored, want[i].stored) {
 				t.Fatalf("cut %d: event %d (%s) stored differently than encoded in one pass", cut, i, got[i].EventID)
 			}
+		}
+		if parts := pgEventParts(got); !reflect.DeepEqual(parts, wantParts) {
+			t.Fatalf("cut %d: %d parts, want the %d of one pass", cut, len(parts), len(wantParts))
 		}
 	}
 }
