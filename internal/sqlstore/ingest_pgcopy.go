@@ -14,15 +14,17 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Contact records reach PostgreSQL by binary COPY written here rather than
-// by pgx's CopyFrom: CopyFrom looks up an encode plan for every value
-// (three map lookups and a reflect.TypeOf each, 18,000 values a batch) and
-// hands the rows to the connection through a pipe and a goroutine, about 3
-// ms of client CPU a batch of 500 small contacts, more than the server's
-// COPY of their attributes. The format is PostgreSQL's own (the COPY
-// BINARY file format: a header, then per row a field count and per field
-// its length, -1 for NULL, and its binary value), for the few types the
-// contact tables have: text, timestamptz and bigint.
+// Contact records and agent events reach PostgreSQL by binary COPY
+// written here rather than by pgx's CopyFrom: CopyFrom looks up an encode
+// plan for every value (three map lookups and a reflect.TypeOf each,
+// 18,000 values a batch) and hands the rows to the connection through a
+// pipe and a goroutine, about 3 ms of client CPU a batch of 500 small
+// contacts, more than the server's COPY of their attributes; and the
+// stream written here encodes an agent event's raw only when it reaches
+// it (pgCopyEvents). The format is PostgreSQL's own (the COPY BINARY file
+// format: a header, then per row a field count and per field its length,
+// -1 for NULL, and its binary value), for the few types the ingest tables
+// have: text, timestamptz, bigint, integer and bytea.
 
 // pgBinaryHeader opens a COPY BINARY stream: the signature, no flags, no
 // header extension.
@@ -68,8 +70,9 @@ func (w *pgCopyBuf) int4(v int64) {
 }
 
 // value writes v, a value of a column of kind k as colArg reads it: ""
-// text, a zero time, a nil *int64 and empty JSON are NULL; kRaw is the
-// JSON as text, the type of contact_record.raw (migration 00020).
+// text, a zero time, a nil *int64 and empty bytes are NULL; kRaw is the
+// JSON as text, the type of contact_record.raw (migration 00020) and of
+// agent_event.raw, kBytes a bytea (bytes).
 func (w *pgCopyBuf) value(k colKind, v any) {
 	switch k {
 	case kText:
@@ -94,12 +97,9 @@ func (w *pgCopyBuf) value(k colKind, v any) {
 			w.b = binary.BigEndian.AppendUint64(w.b, uint64(*p))
 			return
 		}
-	case kRaw:
-		if b := v.([]byte); len(b) > 0 {
-			w.b = binary.BigEndian.AppendUint32(w.b, uint32(len(b)))
-			w.b = append(w.b, b...)
-			return
-		}
+	case kRaw, kBytes:
+		w.bytes(v.([]byte))
+		return
 	default:
 		panic(fmt.Sprintf("pgCopyBuf: no binary encoding for kind %d", k))
 	}
@@ -223,12 +223,9 @@ func pgCopyEvents(evs []eventRow, idx []int, enc *eventEncoder, flags, keepHist 
 		e := &evs[i]
 		w.row(fields)
 		for _, c := range pgEventCols {
-			switch {
-			case c.kind == kRaw || c.kind == kBytes: // raw (text, encoded) and the part keys (bytea)
-				w.bytes(c.get(e).([]byte))
-			case c.name == "contact_count": // integer
+			if c.name == "contact_count" { // integer
 				w.int4(c.get(e).(int64))
-			default:
+			} else {
 				w.value(c.kind, c.get(e))
 			}
 		}

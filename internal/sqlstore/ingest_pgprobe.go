@@ -30,12 +30,12 @@ func (w pgIngest) lockAndProbe(ctx context.Context, tx *sql.Tx, crs []contactRow
 	n := 0
 	err := withPgx(w.conn, func(c *pgx.Conn) error {
 		var b pgx.Batch
-		b.Queue(pgLockSQL("queue_interval_rollup"))
+		b.Queue(pgLockRollups.query)
 		b.Queue(pgProbeSQL, ids)
 		br := c.SendBatch(ctx, &b)
 		defer br.Close()
 		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("lock queue_interval_rollup: %w", err)
+			return fmt.Errorf("%s: %w", pgLockRollups.what, err)
 		}
 		rows, err := br.Query()
 		if err != nil {
