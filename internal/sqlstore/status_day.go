@@ -20,14 +20,16 @@ import (
 //
 //   - ingest rewrites an agent's intervals from its earliest new boundary m
 //     on (status_interval.go); the agent's days from the one holding the
-//     start of the interval that held m are computed again
-//     (pgStatusDays.agentDays);
+//     start of the interval that held m are computed again, or only the
+//     new intervals added to them (pgAgentDays, run by the PostgreSQL
+//     writer's writeStatusIntervals);
 //   - report_interval gains a zone's day (a new day of data, or a zone
 //     added to TIME_ZONE): that day is computed for every agent
 //     (pgStatusDays.fillDays).
 //
 // Every writer first takes the rollups' lock (dialect.lockRollups; the
-// callers of the methods below take it, once per transaction), so a day
+// callers of the methods below and of pgAgentDays take it, once per
+// transaction), so a day
 // added by one batch and an agent's intervals changed by another cannot
 // each miss the other's change. RebuildStatusDays recomputes everything
 // (bulk loads).
@@ -37,9 +39,6 @@ type statusDayKeeper interface {
 	absentDays(ctx context.Context, tx *sql.Tx, days map[*time.Location][]time.Time) ([]zoneDay, error)
 	// fillDays computes the days report_interval just gained.
 	fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) error
-	// agentDays computes again the days of the agents whose intervals
-	// changed from their bound on.
-	agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error
 	// rebuild computes every day again.
 	rebuild(ctx context.Context, tx *sql.Tx) error
 }
@@ -147,9 +146,10 @@ func (pgStatusDays) fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) er
 // pgAgentDays brings the days of the agents whose intervals changed up to
 // date, run after their intervals were rewritten. Two kinds of agents:
 //
-//   - $1 agents, $2 bounds: every day ending after the start of the
-//     interval that holds the bound (or the bound) is computed again
-//     (its rows deleted and inserted);
+//   - $1 agents, $2 from: every day ending after 'from', the start of
+//     the interval that held the agent's bound (the bound when none did:
+//     pgStatusIntervals' b.p), is computed again (its rows deleted and
+//     inserted);
 //   - $3 agents, $4 from: the batch only added intervals from 'from' on
 //     (pgStatusIntervals' added: nothing stored was deleted or changed,
 //     except an open interval closed, which no day counted), so the closed
@@ -161,9 +161,7 @@ func (pgStatusDays) fillDays(ctx context.Context, tx *sql.Tx, days []zoneDay) er
 // Writers hold the rollups' lock, so no other transaction writes these
 // rows in between.
 var pgAgentDays = `WITH b AS (
-    SELECT b.agent_id, NULL::timestamptz AS lo, LEAST(b.m, COALESCE((SELECT MAX(p.start_timestamp) FROM agent_status_interval p
-        WHERE p.agent_id = b.agent_id AND p.start_timestamp < b.m), b.m)) AS p
-    FROM unnest($1::text[], $2::timestamptz[]) AS b(agent_id, m)
+    SELECT b.agent_id, NULL::timestamptz AS lo, b.p FROM unnest($1::text[], $2::timestamptz[]) AS b(agent_id, p)
     UNION ALL
     SELECT a.agent_id, a.lo, a.lo FROM unnest($3::text[], $4::timestamptz[]) AS a(agent_id, lo)
 ), days AS (
@@ -187,14 +185,8 @@ WHERE NOT EXISTS (SELECT 1 FROM added a WHERE a.time_zone = x.time_zone AND a.lo
     AND a.agent_id = x.agent_id AND a.status_name IS NOT DISTINCT FROM x.status_name)
 ORDER BY time_zone, local_date, agent_id`
 
-func (d pgStatusDays) agentDays(ctx context.Context, tx *sql.Tx, bs []statusBound) error {
-	if len(bs) == 0 {
-		return nil
-	}
-	return execEach(ctx, tx, []stmt{d.agentDaysStmt(bs)})
-}
-
-// agentDaysStmt is the statement agentDays runs.
+// agentDaysStmt is pgAgentDays for the agents whose intervals changed
+// (pgStatusIntervals' rows).
 func (pgStatusDays) agentDaysStmt(bs []statusBound) stmt {
 	var agents, added []string
 	var from, addedFrom []time.Time

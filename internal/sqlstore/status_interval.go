@@ -127,7 +127,7 @@ const statusCols = "agent_id, start_timestamp, status_name, status_type, end_tim
 // by the primary key, agent by agent (a join of b with the table was a
 // hash join over all of it: the planner cannot tell how few of the
 // batch's boundaries are new). It returns the agents whose intervals
-// changed, with their bounds and b.added, in agent order. It is planned at each
+// changed, with the start p they were derived from and b.added, in agent order. It is planned at each
 // execution (see pgPlanEach).
 var pgStatusIntervals = `WITH f AS (
     SELECT n.agent_id, MIN(n.ts) AS m
@@ -164,7 +164,7 @@ var pgStatusIntervals = `WITH f AS (
         duration_seconds = excluded.duration_seconds, unbounded = excluded.unbounded
     RETURNING s.agent_id
 )
-SELECT b.agent_id, b.m, b.added FROM b
+SELECT b.agent_id, b.p, b.added FROM b
 WHERE b.agent_id IN (SELECT agent_id FROM gone UNION ALL SELECT agent_id FROM put)
 ORDER BY b.agent_id COLLATE "C"`
 
