@@ -96,9 +96,5 @@ func fromK(sel string) string {
 // pgRangeCond is rangeCond with PostgreSQL's numbered parameters $1 … $2n,
 // in parentheses.
 func pgRangeCond(col string, n int) string {
-	parts := make([]string, n)
-	for i := range parts {
-		parts[i] = fmt.Sprintf("(%s >= $%d AND %s < $%d)", col, 2*i+1, col, 2*i+2)
-	}
-	return "(" + strings.Join(parts, " OR ") + ")"
+	return "(" + postgresDialect{}.bind(rangeCond(col, n)) + ")"
 }
