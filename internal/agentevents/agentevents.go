@@ -2,6 +2,7 @@ package agentevents
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -105,18 +106,7 @@ func decodeDoc(doc wire.Doc, read func(wire.Doc, *event) error) (connectreportin
 	if err := read(doc, &w); err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
-	if w.EventId == "" && w.EventType == "" && wire.Present(w.ContactId) {
-		return connectreporting.AgentEvent{}, wire.WrongKind("a contact record (ContactId), not an agent event")
-	}
-	switch {
-	case connectreporting.Blank(w.EventId):
-		return connectreporting.AgentEvent{}, wire.Malformed("EventId", "missing or blank", nil)
-	case connectreporting.Blank(w.EventType):
-		return connectreporting.AgentEvent{}, wire.Malformed("EventType", "missing or blank", nil)
-	case connectreporting.Blank(w.EventTimestamp):
-		return connectreporting.AgentEvent{}, wire.Malformed("EventTimestamp", "missing or blank", nil)
-	}
-	ts, err := wire.Time("EventTimestamp", w.EventTimestamp)
+	ts, err := w.required()
 	if err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
@@ -135,22 +125,10 @@ func decodeDoc(doc wire.Doc, read func(wire.Doc, *event) error) (connectreportin
 		AgentID:        connectreporting.IDFromARN(w.AgentARN),
 		Raw:            raw,
 	}
-
 	cur, prev := w.CurrentAgentSnapshot, w.PreviousAgentSnapshot
-	if cur != nil && cur.AgentStatus != nil {
-		st := cur.AgentStatus
-		ev.StatusARN, ev.StatusName, ev.StatusType = st.ARN, st.Name, st.Type
-		if ev.StatusStartTimestamp, err = wire.Time("CurrentAgentSnapshot.AgentStatus.StartTimestamp", st.StartTimestamp); err != nil {
-			return connectreporting.AgentEvent{}, err
-		}
+	if err := setStatus(&ev, cur, prev); err != nil {
+		return connectreporting.AgentEvent{}, err
 	}
-	if prev != nil && prev.AgentStatus != nil {
-		ev.PreviousStatusName = prev.AgentStatus.Name
-		if _, err := wire.Time("PreviousAgentSnapshot.AgentStatus.StartTimestamp", prev.AgentStatus.StartTimestamp); err != nil {
-			return connectreporting.AgentEvent{}, err
-		}
-	}
-
 	// Who the agent is and how they are configured: from the current
 	// snapshot, or from the previous one when an event (a LOGOUT, a late
 	// HEART_BEAT) carries no current configuration.
@@ -158,39 +136,93 @@ func decodeDoc(doc wire.Doc, read func(wire.Doc, *event) error) (connectreportin
 	if conf == nil {
 		conf = configOf(prev)
 	}
-	if conf != nil {
-		ev.Username, ev.FirstName, ev.LastName = conf.Username, conf.FirstName, conf.LastName
-		if rp := conf.RoutingProfile; rp != nil {
-			ev.RoutingProfileARN = rp.ARN
-			ev.RoutingProfileID = connectreporting.IDFromARN(rp.ARN)
-			ev.RoutingProfileName = rp.Name
-		}
-		if hg := conf.AgentHierarchyGroups; hg != nil {
-			for i, l := range []*ref{hg.Level1, hg.Level2, hg.Level3, hg.Level4, hg.Level5} {
-				if l != nil {
-					ev.HierarchyGroups[i] = connectreporting.HierarchyRef{ARN: l.ARN, ID: connectreporting.IDFromARN(l.ARN), Name: l.Name}
-				}
-			}
-		}
-	}
-
-	if cur != nil {
-		for i, c := range cur.Contacts {
-			if c == nil {
-				continue
-			}
-			ac, err := decodeContact(fmt.Sprintf("CurrentAgentSnapshot.Contacts[%d].", i), c)
-			if err != nil {
-				return connectreporting.AgentEvent{}, err
-			}
-			ev.Contacts = append(ev.Contacts, ac)
-		}
+	setConfig(&ev, conf)
+	if ev.Contacts, err = contactsOf(cur); err != nil {
+		return connectreporting.AgentEvent{}, err
 	}
 	ev.ContactCount = len(ev.Contacts)
 	if err := ev.Validate(); err != nil {
 		return connectreporting.AgentEvent{}, err
 	}
 	return ev, nil
+}
+
+// required checks the fields every agent event has and returns its time.
+// A document with a ContactId but neither EventId nor EventType is a
+// contact record on the wrong stream.
+func (w *event) required() (time.Time, error) {
+	if w.EventId == "" && w.EventType == "" && wire.Present(w.ContactId) {
+		return time.Time{}, wire.WrongKind("a contact record (ContactId), not an agent event")
+	}
+	switch {
+	case connectreporting.Blank(w.EventId):
+		return time.Time{}, wire.Malformed("EventId", "missing or blank", nil)
+	case connectreporting.Blank(w.EventType):
+		return time.Time{}, wire.Malformed("EventType", "missing or blank", nil)
+	case connectreporting.Blank(w.EventTimestamp):
+		return time.Time{}, wire.Malformed("EventTimestamp", "missing or blank", nil)
+	}
+	return wire.Time("EventTimestamp", w.EventTimestamp)
+}
+
+// setStatus sets ev's current agent status and the previous status's
+// name; both start timestamps must be valid times.
+func setStatus(ev *connectreporting.AgentEvent, cur, prev *snapshot) error {
+	if cur != nil && cur.AgentStatus != nil {
+		st := cur.AgentStatus
+		ev.StatusARN, ev.StatusName, ev.StatusType = st.ARN, st.Name, st.Type
+		var err error
+		if ev.StatusStartTimestamp, err = wire.Time("CurrentAgentSnapshot.AgentStatus.StartTimestamp", st.StartTimestamp); err != nil {
+			return err
+		}
+	}
+	if prev != nil && prev.AgentStatus != nil {
+		ev.PreviousStatusName = prev.AgentStatus.Name
+		if _, err := wire.Time("PreviousAgentSnapshot.AgentStatus.StartTimestamp", prev.AgentStatus.StartTimestamp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setConfig sets ev's user, routing profile and hierarchy groups from conf
+// (nil: none).
+func setConfig(ev *connectreporting.AgentEvent, conf *configuration) {
+	if conf == nil {
+		return
+	}
+	ev.Username, ev.FirstName, ev.LastName = conf.Username, conf.FirstName, conf.LastName
+	if rp := conf.RoutingProfile; rp != nil {
+		ev.RoutingProfileARN = rp.ARN
+		ev.RoutingProfileID = connectreporting.IDFromARN(rp.ARN)
+		ev.RoutingProfileName = rp.Name
+	}
+	if hg := conf.AgentHierarchyGroups; hg != nil {
+		for i, l := range []*ref{hg.Level1, hg.Level2, hg.Level3, hg.Level4, hg.Level5} {
+			if l != nil {
+				ev.HierarchyGroups[i] = connectreporting.HierarchyRef{ARN: l.ARN, ID: connectreporting.IDFromARN(l.ARN), Name: l.Name}
+			}
+		}
+	}
+}
+
+// contactsOf decodes the current snapshot's contacts (none without one).
+func contactsOf(cur *snapshot) ([]connectreporting.AgentContact, error) {
+	if cur == nil {
+		return nil, nil
+	}
+	var out []connectreporting.AgentContact
+	for i, c := range cur.Contacts {
+		if c == nil {
+			continue
+		}
+		ac, err := decodeContact(fmt.Sprintf("CurrentAgentSnapshot.Contacts[%d].", i), c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ac)
+	}
+	return out, nil
 }
 
 func configOf(s *snapshot) *configuration {
