@@ -392,3 +392,24 @@ FROM agent_status_day WHERE agent_id = $1 AND local_date = '2026-03-03'`, agent)
 		t.Errorf("Available after 08:00-09:00 and 09:15-10:00 as CUSTOM and 13:00-14:00 as ROUTABLE: %q, want ROUTABLE 9900", got)
 	}
 }
+
+// TestStatusDaysLateStartInLongInterval: a late status start inside a
+// stored interval of over 23 hours (one the days read through the long
+// interval index) cuts it, and the days on both sides of the late start
+// are what the intervals now say.
+func TestStatusDaysLateStartInLongInterval(t *testing.T) {
+	s, _ := openIngestStorePG(t, Options{TimeZones: statusDayZones(t, "UTC")})
+	day := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	ev := func(id int, at time.Duration, status string) connectreporting.AgentEvent {
+		ts := day.Add(at)
+		return storetest.AgentEvent(fmt.Sprintf("b%07x-0000-4000-8000-%012d", id, id), connectreporting.AgentEventStateChange, ts, "agent-01", status, ts)
+	}
+	const q = "SELECT local_date, status_name, seconds::float8 FROM agent_status_day ORDER BY 1, 2"
+	h := time.Hour
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(1, 10*h, "Available"), ev(2, 40*h, "Break")})
+	storetest.WantRows(t, s.DB(), q, "2026-03-03T00:00:00.000Z|Available|50400.000", "2026-03-04T00:00:00.000Z|Available|57600.000")
+	storeEvents(t, s, []connectreporting.AgentEvent{ev(3, 30*h, "Lunch")})
+	storetest.WantRows(t, s.DB(), q, "2026-03-03T00:00:00.000Z|Available|50400.000",
+		"2026-03-04T00:00:00.000Z|Available|21600.000", "2026-03-04T00:00:00.000Z|Lunch|36000.000")
+	checkStatusDays(t, s)
+}
