@@ -179,12 +179,14 @@ func pgCopyStreamAfter(ctx context.Context, conn *sql.Conn, before, table string
 }
 
 // pgCopyThen COPYs data into the columns names of table on conn and then
-// runs then, a statement without parameters, in the same query: one round
+// runs then, a statement without parameters, in the same query, with the
+// statements before (each ended by ";") ahead of the COPY: one round
 // trip, and then is planned at this execution, as every statement of a
 // simple query is (see pgPlanEach). It returns then's command tag: pgconn
-// keeps the last one and reads no result rows.
-func pgCopyThen(ctx context.Context, conn *sql.Conn, table string, names []string, data *pgCopyReader, then string) (pgconn.CommandTag, error) {
-	q := pgCopyQuery(table, names) + ";\n" + then
+// keeps the last one and reads no result rows. When a statement fails,
+// the server skips the rest of the query.
+func pgCopyThen(ctx context.Context, conn *sql.Conn, before, table string, names []string, data *pgCopyReader, then string) (pgconn.CommandTag, error) {
+	q := before + pgCopyQuery(table, names) + ";\n" + then
 	var tag pgconn.CommandTag
 	// The COPY's own count is not seen (the tag is then's): then counts
 	// what the staged rows became.

@@ -39,7 +39,13 @@ func (w pgIngest) committed() { w.parts.committed() }
 
 var pgSQL = sync.OnceValue(buildPGIngestSQL)
 
-type pgIngestSQL struct{ events, contacts, rejected string }
+type pgIngestSQL struct {
+	events, contacts, rejected string
+	// stateInsert and stateConflict open and close an upsert of
+	// agent_state: the events statement's, and pgStateUpsert's of rows
+	// written as literals.
+	stateInsert, stateConflict string
+}
 
 // pgArrayType is the array type pgArrays sends a column of kind k as.
 func pgArrayType(k colKind) string {
@@ -87,14 +93,16 @@ func buildPGIngestSQL() pgIngestSQL {
 			stSets = append(stSets, c.name+" = excluded."+c.name)
 		}
 	}
-	q.events = `WITH up AS (
-	INSERT INTO agent_state (` + strings.Join(stNames, ", ") + `)
-	SELECT ` + strings.Join(stFrom, ", ") + ` FROM ` + pgEventStage.name + ` WHERE st = 1
-	ORDER BY agent_id COLLATE "C"
-	ON CONFLICT (agent_id) DO UPDATE SET ` + strings.Join(stSets, ", ") + `
+	q.stateInsert = "INSERT INTO agent_state (" + strings.Join(stNames, ", ") + ")"
+	q.stateConflict = `ON CONFLICT (agent_id) DO UPDATE SET ` + strings.Join(stSets, ", ") + `
 	WHERE agent_state.last_event_timestamp IS NULL
 		OR (excluded.last_event_timestamp, excluded.last_event_id COLLATE "C")
-			> (agent_state.last_event_timestamp, agent_state.last_event_id COLLATE "C")
+			> (agent_state.last_event_timestamp, agent_state.last_event_id COLLATE "C")`
+	q.events = `WITH up AS (
+	` + q.stateInsert + `
+	SELECT ` + strings.Join(stFrom, ", ") + ` FROM ` + pgEventStage.name + ` WHERE st = 1
+	ORDER BY agent_id COLLATE "C"
+	` + q.stateConflict + `
 )
 INSERT INTO agent_event (` + strings.Join(evNames, ", ") + `)
 SELECT ` + strings.Join(evNames, ", ") + ` FROM ` + pgEventStage.name + ` WHERE hist = 1
@@ -213,15 +221,18 @@ func boolInt(b bool) int64 {
 
 // writeEvents COPYs the events kept as history straight into
 // agent_event, the fastest way in, under a savepoint, encoding each raw
-// (rawdoc.go) as the stream reaches it: when one of them is there already
-// (a redelivery: the COPY fails on agent_event's key), it rolls back to
-// the savepoint and stages the whole batch instead, which the events
-// statement inserts with ON CONFLICT DO NOTHING. Then it keeps the parts
-// the encoded raws name (agent_event_part: no key refers to it, and the
-// transaction commits both or neither), those the Store does not know
-// stored already (pgKnownParts). Either way the events statement
-// offers agent_state the newest event of each agent from the staging
-// table, in the query that stages them (one round trip).
+// (rawdoc.go) as the stream reaches it, and offers agent_state the newest
+// event of each agent in the same query, after the COPY (pgStateUpsert).
+// When one of them is there already (a redelivery: the COPY fails on
+// agent_event's key, and the server skips the upsert after it), it rolls
+// back to the savepoint and stages the whole batch instead, which the
+// events statement inserts with ON CONFLICT DO NOTHING, offering
+// agent_state the staged newest events in the query that stages them (one
+// round trip); so does a batch without history rows or whose state rows
+// cannot be literals. Then it keeps the parts the encoded raws name
+// (agent_event_part: no key refers to it, and the transaction commits
+// both or neither), those the Store does not know stored already
+// (pgKnownParts).
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	var hist, state []int
 	for i := range evs {
@@ -232,8 +243,12 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 			state = append(state, i)
 		}
 	}
+	upsert, inline := "", false
+	if len(hist) > 0 {
+		upsert, inline = pgStateUpsert(evs, state)
+	}
 	enc := newEventEncoder(evs)
-	copied, err := w.copyNewEvents(ctx, tx, evs, hist, enc)
+	copied, err := w.copyNewEvents(ctx, tx, evs, hist, enc, upsert)
 	enc.finish()
 	if err != nil {
 		return 0, err
@@ -242,16 +257,19 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 		return 0, err
 	}
 	staged, keepHist := state, false // the history rows are in agent_event already
-	if copied < 0 {                  // not all new: the statement inserts what is
+	switch {
+	case copied < 0: // not all new: the statement inserts what is
 		staged, keepHist, copied = make([]int, len(evs)), true, 0
 		for i := range staged {
 			staged[i] = i
 		}
+	case inline: // agent_state is offered its rows already
+		staged = nil
 	}
 	if len(staged) == 0 {
 		return copied, nil
 	}
-	tag, err := pgCopyThen(ctx, w.conn, pgEventStage.name, pgEventStage.names, pgCopyEvents(evs, staged, nil, true, keepHist), pgSQL().events)
+	tag, err := pgCopyThen(ctx, w.conn, "", pgEventStage.name, pgEventStage.names, pgCopyEvents(evs, staged, nil, true, keepHist), pgSQL().events)
 	if err != nil {
 		return 0, fmt.Errorf("stage events and insert them: %w", err)
 	}
@@ -259,15 +277,23 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 }
 
 // copyNewEvents COPYs the events evs[hist[k]] into agent_event under a
-// savepoint and returns how many it stored, or -1 when one of them was
-// stored already (the transaction is then back at the savepoint, as if
-// nothing was copied).
-func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, evs []eventRow, hist []int, enc *eventEncoder) (int, error) {
+// savepoint, then runs upsert (none: "") in the same query, and returns
+// how many it stored, or -1 when one of them was stored already (the
+// transaction is then back at the savepoint, as if nothing was copied and
+// upsert not run). A COPY stores every row of its stream or fails; with
+// an upsert after it the command tag is the upsert's, so the count of
+// rows copied is not checked then.
+func (w pgIngest) copyNewEvents(ctx context.Context, tx *sql.Tx, evs []eventRow, hist []int, enc *eventEncoder, upsert string) (int, error) {
 	if len(hist) == 0 {
 		return 0, nil
 	}
 	return pgCopyAllNew(ctx, tx, len(hist), func(savepoint string) error {
-		return pgCopyStreamAfter(ctx, w.conn, savepoint, "agent_event", colNames(pgEventCols), pgCopyEvents(evs, hist, enc, false, false))
+		rows := pgCopyEvents(evs, hist, enc, false, false)
+		if upsert == "" {
+			return pgCopyStreamAfter(ctx, w.conn, savepoint, "agent_event", colNames(pgEventCols), rows)
+		}
+		_, err := pgCopyThen(ctx, w.conn, savepoint, "agent_event", colNames(pgEventCols), rows, upsert)
+		return err
 	}, "agent_event")
 }
 
