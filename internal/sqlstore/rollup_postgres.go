@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -37,7 +38,7 @@ func pgContactRollupSQL(n int) string {
 	queueCols, queueSel := splitRollupInsert(queueRollup.sql(d, "TRUE"))
 	agentCols, agentSel := splitRollupInsert(agentRollup.sql(d, "k.agent_id IN "+agents))
 	inAgents := pgRangeCond("interval_start", n) + " AND agent_id IN " + agents
-	return "WITH k AS MATERIALIZED (SELECT * FROM kpi_contact k WHERE " + kRanges + "),\n" +
+	return "WITH k AS MATERIALIZED (SELECT " + kColumns(queueSel, agentSel) + " FROM kpi_contact k WHERE " + kRanges + "),\n" +
 		"qn (" + queueCols + ") AS (" + fromK(queueSel) + "),\n" +
 		rollupTo("q", "queue_interval_rollup", queueCols, []string{"interval_start", "queue_id", "channel"}, pgRangeCond("interval_start", n)) + ",\n" +
 		"an (" + agentCols + ") AS MATERIALIZED (" + fromK(agentSel) + "),\n" +
@@ -50,11 +51,21 @@ func pgContactRollupSQL(n int) string {
 // matching where to those of the CTE p+"n" (columns cols, key keys): an
 // upsert of p+"n" that leaves rows with the same figures as they are, and
 // a delete of the rows whose key p+"n" lacks.
+//
+// The delete looks the keys up with NOT IN, which PostgreSQL runs as a
+// hashed subplan whatever it guesses of p+"n"'s size. NOT EXISTS was
+// planned from that guess (a CTE of ten rows): a nested loop reading all
+// of p+"n" for each stored row, 13 ms of a batch of 500 realistic contacts
+// whose intervals held earlier batches' agent cells (469 cells beside
+// 222). NOT IN differs from NOT EXISTS only when a key is NULL: p+"n"'s
+// keys are its GROUP BY keys over rows filtered to non-null ids (channel
+// COALESCEd), the table's its primary key.
 func rollupTo(p, table, cols string, keys []string, where string) string {
-	on := make([]string, len(keys))
+	stored := make([]string, len(keys))
 	for i, k := range keys {
-		on[i] = "n." + k + " = o." + k
+		stored[i] = "o." + k
 	}
+	notIn := "(" + strings.Join(stored, ", ") + ") NOT IN (SELECT " + strings.Join(keys, ", ") + " FROM " + p + "n)"
 	var sets, olds, news []string
 	for _, c := range strings.Split(cols, ", ") {
 		if !slices.Contains(keys, c) {
@@ -67,7 +78,7 @@ func rollupTo(p, table, cols string, keys []string, where string) string {
 	changed := "(" + strings.Join(olds, ", ") + ") IS DISTINCT FROM (" + strings.Join(news, ", ") + ")"
 	return p + "u AS (INSERT INTO " + table + " (" + cols + ") SELECT * FROM " + p + "n ON CONFLICT (" + strings.Join(keys, ", ") +
 		") DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + changed + "),\n" +
-		p + "d AS (DELETE FROM " + table + " o WHERE " + where + " AND NOT EXISTS (SELECT 1 FROM " + p + "n n WHERE " + strings.Join(on, " AND ") + "))"
+		p + "d AS (DELETE FROM " + table + " o WHERE " + where + " AND " + notIn + ")"
 }
 
 // splitRollupInsert splits a rollup's INSERT INTO t (cols) SELECT … into
@@ -83,6 +94,24 @@ func splitRollupInsert(q string) (cols, sel string) {
 		names[i] = strings.TrimSpace(c)
 	}
 	return strings.Join(names, ", "), q[end+2:]
+}
+
+// kColumn is a column of kpi_contact k that a rollup's SELECT reads.
+var kColumn = regexp.MustCompile(`\bk\.([a-z_]+)`)
+
+// kColumns lists the columns of kpi_contact that sels read, for the CTE k
+// to keep only those: a MATERIALIZED CTE keeps every column it selects,
+// and SELECT * computed and stored all of kpi_contact's for each contact
+// (0.3-0.8 ms of the statement's 2-3 ms for 500 small contacts).
+func kColumns(sels ...string) string {
+	var cols []string
+	for _, sel := range sels {
+		for _, m := range kColumn.FindAllStringSubmatch(sel, -1) {
+			cols = append(cols, m[1])
+		}
+	}
+	slices.Sort(cols)
+	return strings.Join(slices.Compact(cols), ", ")
 }
 
 // fromK makes a rollup's SELECT read the CTE k instead of kpi_contact.
