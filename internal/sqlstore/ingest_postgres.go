@@ -232,7 +232,8 @@ func boolInt(b bool) int64 {
 // cannot be literals. Then it keeps the parts the encoded raws name
 // (agent_event_part: no key refers to it, and the transaction commits
 // both or neither), those the Store does not know stored already
-// (pgKnownParts).
+// (pgKnownParts). The rows the COPY stored are marked copied (the status
+// intervals read them from the batch, see pgStatusIntervals).
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	var hist, state []int
 	for i := range evs {
@@ -252,6 +253,9 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	enc.finish()
 	if err != nil {
 		return 0, err
+	}
+	for _, i := range hist { // set each time: a batch may be tried again
+		evs[i].copied = copied >= 0
 	}
 	if err := pgWriteParts(ctx, tx, w.parts.toWrite(pgEventParts(evs))); err != nil {
 		return 0, err

@@ -101,17 +101,20 @@ func statusDayZones(t *testing.T, names ...string) []*time.Location {
 }
 
 // statusIntervalsFromEvents is agent_status_interval's definition over the
-// whole of agent_event: what ingest keeps it equal to.
-var statusIntervalsFromEvents = "SELECT agent_id, ts, status_name, status_type, next_ts FROM (" +
-	fmt.Sprintf(statusDerive, "(SELECT DISTINCT agent_id, '-infinity'::timestamptz AS m FROM agent_event) b", `COLLATE "C"`, "0", "false") +
-	") d ORDER BY 1, 2"
+// whole of agent_event: what ingest keeps it equal to (duration_seconds as
+// text: every bit).
+var statusIntervalsFromEvents = "SELECT agent_id, ts, status_name, status_type, next_ts, dur::text, unb FROM (" +
+	fmt.Sprintf(statusDerive, "(SELECT DISTINCT agent_id, '-infinity'::timestamptz AS m FROM agent_event) b", `COLLATE "C"`,
+		pgStatusDuration, pgStatusLong) +
+	") d (agent_id, ts, status_name, status_type, next_ts, dur, unb) ORDER BY 1, 2"
 
 // checkStatusDays asserts that agent_status_interval equals its definition
 // over agent_event, the rollup its recomputation and the view the
 // definition over every interval; it returns the view.
 func checkStatusDays(t *testing.T, s *Store) [][]string {
 	t.Helper()
-	intervals := storetest.QueryRows(t, s.DB(), "SELECT agent_id, start_timestamp, status_name, status_type, end_timestamp FROM agent_status_interval ORDER BY 1, 2")
+	intervals := storetest.QueryRows(t, s.DB(), `SELECT agent_id, start_timestamp, status_name, status_type, end_timestamp,
+    duration_seconds::text, unbounded FROM agent_status_interval ORDER BY 1, 2`)
 	if want := storetest.QueryRows(t, s.DB(), statusIntervalsFromEvents); !slices.EqualFunc(intervals, want, slices.Equal) {
 		t.Fatalf("agent_status_interval (%d rows) differs from its definition over agent_event (%d rows):\n got %v\nwant %v",
 			len(intervals), len(want), intervals, want)
