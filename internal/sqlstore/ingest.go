@@ -95,6 +95,13 @@ func stmtRunnerOf(w ingestWriter) stmtRunner {
 	return execEach
 }
 
+// flusher is an ingestWriter that may keep statements of writeEvents
+// back for the next round trip (pgIngest.runLater); flush runs what
+// writeStatusIntervals did not take along.
+type flusher interface {
+	flush(ctx context.Context, tx *sql.Tx) error
+}
+
 // connWriter is an ingestWriter that also talks to the driver connection
 // the batch's transaction runs on (PostgreSQL's COPY, which database/sql
 // does not carry).
@@ -137,6 +144,13 @@ func runBatch(ctx context.Context, db *sql.DB, d dialect, w ingestWriter, p prep
 		res.Heartbeat += p.stateOnlyEvents
 		if err := w.writeStatusIntervals(ctx, tx, p.events); err != nil {
 			return res, fmt.Errorf("store batch: agent status intervals: %w", err)
+		}
+		// What the events left for a later round trip goes now, before
+		// the rollups' lock is taken (lock order).
+		if f, ok := w.(flusher); ok {
+			if err := f.flush(ctx, tx); err != nil {
+				return res, fmt.Errorf("store batch: %w", err)
+			}
 		}
 	}
 	if len(p.contacts) > 0 {

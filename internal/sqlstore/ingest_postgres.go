@@ -27,11 +27,37 @@ import (
 type pgIngest struct {
 	conn  *sql.Conn     // the connection the batch's transaction runs on
 	parts *pgBatchParts // the Store's known parts (nil: every part is upserted)
+	// later holds statements that need not run at once (the parts
+	// upsert): they go ahead of the transaction's next pipeline (the
+	// rollups' lock and the agent days, after the status intervals), in a
+	// round trip it takes anyway, or alone when there is none (flush).
+	// They go before the rollups' lock either way, as they did when they
+	// ran at once. nil: each runs at once.
+	later *[]stmt
 }
 
 func (w pgIngest) onConn(ctx context.Context, c *sql.Conn) (ingestWriter, error) {
-	w.conn = c
+	w.conn, w.later = c, new([]stmt)
 	return w, pgCreateStages(ctx, c)
+}
+
+// runLater runs st in the transaction's next pipeline, or at flush (see
+// later).
+func (w pgIngest) runLater(ctx context.Context, tx *sql.Tx, st stmt) error {
+	if w.later == nil {
+		return execEach(ctx, tx, []stmt{st})
+	}
+	*w.later = append(*w.later, st)
+	return nil
+}
+
+// flush runs the statements still waiting for a pipeline; runBatch calls
+// it after the status intervals.
+func (w pgIngest) flush(ctx context.Context, tx *sql.Tx) error {
+	if w.later == nil || len(*w.later) == 0 {
+		return nil
+	}
+	return w.pipeline(ctx, tx, nil)
 }
 
 // committed tells the writer its batch committed.
@@ -232,8 +258,9 @@ func boolInt(b bool) int64 {
 // cannot be literals. Then it keeps the parts the encoded raws name
 // (agent_event_part: no key refers to it, and the transaction commits
 // both or neither), those the Store does not know stored already
-// (pgKnownParts). The rows the COPY stored are marked copied (the status
-// intervals read them from the batch, see pgStatusIntervals).
+// (pgKnownParts), in the transaction's next pipeline (runLater). The
+// rows the COPY stored are marked copied (the status intervals read them
+// from the batch, see pgStatusIntervals).
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	var hist, state []int
 	for i := range evs {
@@ -257,8 +284,10 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	for _, i := range hist { // set each time: a batch may be tried again
 		evs[i].copied = copied >= 0
 	}
-	if err := pgWriteParts(ctx, tx, w.parts.toWrite(pgEventParts(evs))); err != nil {
-		return 0, err
+	if st, ok := pgPartsStmt(w.parts.toWrite(pgEventParts(evs))); ok {
+		if err := w.runLater(ctx, tx, st); err != nil {
+			return 0, err
+		}
 	}
 	staged, keepHist := state, false // the history rows are in agent_event already
 	switch {
@@ -433,9 +462,14 @@ func (w pgIngest) copyContacts(ctx context.Context, before, records, attrs strin
 }
 
 // pipeline sends stmts in one round trip on the transaction's connection
-// (a pgx batch): PostgreSQL runs them in order, and after an error skips
-// the rest; the error is the first statement's that failed.
+// (a pgx batch), after the statements waiting in later: PostgreSQL runs
+// them in order, and after an error skips the rest; the error is the
+// first statement's that failed.
 func (w pgIngest) pipeline(ctx context.Context, tx *sql.Tx, stmts []stmt) error {
+	if w.later != nil && len(*w.later) > 0 {
+		stmts = append(*w.later, stmts...)
+		*w.later = nil
+	}
 	if w.conn == nil || len(stmts) < 2 {
 		return execEach(ctx, tx, stmts)
 	}

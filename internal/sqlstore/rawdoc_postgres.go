@@ -2,9 +2,6 @@ package sqlstore
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -228,11 +225,12 @@ func (b *pgBatchParts) committed() {
 	}
 }
 
-// pgWriteParts stores a batch's parts, in the transaction that stores the
-// events naming them.
-func pgWriteParts(ctx context.Context, tx *sql.Tx, parts []pgPart) error {
+// pgPartsStmt is the statement storing a batch's parts, in the
+// transaction that stores the events naming them; ok is false when there
+// are none.
+func pgPartsStmt(parts []pgPart) (st stmt, ok bool) {
 	if len(parts) == 0 {
-		return nil
+		return stmt{}, false
 	}
 	keys := make([][]byte, len(parts))
 	texts := make([]string, len(parts))
@@ -240,8 +238,5 @@ func pgWriteParts(ctx context.Context, tx *sql.Tx, parts []pgPart) error {
 	for i, p := range parts {
 		keys[i], texts[i], last[i] = p.key, string(p.text), p.last
 	}
-	if _, err := tx.ExecContext(ctx, pgPartSQL, keys, texts, last); err != nil {
-		return fmt.Errorf("agent event parts: %w", err)
-	}
-	return nil
+	return stmt{what: "agent event parts", query: pgPartSQL, args: []any{keys, texts, last}}, true
 }
