@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -130,5 +132,45 @@ func TestStatusIntervalsAppend(t *testing.T) {
     status_name, EXTRACT(EPOCH FROM end_timestamp - '2026-03-03 00:00:00+00')::float8::text, duration_seconds::text, unbounded
 FROM agent_status_interval WHERE agent_id = 'agent-01' ORDER BY start_timestamp`, c.want...)
 		})
+	}
+}
+
+// TestStatusIntervalsSameAgentWriters: three stores on one database write
+// batches of the same agents at once (each takes every third event of
+// each agent, in order, so most batches append and some arrive after a
+// later one of another writer), and agent_status_interval ends equal to
+// its definition: writers of one agent take turns on its agent_state row,
+// so an append never meets another writer's rows (the INSERT of appended
+// intervals would fail) and a late batch sees what the earlier ones wrote.
+func TestStatusIntervalsSameAgentWriters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 17))
+	items := statusDayEvents(rng, 6)
+	opts := Options{TimeZones: statusDayZones(t, "UTC")}
+	first, dsn := openIngestStorePG(t, opts)
+	parts := make([][]connectreporting.AgentEvent, 3)
+	for i, e := range items {
+		parts[i%3] = append(parts[i%3], e)
+	}
+	errs := make(chan error, len(parts))
+	for _, p := range parts {
+		s := openStoreDSN(t, dsn, opts)
+		go func() {
+			for i := 0; i < len(p); i += 4 {
+				if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{AgentEvents: p[i:min(i+4, len(p))]}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range parts {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkStatusDays(t, first)
+	if n := len(storetest.QueryRows(t, first.DB(), "SELECT 1 FROM agent_status_interval")); n < 50 {
+		t.Fatalf("only %d status intervals", n)
 	}
 }
