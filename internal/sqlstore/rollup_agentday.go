@@ -49,14 +49,18 @@ func agentDaySelect(from, having string) string {
 // condition in with one %s for the agent column), where they differ.
 func addAgentDayDifference(d dialect, n int, args []any, in string) stmt {
 	recomputed := fmt.Sprintf(agentIntervalSelect, "("+rangeCond("k.initiation_timestamp", n)+")"+fmt.Sprintf(in, "k.agent_id"))
-	q := agentDayDifferenceSQL(d, recomputed, "("+rangeCond("interval_start", n)+")"+fmt.Sprintf(in, "agent_id"))
+	q := agentDayDifferenceSQL(d, recomputed, "("+rangeCond("interval_start", n)+")"+fmt.Sprintf(in, "agent_id"), "")
 	return stmt{"agent_day_rollup", d.bind(q), append(slices.Clone(args), args...)}
 }
 
 // agentDayDifferenceSQL adds to agent_day_rollup the rows of recomputed
 // (agent_interval_rollup's columns) less the stored agent_interval_rollup
 // rows that match where, per zone, day and agent, where they differ.
-func agentDayDifferenceSQL(d dialect, recomputed, where string) string {
+// rWhere, when not empty, is a condition on report_interval r that the
+// rows' intervals meet (their ranges), for an index on
+// r.interval_start to find them (PostgreSQL's report_interval_start_idx):
+// the join alone read all of report_interval.
+func agentDayDifferenceSQL(d dialect, recomputed, where, rWhere string) string {
 	neg := make([]string, len(agentDayCols))
 	changed := make([]string, len(agentDayCols))
 	for i, c := range agentDayCols {
@@ -64,8 +68,11 @@ func agentDayDifferenceSQL(d dialect, recomputed, where string) string {
 		changed[i] = "SUM(a." + c + ") <> 0"
 	}
 	stored := "SELECT interval_start, agent_id, " + strings.Join(neg, ", ") + " FROM agent_interval_rollup WHERE " + where
-	sel := agentDaySelect("FROM ("+recomputed+"\nUNION ALL\n"+stored+") a\nJOIN report_interval r ON r.interval_start = a.interval_start",
-		strings.Join(changed, " OR "))
+	join := "JOIN report_interval r ON r.interval_start = a.interval_start"
+	if rWhere != "" {
+		join += " AND " + rWhere
+	}
+	sel := agentDaySelect("FROM ("+recomputed+"\nUNION ALL\n"+stored+") a\n"+join, strings.Join(changed, " OR "))
 	return d.addSQL("agent_day_rollup", agentDayKeys, agentDayCols, sel)
 }
 

@@ -42,7 +42,7 @@ func pgContactRollupSQL(n int) string {
 		"qn (" + queueCols + ") AS (" + fromK(queueSel) + "),\n" +
 		rollupTo("q", "queue_interval_rollup", queueCols, []string{"interval_start", "queue_id", "channel"}, pgRangeCond("interval_start", n)) + ",\n" +
 		"an (" + agentCols + ") AS MATERIALIZED (" + fromK(agentSel) + "),\n" +
-		"dd AS (" + agentDayDifferenceSQL(d, "SELECT * FROM an", inAgents) + "),\n" +
+		"dd AS (" + agentDayDifferenceSQL(d, "SELECT * FROM an", inAgents, pgRangeCond("r.interval_start", n)) + "),\n" +
 		rollupTo("a", "agent_interval_rollup", agentCols, []string{"interval_start", "agent_id"}, inAgents) + "\n" +
 		"SELECT 1"
 }
