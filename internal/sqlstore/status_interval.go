@@ -18,15 +18,20 @@ import (
 // repetition of deliveries cannot change it:
 //
 //   - every distinct (agent, status start) opens an interval, its name and
-//     type from the earliest event (event time, then event id) carrying it;
+//     type from the earliest event (event time, then event id in byte
+//     order) carrying it;
 //   - the interval ends at the agent's first boundary after its start: the
-//     next status start or a LOGOUT event; none yet: open (NULL).
+//     next status start or a LOGOUT event; none yet: open (NULL);
+//     duration_seconds is end - start in seconds, unbounded 1 when open or
+//     longer than 23 hours.
 //
 // When a batch brings boundaries of an agent at or after m (the earliest
 // one), only two things can change: the interval holding m (its end becomes
 // m if m comes first) and every interval starting at or after m, which are
 // derived again from agent_event (indexed by agent and status start, and by
-// agent and time for LOGOUT). That is what writeStatusIntervals does.
+// agent and time for LOGOUT). That is what writeStatusIntervals does; on
+// PostgreSQL an agent that only appends (nothing stored at or after m) has
+// them derived from the batch's own events instead (pgStatusIntervals).
 
 // statusBound is an agent whose intervals from 'from' on are derived again.
 // added, when set (PostgreSQL), says the change only added intervals from
