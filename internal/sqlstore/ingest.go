@@ -334,22 +334,8 @@ func prepareBatch(b connectreporting.Batch, storeHeartbeats bool) preparedBatch 
 		p.rejected = append(p.rejected, r)
 	}
 
-	seen := make(map[string]int, len(b.AgentEvents))
+	p.prepareEvents(b.AgentEvents, storeHeartbeats)
 	newest := make(map[string]int) // agent_id -> index in p.events
-	for i := range b.AgentEvents {
-		e := &b.AgentEvents[i]
-		if e.EventID == "" {
-			p.rejected = append(p.rejected, rejectFromStore(connectreporting.SourceAgentEvents, e.Raw, "agent event without EventId"))
-			continue
-		}
-		if _, dup := seen[e.EventID]; dup {
-			p.res.Duplicate++
-			continue
-		}
-		seen[e.EventID] = len(p.events)
-		p.events = append(p.events, eventRow{AgentEvent: e, history: storeHeartbeats || e.EventType != connectreporting.AgentEventHeartBeat})
-	}
-	slices.SortFunc(p.events, func(a, b eventRow) int { return strings.Compare(a.EventID, b.EventID) })
 	for i := range p.events {
 		e := &p.events[i]
 		if e.history {
@@ -398,6 +384,34 @@ func prepareBatch(b connectreporting.Batch, storeHeartbeats bool) preparedBatch 
 		slices.SortFunc(c.attrs, func(a, b attribute) int { return strings.Compare(a.name, b.name) })
 	}
 	return p
+}
+
+// prepareEvents sets p.events: the events of evs with an id, the first of
+// each id (the others count as Duplicate), sorted by event_id; an event
+// without an id is rejected. The events are sorted by pointer before the
+// rows are made: an eventRow is a few hundred bytes, which sorting moved
+// about (most of the batch's client CPU before its COPY).
+func (p *preparedBatch) prepareEvents(evs []connectreporting.AgentEvent, storeHeartbeats bool) {
+	seen := make(map[string]bool, len(evs))
+	order := make([]*connectreporting.AgentEvent, 0, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		if e.EventID == "" {
+			p.rejected = append(p.rejected, rejectFromStore(connectreporting.SourceAgentEvents, e.Raw, "agent event without EventId"))
+			continue
+		}
+		if seen[e.EventID] {
+			p.res.Duplicate++
+			continue
+		}
+		seen[e.EventID] = true
+		order = append(order, e)
+	}
+	slices.SortFunc(order, func(a, b *connectreporting.AgentEvent) int { return strings.Compare(a.EventID, b.EventID) })
+	p.events = make([]eventRow, len(order))
+	for i, e := range order {
+		p.events[i] = eventRow{AgentEvent: e, history: storeHeartbeats || e.EventType != connectreporting.AgentEventHeartBeat}
+	}
 }
 
 // eventAfter orders agent events as agent_state does: by event time, then
