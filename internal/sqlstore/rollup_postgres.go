@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // On PostgreSQL a contact batch's rollups are recomputed by one statement
@@ -24,8 +25,16 @@ import (
 // contactRollups is the statement recomputing the contact rollups of n
 // ranges (args: their bounds) for agents (refreshContactRollups).
 func (pgIngest) contactRollups(n int, args []any, agents []string) stmt {
-	return stmt{"contact rollups", pgContactRollupSQL(n), append(slices.Clone(args), agents)}
+	q, ok := pgContactRollupSQLs.Load(n)
+	if !ok {
+		q, _ = pgContactRollupSQLs.LoadOrStore(n, pgContactRollupSQL(n))
+	}
+	return stmt{"contact rollups", q.(string), append(slices.Clone(args), agents)}
 }
+
+// pgContactRollupSQLs holds the statement for each number of ranges made
+// so far: making it takes 0.14 ms and 46 KB, at every batch before.
+var pgContactRollupSQLs sync.Map
 
 // pgContactRollupSQL is the statement for n ranges.
 func pgContactRollupSQL(n int) string {
