@@ -69,8 +69,8 @@ type dialect interface {
 	// maintainIndexes runs the index and statistics maintenance of
 	// Store.Maintain (maintain.go) and returns the statements it ran.
 	maintainIndexes(ctx context.Context, s *Store) ([]string, error)
-	// ingestWriter writes the stream batches.
-	ingestWriter() ingestWriter
+	// ingestWriter writes a stream batch of s.
+	ingestWriter(s *Store) ingestWriter
 	// statusDays keeps the agent status day rollup (status_day.go); nil
 	// where the dialect keeps none.
 	statusDays() statusDayKeeper

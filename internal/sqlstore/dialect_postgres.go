@@ -81,7 +81,11 @@ func (postgresDialect) migrationLock(*Store) (goose.ProviderOption, error) {
 	return goose.WithSessionLocker(locker), nil
 }
 
-func (postgresDialect) ingestWriter() ingestWriter { return pgIngest{} }
+// ingestWriter's batch leaves out of its parts upsert those s's batches
+// stored already (pgKnownParts).
+func (postgresDialect) ingestWriter(s *Store) ingestWriter {
+	return pgIngest{parts: &pgBatchParts{known: &s.parts}}
+}
 
 // statusDays: agent_status_day (migration 00011).
 func (postgresDialect) statusDays() statusDayKeeper { return pgStatusDays{} }

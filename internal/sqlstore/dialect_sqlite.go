@@ -76,7 +76,7 @@ func (sqliteDialect) migrationLock(s *Store) (goose.ProviderOption, error) {
 	return goose.WithLocker(newSQLiteStartLock(s.sqliteConn)), nil
 }
 
-func (sqliteDialect) ingestWriter() ingestWriter { return sqliteIngest{} }
+func (sqliteDialect) ingestWriter(*Store) ingestWriter { return sqliteIngest{} }
 
 // statusDays: none; kpi_agent_status_day reads the intervals.
 func (sqliteDialect) statusDays() statusDayKeeper { return nil }

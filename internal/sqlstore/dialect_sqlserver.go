@@ -126,7 +126,7 @@ func (sqlserverDialect) migrationLock(*Store) (goose.ProviderOption, error) {
 	return goose.WithSessionLocker(mssqlMigrationLock{timeout: 15 * time.Minute}), nil
 }
 
-func (sqlserverDialect) ingestWriter() ingestWriter { return mssqlIngest{} }
+func (sqlserverDialect) ingestWriter(*Store) ingestWriter { return mssqlIngest{} }
 
 // statusDays: none; kpi_agent_status_day reads the intervals.
 func (sqlserverDialect) statusDays() statusDayKeeper { return nil }

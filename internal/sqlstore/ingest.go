@@ -35,11 +35,7 @@ import (
 // connectreporting.ErrData: retrying the same batch would fail the same way.
 // Any other error is a connection or transient failure: the caller retries.
 func (s *Store) StoreBatch(ctx context.Context, b connectreporting.Batch) (connectreporting.BatchResult, error) {
-	w := s.dialect.ingestWriter()
-	if pw, ok := w.(pgIngest); ok {
-		pw.parts = &pgBatchParts{known: &s.parts}
-		w = pw
-	}
+	w := s.dialect.ingestWriter(s)
 	p := prepareBatch(b, s.storeHeartbeats())
 	if p.empty() && b.Checkpoint == nil {
 		return p.res, nil
