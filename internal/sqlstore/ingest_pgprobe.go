@@ -17,12 +17,6 @@ const pgProbeSQL = "SELECT contact_id, initiation_timestamp, agent_id FROM conta
 // transaction's connection: two round trips and 500 parameters before.
 func (w pgIngest) lockAndProbe(ctx context.Context, tx *sql.Tx, crs []contactRow) (int, touchedCells, error) {
 	var tc touchedCells
-	if w.conn == nil {
-		if err := (postgresDialect{}).lockRollups(ctx, tx); err != nil {
-			return 0, tc, err
-		}
-		return existingContacts(ctx, tx, postgresDialect{}, crs)
-	}
 	ids := make([]string, len(crs))
 	for i := range crs {
 		ids[i] = crs[i].ContactID
