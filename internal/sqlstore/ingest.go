@@ -284,9 +284,6 @@ type eventRow struct {
 	// encodeEvent (encoded: it was).
 	stored  encodedRaw
 	encoded bool
-	// copied: this batch's COPY stored the row as it is (PostgreSQL,
-	// writeEvents), so the row agent_event holds is this event.
-	copied bool
 }
 
 // contactRow is the newest version of one contact in a batch.

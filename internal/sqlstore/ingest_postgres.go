@@ -27,34 +27,44 @@ import (
 type pgIngest struct {
 	conn  *sql.Conn     // the connection the batch's transaction runs on
 	parts *pgBatchParts // the Store's known parts (nil: every part is upserted)
+	tx    *pgTxState    // what the batch's steps leave each other (nil: nothing)
+}
+
+// pgTxState is what one transaction of a batch keeps between its steps;
+// onConn makes a new one for each (a retried batch starts afresh).
+type pgTxState struct {
 	// later holds statements that need not run at once (the parts
 	// upsert): they go ahead of the transaction's next pipeline (the
 	// rollups' lock and the agent days, after the status intervals), in a
 	// round trip it takes anyway, or alone when there is none (flush).
 	// They go before the rollups' lock either way, as they did when they
-	// ran at once. nil: each runs at once.
-	later *[]stmt
+	// ran at once.
+	later []stmt
+	// copied: writeEvents' COPY stored every event kept as history as it
+	// is, so the row agent_event holds is the batch's event (the status
+	// intervals may read them from the batch, see pgStatusIntervals).
+	copied bool
 }
 
 func (w pgIngest) onConn(ctx context.Context, c *sql.Conn) (ingestWriter, error) {
-	w.conn, w.later = c, new([]stmt)
+	w.conn, w.tx = c, &pgTxState{}
 	return w, pgCreateStages(ctx, c)
 }
 
 // runLater runs st in the transaction's next pipeline, or at flush (see
-// later).
+// pgTxState.later); at once without a transaction state.
 func (w pgIngest) runLater(ctx context.Context, tx *sql.Tx, st stmt) error {
-	if w.later == nil {
+	if w.tx == nil {
 		return execEach(ctx, tx, []stmt{st})
 	}
-	*w.later = append(*w.later, st)
+	w.tx.later = append(w.tx.later, st)
 	return nil
 }
 
 // flush runs the statements still waiting for a pipeline; runBatch calls
 // it after the status intervals.
 func (w pgIngest) flush(ctx context.Context, tx *sql.Tx) error {
-	if w.later == nil || len(*w.later) == 0 {
+	if w.tx == nil || len(w.tx.later) == 0 {
 		return nil
 	}
 	return w.pipeline(ctx, tx, nil)
@@ -258,9 +268,8 @@ func boolInt(b bool) int64 {
 // cannot be literals. Then it keeps the parts the encoded raws name
 // (agent_event_part: no key refers to it, and the transaction commits
 // both or neither), those the Store does not know stored already
-// (pgKnownParts), in the transaction's next pipeline (runLater). The
-// rows the COPY stored are marked copied (the status intervals read them
-// from the batch, see pgStatusIntervals).
+// (pgKnownParts), in the transaction's next pipeline (runLater). Whether
+// the COPY stored every history event is kept in pgTxState.copied.
 func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (int, error) {
 	var hist, state []int
 	for i := range evs {
@@ -281,8 +290,8 @@ func (w pgIngest) writeEvents(ctx context.Context, tx *sql.Tx, evs []eventRow) (
 	if err != nil {
 		return 0, err
 	}
-	for _, i := range hist { // set each time: a batch may be tried again
-		evs[i].copied = copied >= 0
+	if w.tx != nil {
+		w.tx.copied = copied >= 0
 	}
 	if st, ok := pgPartsStmt(w.parts.toWrite(pgEventParts(evs))); ok {
 		if err := w.runLater(ctx, tx, st); err != nil {
@@ -466,9 +475,9 @@ func (w pgIngest) copyContacts(ctx context.Context, before, records, attrs strin
 // them in order, and after an error skips the rest; the error is the
 // first statement's that failed.
 func (w pgIngest) pipeline(ctx context.Context, tx *sql.Tx, stmts []stmt) error {
-	if w.later != nil && len(*w.later) > 0 {
-		stmts = append(*w.later, stmts...)
-		*w.later = nil
+	if w.tx != nil && len(w.tx.later) > 0 {
+		stmts = append(w.tx.later, stmts...)
+		w.tx.later = nil
 	}
 	if w.conn == nil || len(stmts) < 2 {
 		return execEach(ctx, tx, stmts)

@@ -108,7 +108,7 @@ const statusCols = "agent_id, start_timestamp, status_name, status_type, end_tim
 // statement, from the batch's boundaries ($1 agent, $2 time, $3 status
 // name, $4 status type, $5 LOGOUT, $6 the event's time, $7 its id; "" and
 // the zero time are NULL) and $8: every event of the batch is stored as
-// it is (copied by writeEvents). A status start the agent
+// it is (pgTxState.copied, set by writeEvents). A status start the agent
 // already has, with the same name and type, changes nothing: the interval
 // is there and its name stays (the earliest event carrying the start has
 // that name, or the batch's event, which has it too). Most stored events
@@ -301,7 +301,7 @@ func (q statusIntervalSQL) exec(ctx context.Context, tx *sql.Tx, args ...any) er
 }
 
 func (w pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []eventRow) error {
-	args := pgBoundaryArgs(evs)
+	args := pgBoundaryArgs(evs, w.tx != nil && w.tx.copied)
 	if args == nil {
 		return nil
 	}
@@ -328,15 +328,12 @@ func (w pgIngest) writeStatusIntervals(ctx context.Context, tx *sql.Tx, evs []ev
 }
 
 // pgBoundaryArgs are pgStatusIntervals' arguments for the boundaries evs
-// bring (nil: none).
-func pgBoundaryArgs(evs []eventRow) []any {
+// bring (nil: none); copied says every event kept as history went in by
+// the COPY as it is (pgTxState.copied).
+func pgBoundaryArgs(evs []eventRow, copied bool) []any {
 	var agents, names, kinds, ids []string
 	var ts, at []time.Time
 	var logout []bool
-	copied := true
-	for i := range evs {
-		copied = copied && (evs[i].copied || !evs[i].history)
-	}
 	eachBoundary(evs, func(e *connectreporting.AgentEvent, t time.Time, lo bool) {
 		name, kind := e.StatusName, e.StatusType
 		if lo {
