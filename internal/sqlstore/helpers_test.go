@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	connectreporting "github.com/connect-reporting/connect-reporting"
 	"github.com/connect-reporting/connect-reporting/internal/mssqltest"
 	"github.com/connect-reporting/connect-reporting/internal/pgtest"
 	"github.com/connect-reporting/connect-reporting/internal/sqlstore/storetest"
@@ -74,4 +75,41 @@ func f64(v float64) *float64 { return &v }
 func wantRows(t *testing.T, s *Store, query string, want ...string) {
 	t.Helper()
 	storetest.WantRows(t, s.DB(), query, want...)
+}
+
+// storeConcurrently stores each writer's batches, in order, through a
+// Store of its own on dsn, all writers at once, and fails t on the first
+// batch that fails.
+func storeConcurrently(t *testing.T, dsn string, opts Options, writers ...[]connectreporting.Batch) {
+	t.Helper()
+	stores := make([]*Store, len(writers))
+	for i := range writers {
+		stores[i] = openStoreDSN(t, dsn, opts)
+	}
+	errs := make(chan error, len(writers))
+	for i, bs := range writers {
+		go func() {
+			for _, b := range bs {
+				if _, err := stores[i].StoreBatch(context.Background(), b); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// eventBatches cuts evs into batches of n events, in order.
+func eventBatches(evs []connectreporting.AgentEvent, n int) []connectreporting.Batch {
+	var out []connectreporting.Batch
+	for i := 0; i < len(evs); i += n {
+		out = append(out, connectreporting.Batch{AgentEvents: evs[i:min(i+n, len(evs))]})
+	}
+	return out
 }

@@ -207,24 +207,7 @@ func TestPGContactWritersTakeTurns(t *testing.T) {
 			writers[w] = append(writers[w], connectreporting.Batch{ContactRecords: crs})
 		}
 	}
-	errs := make(chan error, len(writers))
-	for _, bs := range writers {
-		go func() {
-			s := openStoreDSN(t, dsn, Options{})
-			for _, b := range bs {
-				if _, err := s.StoreBatch(context.Background(), b); err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range writers {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeConcurrently(t, dsn, Options{}, writers...)
 	if kept, want := rollupSnapshot(t, first), recomputed(t, first); !equalSnapshots(kept, want) {
 		t.Fatalf("rollups kept by concurrent writers differ from a recomputation\nkept: %v\nwant: %v", kept, want)
 	}

@@ -199,34 +199,15 @@ func TestStatusDaysConcurrentWriters(t *testing.T) {
 		lu := time.Date(2026, 3, 7, 16, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(72*3600)) * time.Second)
 		contacts = append(contacts, storetest.ContactRecord(fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", c), lu, "agent-01", nil))
 	}
-	errs := make(chan error, 4)
-	store := func(b []connectreporting.Batch) {
-		s := openStoreDSN(t, dsn, opts)
-		for _, x := range b {
-			if _, err := s.StoreBatch(context.Background(), x); err != nil {
-				errs <- err
-				return
-			}
-		}
-		errs <- nil
-	}
+	var writers [][]connectreporting.Batch
 	for _, p := range parts {
-		var bs []connectreporting.Batch
-		for i := 0; i < len(p); i += 10 {
-			bs = append(bs, connectreporting.Batch{AgentEvents: p[i:min(i+10, len(p))]})
-		}
-		go store(bs)
+		writers = append(writers, eventBatches(p, 10))
 	}
 	var cbs []connectreporting.Batch
 	for i := 0; i < len(contacts); i += 10 {
 		cbs = append(cbs, connectreporting.Batch{ContactRecords: contacts[i:min(i+10, len(contacts))]})
 	}
-	go store(cbs)
-	for range 4 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeConcurrently(t, dsn, opts, append(writers, cbs)...)
 	if got := checkStatusDays(t, first); len(got) < 50 {
 		t.Fatalf("only %d status days", len(got))
 	}

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -151,24 +150,11 @@ func TestStatusIntervalsSameAgentWriters(t *testing.T) {
 	for i, e := range items {
 		parts[i%3] = append(parts[i%3], e)
 	}
-	errs := make(chan error, len(parts))
-	for _, p := range parts {
-		s := openStoreDSN(t, dsn, opts)
-		go func() {
-			for i := 0; i < len(p); i += 4 {
-				if _, err := s.StoreBatch(context.Background(), connectreporting.Batch{AgentEvents: p[i:min(i+4, len(p))]}); err != nil {
-					errs <- err
-					return
-				}
-			}
-			errs <- nil
-		}()
+	writers := make([][]connectreporting.Batch, len(parts))
+	for i, p := range parts {
+		writers[i] = eventBatches(p, 4)
 	}
-	for range parts {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeConcurrently(t, dsn, opts, writers...)
 	checkStatusDays(t, first)
 	if n := len(storetest.QueryRows(t, first.DB(), "SELECT 1 FROM agent_status_interval")); n < 50 {
 		t.Fatalf("only %d status intervals", n)
